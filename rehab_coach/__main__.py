@@ -1,0 +1,5 @@
+import sys
+
+from rehab_coach.cli import main
+
+sys.exit(main())

@@ -1,0 +1,66 @@
+"""The `rehab-coach` command line (also reached through `./coach <command>`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rehab_coach.paths import KNOWLEDGE_DIR
+
+
+def check_knowledge(args: argparse.Namespace) -> int:
+    """Validate the knowledge folder; list every problem."""
+    from rehab_coach.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        knowledge = load_knowledge(Path(args.dir))
+    except KnowledgeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(
+        f"knowledge OK: {len(knowledge.phases)} phases, {len(knowledge.exercises)} exercises, "
+        f"{len(knowledge.activities)} activities, {len(knowledge.red_flags)} red flags, "
+        f"{len(knowledge.sources)} sources"
+    )
+    return 0
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema to the latest migration."""
+    from rehab_coach.storage.db import default_database_url, upgrade
+
+    upgrade(args.url or default_database_url())
+    print("database schema is up to date")
+    return 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Print the engine and storage benchmark figures."""
+    from rehab_coach.bench import main as run_bench
+
+    return run_bench()
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check-knowledge": check_knowledge,
+    "db-upgrade": db_upgrade,
+    "bench": bench,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rehab-coach", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check-knowledge", help=check_knowledge.__doc__)
+    check.add_argument("--dir", default=str(KNOWLEDGE_DIR), help="the knowledge folder (default: the project's)")
+    upgrade = commands.add_parser("db-upgrade", help=db_upgrade.__doc__)
+    upgrade.add_argument("--url", help="database URL (default: DATABASE_URL or the project's SQLite file)")
+    commands.add_parser("bench", help=bench.__doc__)
+    args = parser.parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

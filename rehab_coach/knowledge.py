@@ -1,0 +1,497 @@
+"""Load `knowledge/` into the validated model, reporting every problem at once (file, entry, field)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from rehab_coach.model import (
+    ADHERENCE,
+    MECHANICAL,
+    SWELLING,
+    URGENCIES,
+    VERDICTS,
+    Activity,
+    DayRules,
+    DayThresholds,
+    Dose,
+    Exercise,
+    ExitCriteria,
+    FlareRules,
+    Knowledge,
+    Negation,
+    Phase,
+    ProgressionRules,
+    RedFlag,
+    ReferralRule,
+    ReferralRules,
+    Rules,
+    Source,
+    Verdict,
+)
+from rehab_coach.paths import KNOWLEDGE_DIR
+from rehab_coach.redflags import tokenize
+
+T = TypeVar("T")
+FILES = ("sources.yml", "phases.yml", "exercises.yml", "activities.yml", "rules.yml", "red_flags.yml")
+
+
+class KnowledgeError(ValueError):
+    """The knowledge folder has problems; `problems` lists every one."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in knowledge/:\n" + "\n".join(problems))
+        self.problems = tuple(problems)
+
+
+class _Entry:
+    """Typed reads from one YAML mapping; each failure is recorded with its file, entry and field."""
+
+    def __init__(self, data: Any, where: str, problems: list[str]) -> None:
+        self.where = where
+        self.problems = problems
+        if not isinstance(data, dict):
+            self.problem("", "must be a mapping")
+            data = {}
+        self.data: dict[str, Any] = data
+        self.read: set = set()
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(f"{self.where}{': ' + key if key else ''}: {message}")
+
+    def get(self, key: str, check: Callable[[Any], str | None], default: Any = ..., required: bool = True) -> Any:
+        self.read.add(key)
+        if key not in self.data or self.data[key] is None:
+            if required and default is ...:
+                self.problem(key, "missing")
+            return None if default is ... else default
+        value = self.data[key]
+        message = check(value)
+        if message:
+            self.problem(key, message)
+            return None if default is ... else default
+        return value
+
+    def text(self, key: str) -> str:
+        return self.get(key, _is_text) or ""
+
+    def texts(self, key: str, allow_empty: bool = False) -> tuple[str, ...]:
+        def check(value: Any) -> str | None:
+            if not isinstance(value, list) or not all(_is_text(v) is None for v in value):
+                booleans = [v for v in value if isinstance(v, bool)] if isinstance(value, list) else []
+                hint = " (quote words like no, yes, on, off: YAML reads them as true/false)" if booleans else ""
+                return "must be a list of non-empty texts" + hint
+            return None if value or allow_empty else "must not be empty"
+
+        return tuple(self.get(key, check, default=[] if allow_empty else ...) or ())
+
+    def number(self, key: str, low: int, high: int, required: bool = True) -> int | None:
+        def check(value: Any) -> str | None:
+            ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+            return None if ok else f"{value!r} is not a whole number from {low} to {high}"
+
+        return self.get(key, check, default=... if required else None, required=required)
+
+    def flag(self, key: str) -> bool:
+        return bool(self.get(key, lambda v: None if isinstance(v, bool) else "must be true or false", False))
+
+    def choices(self, key: str, allowed: Sequence[str]) -> tuple[str, ...]:
+        values = self.texts(key, allow_empty=True)
+        for value in values:
+            message = _one_of(allowed)(value)
+            if message:
+                self.problem(key, message)
+        return values
+
+    def refs(self, key: str, known: Mapping[str, Any], what: str, allow_empty: bool = False) -> tuple[str, ...]:
+        values = self.texts(key, allow_empty=allow_empty)
+        for value in values:
+            if value not in known:
+                self.problem(key, f"unknown {what} {value!r}")
+        return values
+
+    def child(self, key: str) -> _Entry:
+        self.read.add(key)
+        return _Entry(self.data.get(key), f"{self.where}: {key}", self.problems)
+
+    def finish(self) -> None:
+        """Report keys nobody read: usually a typo that would silently drop a rule."""
+        for key in sorted(set(self.data) - self.read):
+            self.problem(key, "unknown field")
+
+
+def _is_text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty text"
+
+
+def _entries(
+    data: Any, key: str, file: str, problems: list[str], id_key: str = "id"
+) -> list[tuple[str, _Entry]]:
+    """The list under `key` as (id, entry) pairs; reports a missing list, missing ids and duplicates."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        problems.append(f"{file}: {key}: must be a non-empty list")
+        return []
+    seen: set = set()
+    result = []
+    for index, item in enumerate(items):
+        ident = item.get(id_key) if isinstance(item, dict) else None
+        if not isinstance(ident, str) or not ident.isidentifier() or ident != ident.lower():
+            problems.append(f"{file}: entry {index + 1}: {id_key}: {ident!r} is not a snake_case id")
+            ident = f"#{index + 1}"
+        elif ident in seen:
+            problems.append(f"{file}: {ident}: duplicate id")
+        seen.add(ident)
+        entry = _Entry(item, f"{file}: {ident}", problems)
+        entry.read.add(id_key)
+        result.append((ident, entry))
+    return result
+
+
+def _read_yaml(folder: Path, problems: list[str]) -> dict[str, Any]:
+    documents = {}
+    for name in FILES:
+        path = folder / name
+        try:
+            documents[name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            problems.append(f"{name}: file is missing")
+            documents[name] = {}
+        except yaml.YAMLError as error:
+            problems.append(f"{name}: not valid YAML: {error}".replace("\n", " "))
+            documents[name] = {}
+    return documents
+
+
+def _sources(data: Any, problems: list[str]) -> dict[str, Source]:
+    sources = {}
+    table = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(table, dict) or not table:
+        problems.append("sources.yml: sources: must be a non-empty mapping of id to {title, url}")
+        return {}
+    for ident, item in table.items():
+        entry = _Entry(item, f"sources.yml: {ident}", problems)
+        url = entry.get("url", lambda v: None if str(v).startswith(("http://", "https://")) else "must be a URL")
+        sources[ident] = Source(id=ident, title=entry.text("title"), url=url or "")
+        entry.finish()
+    return sources
+
+
+def _phases(data: Any, sources: Mapping[str, Source], problems: list[str]) -> tuple[Phase, ...]:
+    phases = []
+    listed = _entries(data, "phases", "phases.yml", problems)
+    for index, (ident, entry) in enumerate(listed):
+        number = entry.number("number", 1, 99)
+        if number is not None and number != index + 1:
+            entry.problem("number", f"is {number}, expected {index + 1} (phases are numbered in order from 1)")
+        last = index == len(listed) - 1
+        exit_criteria = None
+        if last and entry.data.get("exit") is not None:
+            entry.problem("exit", "the last phase (maintenance) has no exit")
+        elif not last:
+            exit_criteria = _exit(entry.child("exit"))
+        phases.append(
+            Phase(
+                id=ident,
+                number=index + 1,
+                name=entry.text("name"),
+                typical_weeks=entry.text("typical_weeks"),
+                goals=entry.texts("goals"),
+                entry=entry.texts("entry"),
+                exit=exit_criteria,
+                sources=entry.refs("sources", sources, "source"),
+            )
+        )
+        entry.finish()
+    return tuple(phases)
+
+
+def _exit(entry: _Entry) -> ExitCriteria:
+    criteria = ExitCriteria(
+        consecutive_green=entry.number("consecutive_green", 1, 90, required=False),
+        window_days=entry.number("window_days", 1, 90, required=False),
+        min_green_in_window=entry.number("min_green_in_window", 0, 90, required=False) or 0,
+        max_red_in_window=entry.number("max_red_in_window", 0, 90, required=False) or 0,
+        max_pain_rest=entry.number("max_pain_rest", 0, 10, required=False),
+        confirm=entry.texts("confirm", allow_empty=True),
+    )
+    if criteria.consecutive_green is None and criteria.window_days is None:
+        entry.problem("", "needs consecutive_green or window_days")
+    if criteria.window_days is not None and criteria.min_green_in_window > criteria.window_days:
+        entry.problem("min_green_in_window", "is more than window_days")
+    entry.finish()
+    return criteria
+
+
+def _one_of(allowed: Sequence[str]) -> Callable[[Any], str | None]:
+    return lambda value: None if value in allowed else f"{value!r} is not one of {', '.join(allowed)}"
+
+
+def _activities(
+    data: Any, phases: Sequence[Phase], sources: Mapping[str, Source], problems: list[str]
+) -> dict[str, Activity]:
+    activities = {}
+    for ident, entry in _entries(data, "activities", "activities.yml", problems):
+        verdicts_entry = entry.child("verdicts")
+        verdicts: dict[str, Verdict] = {
+            phase.id: verdicts_entry.get(phase.id, _one_of(VERDICTS)) or "avoid" for phase in phases
+        }
+        verdicts_entry.finish()
+        reasons_entry = entry.child("reasons")
+        reasons = {verdict: reasons_entry.text(verdict) for verdict in VERDICTS if verdict in verdicts.values()}
+        reasons_entry.finish()
+        synonyms = entry.texts("synonyms")
+        for synonym in synonyms:
+            if synonym != synonym.lower():
+                entry.problem("synonyms", f"{synonym!r} must be lower case")
+        activities[ident] = Activity(
+            id=ident,
+            name=entry.text("name"),
+            synonyms=synonyms,
+            verdicts=verdicts,
+            reasons=reasons,
+            sources=entry.refs("sources", sources, "source"),
+        )
+        entry.finish()
+    return activities
+
+
+DOSE_LIMITS = {"sets": 20, "reps": 500, "hold_seconds": 600, "minutes": 180, "per_day": 10, "per_week": 7}
+
+
+def _dose(item: Any, where: str, problems: list[str]) -> Dose:
+    entry = _Entry(item, where, problems)
+    values = {key: entry.number(key, 1, high, required=False) for key, high in DOSE_LIMITS.items()}
+    if (values["per_day"] is None) == (values["per_week"] is None):
+        entry.problem("", "needs exactly one of per_day or per_week")
+    if not any(values[key] for key in ("sets", "reps", "hold_seconds", "minutes")):
+        entry.problem("", "needs at least one of sets, reps, hold_seconds, minutes")
+    note = entry.get("note", _is_text, required=False)
+    entry.finish()
+    return Dose(note=note, **values)
+
+
+def _exercises(
+    data: Any,
+    phases: Sequence[Phase],
+    activities: Mapping[str, Activity],
+    sources: Mapping[str, Source],
+    problems: list[str],
+) -> dict[str, Exercise]:
+    exercises = {}
+    listed = _entries(data, "exercises", "exercises.yml", problems)
+    ids = {ident for ident, _ in listed}
+    phase_ids = [phase.id for phase in phases]
+    for ident, entry in listed:
+        involves = entry.refs("involves", activities, "activity", allow_empty=True)
+        dosage = {}
+        table = entry.data.get("dosage")
+        entry.read.add("dosage")
+        if not isinstance(table, dict) or not table:
+            entry.problem("dosage", "must map at least one phase id to a list of dose levels")
+            table = {}
+        for phase_id, levels in table.items():
+            where = f"{entry.where}: dosage: {phase_id}"
+            if phase_id not in phase_ids:
+                problems.append(f"{where}: unknown phase")
+                continue
+            if not isinstance(levels, list) or not levels:
+                problems.append(f"{where}: must be a non-empty list of dose levels")
+                continue
+            dosage[phase_id] = tuple(_dose(level, f"{where}: level {n}", problems) for n, level in enumerate(levels, 1))
+            for activity_id in involves:
+                if activity_id in activities and activities[activity_id].verdicts.get(phase_id) == "avoid":
+                    problems.append(f"{where}: involves {activity_id!r}, which is to be avoided in this phase")
+        exercise = Exercise(
+            id=ident,
+            name=entry.text("name"),
+            target=entry.text("target"),
+            equipment=entry.texts("equipment", allow_empty=True),
+            steps=entry.texts("steps"),
+            involves=involves,
+            aggravated_by=entry.text("aggravated_by"),
+            regression=entry.text("regression"),
+            progression=entry.text("progression"),
+            dosage=dict(sorted(dosage.items(), key=lambda item: phase_ids.index(item[0]))),
+            sources=entry.refs("sources", sources, "source"),
+            synthesis=entry.flag("synthesis"),
+            regress_to=entry.get("regress_to", _exercise_ref(ids, ident), required=False),
+            progress_to=entry.get("progress_to", _exercise_ref(ids, ident), required=False),
+        )
+        exercises[ident] = exercise
+        entry.finish()
+    for phase in phases:
+        if not any(phase.id in exercise.dosage for exercise in exercises.values()):
+            problems.append(f"phases.yml: {phase.id}: no exercise in exercises.yml belongs to this phase")
+    return exercises
+
+
+def _exercise_ref(ids: set, own: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if value not in ids:
+            return f"unknown exercise {value!r}"
+        return "must name another exercise" if value == own else None
+
+    return check
+
+
+def _rules(data: Any, sources: Mapping[str, Source], problems: list[str]) -> Rules:
+    root = _Entry(data, "rules.yml", problems)
+    day = root.child("day_classification")
+    progression = root.child("progression")
+    flare = root.child("flare")
+    referral = root.child("referral")
+    rules = Rules(
+        day=DayRules(
+            baseline_checkins=day.number("baseline_checkins", 1, 60) or 1,
+            red=_thresholds(day.child("red")),
+            amber=_thresholds(day.child("amber")),
+            sources=_sourced(day, sources),
+        ),
+        progression=ProgressionRules(
+            dose_up_after_green=progression.number("dose_up_after_green", 1, 30) or 1,
+            dose_down_on_red=progression.number("dose_down_on_red", 0, 10) or 0,
+            adherence_counts=progression.choices("adherence_counts", ADHERENCE),
+            sources=_sourced(progression, sources),
+        ),
+        flare=FlareRules(
+            protect_days=flare.number("protect_days", 1, 14) or 1,
+            protect_max_phase=flare.number("protect_max_phase", 1, 99) or 1,
+            regress_red_days=flare.number("regress_red_days", 1, 30) or 1,
+            regress_window_days=flare.number("regress_window_days", 1, 60) or 1,
+            reentry_consecutive_green=flare.number("reentry_consecutive_green", 1, 30) or 1,
+            sources=_sourced(flare, sources),
+        ),
+        referral=_referral(referral, sources),
+    )
+    for entry in (day, progression, flare, referral, root):
+        entry.finish()
+    return rules
+
+
+def _sourced(entry: _Entry, sources: Mapping[str, Source]) -> tuple[str, ...]:
+    entry.flag("synthesis")
+    return entry.refs("sources", sources, "source")
+
+
+def _thresholds(entry: _Entry) -> DayThresholds:
+    thresholds = DayThresholds(
+        pain_exercise_min=entry.number("pain_exercise_min", 0, 11) or 0,
+        pain_rest_min=entry.number("pain_rest_min", 0, 11) or 0,
+        morning_rise_min=entry.number("morning_rise_min", 1, 10) or 1,
+        swelling=entry.choices("swelling", SWELLING),
+        swelling_increase=entry.flag("swelling_increase"),
+        mechanical=entry.choices("mechanical", MECHANICAL),
+    )
+    entry.finish()
+    return thresholds
+
+
+# Which numbers each referral rule takes, with their ranges.
+_REFERRAL_FIELDS: dict[str, dict[str, tuple[int, int]]] = {
+    "mechanical_immediate": {},
+    "persistent_mechanical": {"count": (1, 60), "window_days": (1, 120)},
+    "repeated_red": {"count": (1, 60), "window_days": (1, 120)},
+    "flare_not_settling": {"days": (1, 30)},
+    "no_improvement": {"weeks": (1, 52), "min_pain_drop": (1, 10)},
+    "unresolved": {"weeks": (1, 104)},
+}
+_WITH_VALUES = ("mechanical_immediate", "persistent_mechanical")
+
+
+def _referral(entry: _Entry, sources: Mapping[str, Source]) -> ReferralRules:
+    rules = {}
+    for name, fields in _REFERRAL_FIELDS.items():
+        child = entry.child(name)
+        numbers = {key: child.number(key, low, high) or low for key, (low, high) in fields.items()}
+        values = child.choices("values", MECHANICAL) if name in _WITH_VALUES else ()
+        rule = ReferralRule(reason=child.text("reason"), values=values, **numbers)
+        try:
+            rule.message()
+        except (KeyError, IndexError, ValueError) as error:
+            child.problem("reason", f"has an unknown placeholder {error}")
+        child.finish()
+        rules[name] = rule
+    return ReferralRules(sources=_sourced(entry, sources), **rules)
+
+
+def _safety(data: Any, sources: Mapping[str, Source], problems: list[str]) -> tuple[Negation, dict, tuple, tuple]:
+    root = _Entry(data, "red_flags.yml", problems)
+    negation_entry = root.child("negation")
+    negation = Negation(
+        cues=negation_entry.texts("cues"),
+        pseudo=negation_entry.texts("pseudo", allow_empty=True),
+        terminators=negation_entry.texts("terminators", allow_empty=True),
+        window_tokens=negation_entry.number("window_tokens", 1, 20) or 1,
+    )
+    negation_entry.finish()
+    terms_entry = root.child("terms")
+    terms = {name: terms_entry.texts(name) for name in terms_entry.data}
+    terms_entry.finish()
+    ignore = root.texts("ignore", allow_empty=True)
+    phrase_lists = [("negation", negation.cues + negation.pseudo + negation.terminators), ("ignore", ignore)]
+    for name, phrases in [*phrase_lists, *terms.items()]:
+        for phrase in phrases:
+            if not any(token.isalnum() for token in tokenize(phrase)):
+                problems.append(f"red_flags.yml: {name}: {phrase!r} has no word to match")
+    flags = []
+    root.read.add("red_flags")
+    for ident, entry in _entries(data, "red_flags", "red_flags.yml", problems):
+        urgency = entry.get("urgency", _one_of(URGENCIES))
+        triggers = entry.get("triggers", lambda v: _triggers(v, terms))
+        flags.append(
+            RedFlag(
+                id=ident,
+                urgency=urgency or "urgent",
+                reason=entry.text("reason"),
+                triggers=tuple(tuple(trigger) for trigger in triggers or ()),
+                sources=entry.refs("sources", sources, "source"),
+            )
+        )
+        entry.finish()
+    root.finish()
+    return negation, terms, ignore, tuple(flags)
+
+
+def _triggers(value: Any, terms: Mapping[str, Any]) -> str | None:
+    if not isinstance(value, list) or not value or not all(isinstance(t, list) and t for t in value):
+        return "must be a non-empty list of term-name lists"
+    unknown = sorted({name for trigger in value for name in trigger if name not in terms})
+    return f"unknown term(s) {', '.join(map(repr, unknown))}" if unknown else None
+
+
+def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
+    """Read and validate the folder; raise KnowledgeError listing every problem found."""
+    problems: list[str] = []
+    docs = _read_yaml(folder, problems)
+    sources = _sources(docs["sources.yml"], problems)
+    phases = _phases(docs["phases.yml"], sources, problems)
+    activities = _activities(docs["activities.yml"], phases, sources, problems)
+    exercises = _exercises(docs["exercises.yml"], phases, activities, sources, problems)
+    rules = _rules(docs["rules.yml"], sources, problems)
+    negation, terms, ignore, red_flags = _safety(docs["red_flags.yml"], sources, problems)
+    if rules.flare.protect_max_phase > len(phases):
+        problems.append("rules.yml: flare: protect_max_phase: is beyond the last phase")
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(
+        sources=sources,
+        phases=phases,
+        exercises=exercises,
+        activities=activities,
+        rules=rules,
+        negation=negation,
+        terms=terms,
+        ignore=ignore,
+        red_flags=red_flags,
+    )
+
+
+@cache
+def default_knowledge() -> Knowledge:
+    """The project's own knowledge folder, loaded once per process."""
+    return load_knowledge(KNOWLEDGE_DIR)

@@ -1,0 +1,265 @@
+"""The knowledge model and the patient's day: frozen, validated-on-load data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Verdict = Literal["avoid", "caution", "ok"]
+Urgency = Literal["emergency", "urgent", "routine"]
+DayClass = Literal["green", "amber", "red"]
+PhaseStatus = Literal["start", "progress", "hold", "regress"]
+
+VERDICTS: tuple[Verdict, ...] = ("avoid", "caution", "ok")
+URGENCIES: tuple[Urgency, ...] = ("emergency", "urgent", "routine")  # most urgent first
+SWELLING = ("none", "mild", "marked")
+MECHANICAL = ("none", "catching", "locking", "giving_way")
+ADHERENCE = ("all", "some", "none")
+PAIN_FIELDS = ("pain_rest", "pain_exercise", "pain_morning")
+PAIN_RANGE = (0, 10)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ExitCriteria:
+    consecutive_green: int | None = None
+    window_days: int | None = None
+    min_green_in_window: int = 0
+    max_red_in_window: int = 0
+    max_pain_rest: int | None = None
+    confirm: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Phase:
+    id: str
+    number: int
+    name: str
+    typical_weeks: str
+    goals: tuple[str, ...]
+    entry: tuple[str, ...]
+    exit: ExitCriteria | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dose:
+    sets: int | None = None
+    reps: int | None = None
+    hold_seconds: int | None = None
+    minutes: int | None = None
+    per_day: int | None = None
+    per_week: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    name: str
+    target: str
+    equipment: tuple[str, ...]
+    steps: tuple[str, ...]
+    involves: tuple[str, ...]
+    aggravated_by: str
+    regression: str
+    progression: str
+    dosage: Mapping[str, tuple[Dose, ...]]
+    sources: tuple[str, ...]
+    synthesis: bool = False
+    regress_to: str | None = None
+    progress_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    verdicts: Mapping[str, Verdict]
+    reasons: Mapping[Verdict, str]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DayThresholds:
+    pain_exercise_min: int
+    pain_rest_min: int
+    morning_rise_min: int
+    swelling: tuple[str, ...]
+    swelling_increase: bool
+    mechanical: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DayRules:
+    baseline_checkins: int
+    red: DayThresholds
+    amber: DayThresholds
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProgressionRules:
+    dose_up_after_green: int
+    dose_down_on_red: int
+    adherence_counts: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FlareRules:
+    protect_days: int
+    protect_max_phase: int
+    regress_red_days: int
+    regress_window_days: int
+    reentry_consecutive_green: int
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReferralRule:
+    """One routine-referral trigger; `reason` is patient-facing with {placeholders} for its numbers."""
+
+    reason: str
+    values: tuple[str, ...] = ()
+    count: int = 0
+    window_days: int = 0
+    days: int = 0
+    weeks: int = 0
+    min_pain_drop: int = 0
+
+    def message(self) -> str:
+        return self.reason.format(count=self.count, window_days=self.window_days, days=self.days, weeks=self.weeks)
+
+
+@dataclass(frozen=True)
+class ReferralRules:
+    mechanical_immediate: ReferralRule
+    persistent_mechanical: ReferralRule
+    repeated_red: ReferralRule
+    flare_not_settling: ReferralRule
+    no_improvement: ReferralRule
+    unresolved: ReferralRule
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    day: DayRules
+    progression: ProgressionRules
+    flare: FlareRules
+    referral: ReferralRules
+
+
+@dataclass(frozen=True)
+class Negation:
+    cues: tuple[str, ...]
+    pseudo: tuple[str, ...]
+    terminators: tuple[str, ...]
+    window_tokens: int
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    id: str
+    urgency: Urgency
+    reason: str
+    triggers: tuple[tuple[str, ...], ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, used as a cache key
+class Knowledge:
+    sources: Mapping[str, Source]
+    phases: tuple[Phase, ...]
+    exercises: Mapping[str, Exercise]
+    activities: Mapping[str, Activity]
+    rules: Rules
+    negation: Negation
+    terms: Mapping[str, tuple[str, ...]]
+    ignore: tuple[str, ...]  # phrases whose words never count toward a red flag (exercise names ...)
+    red_flags: tuple[RedFlag, ...]
+
+    def phase(self, number: int) -> Phase:
+        """The phase with this number (1-based)."""
+        return self.phases[number - 1]
+
+    @property
+    def last_phase(self) -> int:
+        return len(self.phases)
+
+
+@dataclass(frozen=True)
+class Patient:
+    """What the engine needs to know about a patient (onboarding answers may still be missing)."""
+
+    enrolled: date
+    side: str | None = None
+    sport: str | None = None
+    diagnosed: bool | None = None
+
+
+class InvalidCheckIn(ValueError):
+    """A check-in with values outside their allowed ranges; `problems` lists each one."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """One day's answers. Construct through `CheckIn.validated` to get every problem at once."""
+
+    day: date
+    pain_rest: int
+    pain_exercise: int
+    pain_morning: int
+    swelling: str
+    mechanical: str
+    adherence: str
+
+    @classmethod
+    def validated(cls, day: date, today: date, **values: object) -> CheckIn:
+        """Check every value and the date (not after `today`); raise InvalidCheckIn listing all problems."""
+        problems = []
+        if day > today:
+            problems.append(f"date {day.isoformat()} is in the future")
+        expected = set(PAIN_FIELDS) | {"swelling", "mechanical", "adherence"}
+        for name in sorted(set(values) - expected):
+            problems.append(f"{name}: unknown field")
+        low, high = PAIN_RANGE
+        for name in PAIN_FIELDS:
+            value = values.get(name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                problems.append(f"{name}: {value!r} is not a whole number from {low} to {high}")
+        for name, allowed in (("swelling", SWELLING), ("mechanical", MECHANICAL), ("adherence", ADHERENCE)):
+            if values.get(name) not in allowed:
+                problems.append(f"{name}: {values.get(name)!r} is not one of {', '.join(allowed)}")
+        if problems:
+            raise InvalidCheckIn(tuple(problems))
+        return cls(day=day, **values)  # type: ignore[arg-type]
+
+    @property
+    def worst_pain(self) -> int:
+        return max(self.pain_rest, self.pain_exercise, self.pain_morning)
+
+    def values(self) -> dict:
+        """The answers as the reply contract's `values` object."""
+        return {name: getattr(self, name) for name in (*PAIN_FIELDS, "swelling", "mechanical", "adherence")}
+
+
+@dataclass(frozen=True)
+class Escalation:
+    urgency: Urgency
+    reasons: tuple[str, ...]
+    triggers: tuple[str, ...] = field(default=())  # red-flag or rule ids, for clinicians

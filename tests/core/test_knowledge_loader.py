@@ -1,0 +1,154 @@
+"""The knowledge check: the real folder passes; a broken copy names every problem at once."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rehab_coach.knowledge import KnowledgeError, load_knowledge
+from rehab_coach.paths import KNOWLEDGE_DIR
+
+REQUIRED_EXERCISES = [
+    "calf_stretch_step", "band_inversion_tib_post", "band_eversion_peroneals", "ankle_arom_pain_free",
+    "subtalar_midfoot_self_mobilisation", "eccentric_calf_lowering", "single_leg_heel_raise",
+    "intrinsic_foot_doming", "single_leg_balance", "single_leg_balance_unstable",
+    "perturbation_reactive_stepping", "walk_jog_progression", "ankle_hop_plyometrics",
+    "sport_specific_reintegration",
+]
+REQUIRED_ACTIVITIES = [
+    "running", "jumping", "hopping", "pointe", "demi_pointe", "heel_raises", "forced_toe_pointing", "kicking",
+    "downhill", "stair_descent", "cutting", "cycling", "swimming", "walking",
+]
+
+
+@pytest.fixture
+def broken(tmp_path: Path):
+    """A copy of the real folder, and a way to edit one of its files as data."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+
+    def edit(name: str, change) -> None:
+        path = folder / name
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    edit.folder = folder  # type: ignore[attr-defined]
+    return edit
+
+
+def problems(folder: Path) -> list:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(folder)
+    return list(caught.value.problems)
+
+
+def test_real_folder_is_complete(knowledge):
+    assert len(knowledge.phases) >= 5 and knowledge.phases[-1].exit is None
+    assert len(knowledge.exercises) >= 20
+    assert set(REQUIRED_EXERCISES) <= set(knowledge.exercises)
+    assert set(REQUIRED_ACTIVITIES) <= set(knowledge.activities)
+    assert {flag.urgency for flag in knowledge.red_flags} == {"emergency", "urgent", "routine"}
+
+
+def test_every_phase_exercise_activity_and_red_flag_cites_a_source(knowledge):
+    entries = [*knowledge.phases, *knowledge.exercises.values(), *knowledge.activities.values(),
+               *knowledge.red_flags]
+    for entry in entries:
+        assert entry.sources, entry.id
+        assert all(knowledge.sources[s].url.startswith("http") for s in entry.sources)
+    rules = knowledge.rules
+    for group in (rules.day, rules.progression, rules.flare, rules.referral):
+        assert group.sources
+
+
+def test_no_exercise_belongs_to_a_phase_that_avoids_what_it_involves(knowledge):
+    for exercise in knowledge.exercises.values():
+        for phase_id in exercise.dosage:
+            for activity in exercise.involves:
+                assert knowledge.activities[activity].verdicts[phase_id] != "avoid", (exercise.id, phase_id)
+
+
+def test_one_broken_folder_reports_every_problem_with_file_entry_and_field(broken):
+    def break_exercises(data):
+        data["exercises"][0]["dosage"] = {"nonexistent_phase": [{"sets": 3, "per_day": 1}]}
+        data["exercises"][1]["sources"] = ["no_such_source"]
+        data["exercises"][2]["regress_to"] = "no_such_exercise"
+        data["exercises"][3]["stepz"] = ["typo in a field name"]
+        data["exercises"][4]["dosage"] = {"settle": [{"sets": 0, "reps": 10}]}
+        data["exercises"].append(dict(data["exercises"][5]))  # duplicate id
+
+    def break_activities(data):
+        data["activities"][0]["verdicts"]["settle"] = "maybe"
+
+    def break_rules(data):
+        data["day_classification"]["red"]["pain_exercise_min"] = 15
+
+    broken("exercises.yml", break_exercises)
+    broken("activities.yml", break_activities)
+    broken("rules.yml", break_rules)
+    found = problems(broken.folder)
+    ex = yaml.safe_load((broken.folder / "exercises.yml").read_text())["exercises"]
+    act = yaml.safe_load((broken.folder / "activities.yml").read_text())["activities"][0]["id"]
+    expected = [
+        f"exercises.yml: {ex[0]['id']}: dosage: nonexistent_phase: unknown phase",
+        f"exercises.yml: {ex[1]['id']}: sources: unknown source 'no_such_source'",
+        f"exercises.yml: {ex[2]['id']}: regress_to: unknown exercise 'no_such_exercise'",
+        f"exercises.yml: {ex[3]['id']}: stepz: unknown field",
+        f"exercises.yml: {ex[4]['id']}: dosage: settle: level 1: sets: 0 is not a whole number from 1 to 20",
+        f"exercises.yml: {ex[4]['id']}: dosage: settle: level 1: needs exactly one of per_day or per_week",
+        f"exercises.yml: {ex[5]['id']}: duplicate id",
+        f"activities.yml: {act}: verdicts: settle: 'maybe' is not one of avoid, caution, ok",
+        "rules.yml: day_classification: red: pain_exercise_min: 15 is not a whole number from 0 to 11",
+    ]
+    for line in expected:
+        assert line in found
+    assert len(found) >= len(expected)
+
+
+def test_exercise_planned_in_a_phase_that_avoids_its_activity_is_refused(broken):
+    def add_running_to_settle(data):
+        walk_jog = next(e for e in data["exercises"] if e["id"] == "walk_jog_progression")
+        walk_jog["dosage"]["settle"] = [{"minutes": 10, "per_week": 3}]
+
+    broken("exercises.yml", add_running_to_settle)
+    assert ("exercises.yml: walk_jog_progression: dosage: settle: involves 'running', which is to be avoided "
+            "in this phase") in problems(broken.folder)
+
+
+def test_red_flag_with_unknown_term_and_bad_urgency_is_refused(broken):
+    def break_flags(data):
+        data["red_flags"][0]["triggers"] = [["no_such_term"]]
+        data["red_flags"][1]["urgency"] = "whenever"
+        data["negation"]["cues"].append(False)  # what YAML makes of a bare `no`
+
+    broken("red_flags.yml", break_flags)
+    flags = yaml.safe_load((broken.folder / "red_flags.yml").read_text())["red_flags"]
+    found = problems(broken.folder)
+    assert f"red_flags.yml: {flags[0]['id']}: triggers: unknown term(s) 'no_such_term'" in found
+    assert f"red_flags.yml: {flags[1]['id']}: urgency: 'whenever' is not one of emergency, urgent, routine" in found
+    assert any("negation: cues: must be a list of non-empty texts (quote words like no" in p for p in found)
+
+
+def test_phases_out_of_order_and_missing_file_are_reported(broken):
+    def swap(data):
+        data["phases"][0]["number"], data["phases"][1]["number"] = 2, 1
+
+    broken("phases.yml", swap)
+    (broken.folder / "sources.yml").unlink()
+    found = problems(broken.folder)
+    assert "sources.yml: file is missing" in found
+    assert any(p.startswith("phases.yml: settle: number: is 2, expected 1") for p in found)
+
+
+def test_cli_check_passes_on_the_real_folder_and_fails_naming_problems_on_a_broken_one(broken):
+    ok = subprocess.run([sys.executable, "-m", "rehab_coach", "check-knowledge"], capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("knowledge OK")
+    broken("rules.yml", lambda data: data["flare"].pop("protect_days"))
+    bad = subprocess.run([sys.executable, "-m", "rehab_coach", "check-knowledge", "--dir", str(broken.folder)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "rules.yml: flare: protect_days: missing" in bad.stderr
