@@ -43,7 +43,18 @@ def bench(args: argparse.Namespace) -> int:
     return run_bench()
 
 
+def run(args: argparse.Namespace) -> int:
+    """Start the coach: check the knowledge, bring the database up to date (the chat servers come next)."""
+    from rehab_coach.storage.db import default_database_url
+
+    if check_knowledge(args) or db_upgrade(args):
+        return 1
+    print(f"database: {default_database_url()}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": run,
     "check-knowledge": check_knowledge,
     "db-upgrade": db_upgrade,
     "bench": bench,
@@ -58,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     upgrade = commands.add_parser("db-upgrade", help=db_upgrade.__doc__)
     upgrade.add_argument("--url", help="database URL (default: DATABASE_URL or the project's SQLite file)")
     commands.add_parser("bench", help=bench.__doc__)
+    start = commands.add_parser("run", help=run.__doc__)
+    start.set_defaults(dir=str(KNOWLEDGE_DIR), url=None)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 

@@ -105,11 +105,15 @@ def _signs(t: DayThresholds, today: CheckIn, baseline: int, previous: CheckIn | 
 
 def classify_day(checkin: CheckIn, history: Sequence[CheckIn], knowledge: Knowledge) -> Classification:
     """Green, amber or red for this check-in, judged against the check-ins before it."""
-    rules = knowledge.rules.day
     before = [c for c in _one_per_day(history) if c.day < checkin.day]
-    recent = before[-rules.baseline_checkins:]
+    return _classify(checkin, before[-knowledge.rules.day.baseline_checkins:], knowledge)
+
+
+def _classify(checkin: CheckIn, recent: Sequence[CheckIn], knowledge: Knowledge) -> Classification:
+    """Classify against `recent`: the last baseline_checkins check-ins before this one, in day order."""
+    rules = knowledge.rules.day
     baseline = min((c.pain_morning for c in recent), default=checkin.pain_morning)
-    previous = before[-1] if before else None
+    previous = recent[-1] if recent else None
     red = _signs(rules.red, checkin, baseline, previous)
     if red:
         return Classification("red", tuple(red))
@@ -121,7 +125,12 @@ def classify_day(checkin: CheckIn, history: Sequence[CheckIn], knowledge: Knowle
 
 def _window(past: Sequence[DayResult], state: CourseState, today: date, days: int) -> list[DayResult]:
     """Results of the last `days` calendar days before today that belong to the current phase."""
-    return [r for r in past if r.checkin.day > state.since and (today - r.checkin.day).days < days]
+    recent = []
+    for result in reversed(past):  # past is in day order: stop at the first day outside the window
+        if result.checkin.day <= state.since or (today - result.checkin.day).days >= days:
+            break
+        recent.append(result)
+    return recent
 
 
 def _counts(result_class: DayClass, checkin: CheckIn, knowledge: Knowledge) -> bool:
@@ -208,8 +217,9 @@ def follow_course(history: Sequence[CheckIn], knowledge: Knowledge) -> list[DayR
     checkins = _one_per_day(history)
     results: list[DayResult] = []
     state = CourseState()
+    baseline = knowledge.rules.day.baseline_checkins
     for index, checkin in enumerate(checkins):
-        classification = classify_day(checkin, checkins[:index], knowledge)
+        classification = _classify(checkin, checkins[max(0, index - baseline):index], knowledge)
         state, status, reasons = _decide(state, checkin, classification.day_class, results, knowledge)
         results.append(DayResult(checkin, classification, status, reasons, state))
     return results

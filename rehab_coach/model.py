@@ -14,6 +14,10 @@ PhaseStatus = Literal["start", "progress", "hold", "regress"]
 
 VERDICTS: tuple[Verdict, ...] = ("avoid", "caution", "ok")
 URGENCIES: tuple[Urgency, ...] = ("emergency", "urgent", "routine")  # most urgent first
+DAY_CLASSES: tuple[DayClass, ...] = ("green", "amber", "red")
+PHASE_STATUSES: tuple[PhaseStatus, ...] = ("start", "progress", "hold", "regress")
+SIDES = ("left", "right", "both")
+SPORTS = ("dance", "running", "football", "other")
 SWELLING = ("none", "mild", "marked")
 MECHANICAL = ("none", "catching", "locking", "giving_way")
 ADHERENCE = ("all", "some", "none")

@@ -1,0 +1,92 @@
+"""Reply-contract payloads (shared/reply-contract.md), built from core results. Pure, no I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rehab_coach.engine import Advice, Plan
+from rehab_coach.model import (
+    ADHERENCE,
+    MECHANICAL,
+    PAIN_RANGE,
+    SIDES,
+    SPORTS,
+    SWELLING,
+    CheckIn,
+    Dose,
+    Escalation,
+    Exercise,
+)
+
+SCHEMA_PATH = Path(__file__).with_name("reply_contract.schema.json")
+
+# Every question the coach asks, in the contract's terms: field -> (type, extra keys).
+QUESTIONS: dict[str, dict[str, Any]] = {
+    "side": {"type": "choice", "choices": list(SIDES)},
+    "sport": {"type": "choice", "choices": list(SPORTS)},
+    "diagnosed": {"type": "yesno"},
+    "pain_rest": {"type": "scale", "min": PAIN_RANGE[0], "max": PAIN_RANGE[1]},
+    "pain_exercise": {"type": "scale", "min": PAIN_RANGE[0], "max": PAIN_RANGE[1]},
+    "pain_morning": {"type": "scale", "min": PAIN_RANGE[0], "max": PAIN_RANGE[1]},
+    "swelling": {"type": "choice", "choices": list(SWELLING)},
+    "mechanical": {"type": "choice", "choices": list(MECHANICAL)},
+    "adherence": {"type": "choice", "choices": list(ADHERENCE)},
+}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The contract's JSON Schema, kept in the repository."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def question(field: str, problem: str | None = None) -> dict:
+    """Ask for one value; `problem` says why the previous answer was not accepted."""
+    payload = {"kind": "question", "field": field, **QUESTIONS[field]}
+    return {**payload, "problem": problem} if problem else payload
+
+
+def checkin_recorded(checkin: CheckIn, day_class: str, reasons: tuple[str, ...] = ()) -> dict:
+    return {"kind": "checkin_recorded", "date": checkin.day.isoformat(), "values": checkin.values(),
+            "day_class": day_class, "reasons": list(reasons)}
+
+
+def plan(result: Plan) -> dict:
+    return {
+        "kind": "plan",
+        "date": result.day.isoformat(),
+        "phase": result.phase.id,
+        "phase_name": result.phase.name,
+        "phase_number": result.phase.number,
+        "status": result.status,
+        "day_class": result.day_class,
+        "exercises": [{"id": p.exercise.id, "name": p.exercise.name, **asdict(p.dose)} for p in result.exercises],
+        "avoid": list(result.avoid),
+        "reasons": list(result.reasons),
+    }
+
+
+def activity_advice(advice: Advice) -> dict:
+    return {"kind": "activity_advice", "activity": advice.activity.id, "verdict": advice.verdict,
+            "reason": advice.reason}
+
+
+def escalation(result: Escalation) -> dict:
+    return {"kind": "escalation", "urgency": result.urgency, "reasons": list(result.reasons),
+            "triggers": list(result.triggers)}
+
+
+def exercise_info(exercise: Exercise, dose: Dose) -> dict:
+    return {"kind": "exercise_info", "exercise": exercise.id, "name": exercise.name, "steps": list(exercise.steps),
+            "dosage": asdict(dose), "target": exercise.target, "equipment": list(exercise.equipment)}
+
+
+def progress(enrolled: date, today: date, checkins: list[CheckIn], phase_number: int) -> dict:
+    """How the patient is doing: days since enrolment, check-ins made, phase and worst daily pain."""
+    return {"kind": "progress", "days": (today - enrolled).days, "checkins": len(checkins),
+            "phase_number": phase_number, "pain_trend": [[c.day.isoformat(), c.worst_pain] for c in checkins]}

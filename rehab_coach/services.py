@@ -1,0 +1,67 @@
+"""The service functions every entry point calls (chat actions, clinician app, CLI): core + storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from rehab_coach import contract, engine
+from rehab_coach.engine import Advice, Classification, Plan
+from rehab_coach.model import CheckIn, Escalation, Knowledge
+from rehab_coach.storage.repository import PatientRecord, Store
+from rehab_coach.triage import triage
+
+
+@dataclass(frozen=True)
+class RecordedCheckIn:
+    checkin: CheckIn
+    classification: Classification
+    created: bool  # False when it replaced an earlier check-in of the same day
+
+
+class Coach:
+    """One patient-facing operation per method; each writes in its own short transaction."""
+
+    def __init__(self, store: Store, knowledge: Knowledge) -> None:
+        self.store = store
+        self.knowledge = knowledge
+
+    def record_checkin(self, patient: PatientRecord, values: dict, today: date) -> RecordedCheckIn:
+        """Validate (InvalidCheckIn lists every problem, nothing written), classify and save today's answers.
+
+        The check-in is committed before anything else happens, so a later failure cannot lose it.
+        """
+        checkin = CheckIn.validated(today, today=today, **values)
+        history = self.store.checkins(patient.id, until=today)
+        classification = engine.classify_day(checkin, history, self.knowledge)
+        created = self.store.save_checkin(patient.id, checkin, classification.day_class)
+        return RecordedCheckIn(checkin, classification, created)
+
+    def plan_for_today(self, patient: PatientRecord, today: date) -> Plan:
+        """Today's plan from the patient's whole history; stored as given (one per day, latest wins)."""
+        plan = engine.plan_for_today(patient.profile, self.store.checkins(patient.id, until=today), today,
+                                     self.knowledge)
+        self.store.save_plan(patient.id, today, plan.phase.number, plan.status, contract.plan(plan))
+        return plan
+
+    def advise_activity(self, patient: PatientRecord, activity_id: str, today: date) -> Advice:
+        history = self.store.checkins(patient.id, until=today)
+        return engine.advise_activity(activity_id, patient.profile, history, today, self.knowledge)
+
+    def triage(self, patient: PatientRecord, at: datetime, text: str | None = None,
+               include_course: bool = False) -> Escalation | None:
+        """Red flags in `text` (and, if asked, referral rules on the course) at time `at`; stored for clinicians.
+
+        The same escalation (same triggers) is stored once a day, however often it is raised.
+        """
+        history = self.store.checkins(patient.id, until=at.date()) if include_course else []
+        escalation = triage(text, history=history, knowledge=self.knowledge)
+        if escalation is not None and not self._raised_on(patient, escalation, at.date()):
+            self.store.save_escalation(patient.id, escalation, text, at)
+        return escalation
+
+    def _raised_on(self, patient: PatientRecord, escalation: Escalation, day: date) -> bool:
+        return any(
+            record.escalation.triggers == escalation.triggers and record.created_at.date() == day
+            for record in self.store.escalations(patient.id)
+        )

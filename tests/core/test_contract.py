@@ -1,0 +1,68 @@
+"""Every payload the core builds validates against the reply contract's JSON Schema."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from jsonschema import Draft202012Validator
+
+from rehab_coach import contract
+from rehab_coach.engine import advise_activity, plan_for_today
+from rehab_coach.knowledge import default_knowledge
+from rehab_coach.model import Escalation, Patient
+from tests.builders import START, day, days, on
+from tests.core.test_properties import histories
+
+KNOWLEDGE = default_knowledge()
+VALIDATOR = Draft202012Validator(contract.schema())
+PATIENT = Patient(enrolled=START)
+
+
+def valid(payload: dict) -> dict:
+    errors = [error.message for error in VALIDATOR.iter_errors(payload)]
+    assert not errors, errors
+    return payload
+
+
+def test_schema_is_valid_json_schema():
+    Draft202012Validator.check_schema(contract.schema())
+
+
+def test_the_contract_documents_examples_validate():
+    valid({"kind": "question", "field": "pain_rest", "type": "scale", "min": 0, "max": 10})
+    valid({"kind": "question", "field": "swelling", "type": "choice", "choices": ["none", "mild", "marked"]})
+    valid({"kind": "plan", "date": "2026-03-02", "phase": "settle", "phase_number": 1, "status": "hold",
+           "exercises": [{"id": "calf_stretch_step", "name": "Calf stretch on a step", "sets": 3, "reps": None,
+                          "hold_seconds": 30, "per_day": 2}],
+           "avoid": ["running", "jumping", "pointe"], "reasons": ["3 green days in a row: moving on to ..."]})
+    valid({"kind": "progress", "days": 14, "checkins": 12, "phase_number": 2,
+           "pain_trend": [["2026-03-01", 4], ["2026-03-02", 3]]})
+
+
+@pytest.mark.parametrize("field", sorted(contract.QUESTIONS))
+def test_every_question_validates(field):
+    valid(contract.question(field))
+    assert valid(contract.question(field, problem="15 is not on the 0-10 scale"))["problem"]
+
+
+def test_wrong_kind_or_missing_field_is_rejected():
+    assert list(VALIDATOR.iter_errors({"kind": "plan", "date": "2026-03-02"}))
+    assert list(VALIDATOR.iter_errors({"kind": "escalation", "urgency": "soon", "reasons": ["x"]}))
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(max_days=40))
+def test_every_plan_payload_validates(history):
+    valid(contract.plan(plan_for_today(PATIENT, history, on(40), KNOWLEDGE)))
+
+
+def test_checkin_advice_escalation_exercise_and_progress_payloads_validate():
+    valid(contract.checkin_recorded(day(0, exercise=4), "amber", ("pain during exercise 4/10",)))
+    for activity in KNOWLEDGE.activities:
+        valid(contract.activity_advice(advise_activity(activity, PATIENT, [], START, KNOWLEDGE)))
+    valid(contract.escalation(Escalation("urgent", ("possible blood clot",), ("possible_dvt",))))
+    for exercise in KNOWLEDGE.exercises.values():
+        for levels in exercise.dosage.values():
+            valid(contract.exercise_info(exercise, levels[0]))
+    history = days(0, 10)
+    valid(contract.progress(START, START + timedelta(days=12), history, 2))

@@ -1,0 +1,105 @@
+"""Patients: one record per (channel, sender), onboarding answers validated before they are written."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+
+from rehab_coach.model import Patient
+from rehab_coach.storage import PatientRecord, Store, UnknownRecord
+
+
+def test_new_patient_is_enrolled_today_in_phase_one_with_no_answers_yet(store: Store, today: date) -> None:
+    record = store.patient("telegram", "12345", today)
+    assert (record.channel, record.sender_id, record.phase_number) == ("telegram", "12345", 1)
+    assert record.profile == Patient(enrolled=today)
+
+
+def test_same_identity_twice_is_the_same_patient_and_keeps_its_enrolment_date(
+    store: Store, today: date
+) -> None:
+    first = store.patient("rest", "anna", today)
+    again = store.patient("rest", "anna", today + timedelta(days=3))
+    assert again == first
+
+
+def test_same_sender_on_another_channel_is_another_patient(
+    store: Store, count_rows: Callable, today: date
+) -> None:
+    assert store.patient("rest", "anna", today).id != store.patient("socketio", "anna", today).id
+    assert count_rows("patients") == 2
+
+
+def test_enrolment_racing_another_process_returns_the_patient_it_created(
+    store: Store, count_rows: Callable, monkeypatch: pytest.MonkeyPatch, today: date
+) -> None:
+    theirs = store.patient("rest", "anna", today)
+    find = store._find_patient
+    calls: list[str] = []
+
+    def not_yet_on_first_look(channel: str, sender_id: str) -> object:
+        calls.append(sender_id)
+        return None if len(calls) == 1 else find(channel, sender_id)
+
+    monkeypatch.setattr(store, "_find_patient", not_yet_on_first_look)
+    assert store.patient("rest", "anna", today) == theirs
+    assert count_rows("patients") == 1
+
+
+def test_simultaneous_first_messages_enrol_one_patient(
+    store: Store, count_rows: Callable, today: date
+) -> None:
+    ids: list[int] = []
+    start = threading.Barrier(6)
+
+    def enrol() -> None:
+        start.wait()
+        ids.append(store.patient("socketio", "new-visitor", today).id)
+
+    threads = [threading.Thread(target=enrol) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == 6 and len(set(ids)) == 1
+    assert count_rows("patients") == 1
+
+
+@pytest.mark.parametrize("channel, sender_id", [("", "anna"), ("rest", ""), ("rest", "   ")])
+def test_blank_identity_is_refused(
+    store: Store, count_rows: Callable, channel: str, sender_id: str, today: date
+) -> None:
+    with pytest.raises(ValueError, match="must be a non-empty string"):
+        store.patient(channel, sender_id, today)
+    assert count_rows("patients") == 0
+
+
+def test_profile_answers_are_saved_and_a_missing_answer_leaves_the_old_one(
+    store: Store, patient: PatientRecord, today: date
+) -> None:
+    store.update_profile(patient.id, side="left", sport="dance")
+    updated = store.update_profile(patient.id, diagnosed=True)
+    expected = Patient(enrolled=today, side="left", sport="dance", diagnosed=True)
+    assert updated.profile == expected
+    assert store.patient("rest", "patient-1", today).profile == expected
+    assert store.patient_by_id(patient.id).profile == expected
+
+
+def test_profile_with_unknown_values_is_refused_naming_each_problem_and_writes_nothing(
+    store: Store, patient: PatientRecord, today: date
+) -> None:
+    with pytest.raises(ValueError) as error:
+        store.update_profile(patient.id, side="middle", sport="chess", diagnosed="yes")  # type: ignore[arg-type]
+    message = str(error.value)
+    assert "side: 'middle' is not one of left, right, both" in message
+    assert "sport: 'chess' is not one of dance, running, football, other" in message
+    assert "diagnosed: 'yes' is not true or false" in message
+    assert store.patient_by_id(patient.id).profile == Patient(enrolled=today)
+
+
+def test_profile_of_an_unknown_patient_is_refused(store: Store) -> None:
+    with pytest.raises(UnknownRecord, match="no patient with id 999"):
+        store.update_profile(999, side="left")
