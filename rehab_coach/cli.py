@@ -36,6 +36,16 @@ def db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def build_nlp(args: argparse.Namespace) -> int:
+    """Build the chat's spaCy pipeline from knowledge/ (skipped when the knowledge is unchanged)."""
+    from rehab_coach.knowledge import default_knowledge
+    from rehab_coach.nlp import SPACY_DIR, build_pipeline
+
+    built = build_pipeline(default_knowledge())
+    print(f"spaCy pipeline {'built' if built else 'up to date'}: {SPACY_DIR}")
+    return 0
+
+
 def bench(args: argparse.Namespace) -> int:
     """Print the engine and storage benchmark figures."""
     from rehab_coach.bench import main as run_bench
@@ -44,13 +54,12 @@ def bench(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the coach: check the knowledge, bring the database up to date (the chat servers come next)."""
-    from rehab_coach.storage.db import default_database_url
+    """Start the coach: check the knowledge, then prepare and start every process (Ctrl-C stops them)."""
+    from rehab_coach import runner
 
-    if check_knowledge(args) or db_upgrade(args):
+    if check_knowledge(args):
         return 1
-    print(f"database: {default_database_url()}")
-    return 0
+    return runner.main()
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -58,6 +67,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check-knowledge": check_knowledge,
     "db-upgrade": db_upgrade,
     "bench": bench,
+    "build-nlp": build_nlp,
 }
 
 
@@ -69,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     upgrade = commands.add_parser("db-upgrade", help=db_upgrade.__doc__)
     upgrade.add_argument("--url", help="database URL (default: DATABASE_URL or the project's SQLite file)")
     commands.add_parser("bench", help=bench.__doc__)
+    commands.add_parser("build-nlp", help=build_nlp.__doc__)
     start = commands.add_parser("run", help=run.__doc__)
-    start.set_defaults(dir=str(KNOWLEDGE_DIR), url=None)
+    start.set_defaults(dir=str(KNOWLEDGE_DIR))
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 

@@ -37,7 +37,7 @@ from rehab_coach.paths import KNOWLEDGE_DIR
 from rehab_coach.redflags import tokenize
 
 T = TypeVar("T")
-FILES = ("sources.yml", "phases.yml", "exercises.yml", "activities.yml", "rules.yml", "red_flags.yml")
+FILES = ("sources.yml", "phases.yml", "exercises.yml", "activities.yml", "rules.yml", "red_flags.yml", "vocabulary.yml")
 
 
 class KnowledgeError(ValueError):
@@ -88,6 +88,14 @@ class _Entry:
             return None if value or allow_empty else "must not be empty"
 
         return tuple(self.get(key, check, default=[] if allow_empty else ...) or ())
+
+    def lower_texts(self, key: str, allow_empty: bool = False) -> tuple[str, ...]:
+        """Texts that must be lower case: words and phrases matched against what patients type."""
+        values = self.texts(key, allow_empty=allow_empty)
+        for value in values:
+            if value != value.lower():
+                self.problem(key, f"{value!r} must be lower case")
+        return values
 
     def number(self, key: str, low: int, high: int, required: bool = True) -> int | None:
         def check(value: Any) -> str | None:
@@ -244,10 +252,7 @@ def _activities(
         reasons_entry = entry.child("reasons")
         reasons = {verdict: reasons_entry.text(verdict) for verdict in VERDICTS if verdict in verdicts.values()}
         reasons_entry.finish()
-        synonyms = entry.texts("synonyms")
-        for synonym in synonyms:
-            if synonym != synonym.lower():
-                entry.problem("synonyms", f"{synonym!r} must be lower case")
+        synonyms = entry.lower_texts("synonyms")
         activities[ident] = Activity(
             id=ident,
             name=entry.text("name"),
@@ -319,6 +324,7 @@ def _exercises(
             dosage=dict(sorted(dosage.items(), key=lambda item: phase_ids.index(item[0]))),
             sources=entry.refs("sources", sources, "source"),
             synthesis=entry.flag("synthesis"),
+            aliases=entry.lower_texts("aliases", allow_empty=True),
             regress_to=entry.get("regress_to", _exercise_ref(ids, ident), required=False),
             progress_to=entry.get("progress_to", _exercise_ref(ids, ident), required=False),
         )
@@ -474,6 +480,11 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     exercises = _exercises(docs["exercises.yml"], phases, activities, sources, problems)
     rules = _rules(docs["rules.yml"], sources, problems)
     negation, terms, ignore, red_flags = _safety(docs["red_flags.yml"], sources, problems)
+    vocabulary = _Entry(docs["vocabulary.yml"], "vocabulary.yml", problems)
+    body_parts_entry = vocabulary.child("body_parts")
+    body_parts = {name: body_parts_entry.lower_texts(name) for name in body_parts_entry.data}
+    body_parts_entry.finish()
+    vocabulary.finish()
     if rules.flare.protect_max_phase > len(phases):
         problems.append("rules.yml: flare: protect_max_phase: is beyond the last phase")
     if problems:
@@ -487,6 +498,7 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         negation=negation,
         terms=terms,
         ignore=ignore,
+        body_parts=body_parts,
         red_flags=red_flags,
     )
 

@@ -79,6 +79,7 @@ class Exercise:
     dosage: Mapping[str, tuple[Dose, ...]]
     sources: tuple[str, ...]
     synthesis: bool = False
+    aliases: tuple[str, ...] = ()  # what patients call it; the chat's entity patterns come from these
     regress_to: str | None = None
     progress_to: str | None = None
 
@@ -191,6 +192,7 @@ class Knowledge:
     negation: Negation
     terms: Mapping[str, tuple[str, ...]]
     ignore: tuple[str, ...]  # phrases whose words never count toward a red flag (exercise names ...)
+    body_parts: Mapping[str, tuple[str, ...]]  # id -> words patients use, for the chat's entity patterns
     red_flags: tuple[RedFlag, ...]
 
     def phase(self, number: int) -> Phase:

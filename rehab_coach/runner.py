@@ -1,0 +1,161 @@
+"""Prepare and start the coach's processes: the Rasa server and the action server.
+
+Used by `./coach run`, the end-to-end tests and the benchmark, so all three run the same thing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
+
+MODELS_DIR = PROJECT_ROOT / "models"
+SECRETS_FILE = VAR_DIR / "secrets.env"
+BIN = Path(sys.executable).parent
+
+
+def rasa(*args: str) -> list[str]:
+    return [str(BIN / "rasa"), *args]
+
+
+def prepare() -> Path:
+    """Build the spaCy pipeline, migrate the database and train the model if its inputs changed."""
+    from rehab_coach.knowledge import default_knowledge
+    from rehab_coach.nlp import build_pipeline
+    from rehab_coach.storage import default_database_url, upgrade
+
+    rebuilt = build_pipeline(default_knowledge())
+    upgrade(default_database_url())
+    return train(force=rebuilt)
+
+
+def train(force: bool = False, out: Path = MODELS_DIR) -> Path:
+    """Train into `out` (Rasa skips training when data, domain and config are unchanged); the newest model.
+
+    `force` retrains even then: the spaCy pipeline is not part of Rasa's fingerprint, so a rebuilt
+    pipeline (new knowledge) must force it.
+    """
+    command = rasa("train", "--out", str(out), *(["--force"] if force else []))
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    return newest_model(out)
+
+
+def newest_model(folder: Path = MODELS_DIR) -> Path:
+    models = sorted(folder.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError(f"no trained model in {folder}")
+    return models[-1]
+
+
+def secret(name: str) -> str:
+    """A secret from var/secrets.env, generated on first use; never a default, never committed."""
+    values = {}
+    if SECRETS_FILE.exists():
+        values = dict(line.split("=", 1) for line in SECRETS_FILE.read_text().splitlines() if "=" in line)
+    if name not in values:
+        values[name] = secrets.token_urlsafe(32)
+        SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        SECRETS_FILE.touch(mode=0o600)
+        SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    return values[name]
+
+
+@dataclass(frozen=True)
+class Servers:
+    rasa_url: str
+    actions_url: str
+    token: str
+    processes: tuple[subprocess.Popen, ...]
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.rasa_url}/webhooks/rest/webhook"
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
+
+
+@contextmanager
+def serve(
+    model: Path,
+    rasa_port: int = 5005,
+    actions_port: int = 5055,
+    endpoints: Path | None = None,
+    env: dict[str, str] | None = None,
+    log_dir: Path = VAR_DIR / "logs",
+    timeout: float = 300,
+) -> Iterator[Servers]:
+    """Start the action server and the Rasa server (HTTP API behind a token); stop both on exit."""
+    environment = {**os.environ, **(env or {})}
+    token = environment.get("RASA_AUTH_TOKEN") or secret("RASA_AUTH_TOKEN")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    processes: list[subprocess.Popen] = []
+    try:
+        actions = subprocess.Popen(
+            rasa("run", "actions", "--actions", "actions", "--port", str(actions_port)),
+            cwd=PROJECT_ROOT, env=environment,
+            stdout=(log_dir / f"actions-{actions_port}.log").open("w"), stderr=subprocess.STDOUT,
+        )
+        processes.append(actions)
+        server = subprocess.Popen(
+            rasa("run", "--model", str(model), "--port", str(rasa_port), "--enable-api", "--auth-token", token,
+                 "--credentials", "credentials.yml", "--endpoints", str(endpoints or "endpoints.yml"),
+                 "--cors", "*"),
+            cwd=PROJECT_ROOT, env=environment,
+            stdout=(log_dir / f"rasa-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
+        )
+        processes.append(server)
+        actions_url, rasa_url = f"http://127.0.0.1:{actions_port}", f"http://127.0.0.1:{rasa_port}"
+        _wait_until_up(f"{actions_url}/health", actions, timeout)
+        _wait_until_up(rasa_url, server, timeout)
+        yield Servers(rasa_url, actions_url, token, tuple(processes))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main() -> int:
+    """`./coach run`: prepare, start everything, print where to open it, stop all on Ctrl-C."""
+    model = prepare()
+    with serve(model) as servers:
+        print(
+            "\nRehab Coach is running.\n"
+            f"  REST webhook:   POST {servers.webhook}  (body: {{\"sender\": \"you\", \"message\": \"hi\"}})\n"
+            f"  socket.io:      {servers.rasa_url}/socket.io\n"
+            f"  Rasa HTTP API:  {servers.rasa_url}  (token in {SECRETS_FILE.relative_to(PROJECT_ROOT)})\n"
+            f"  Action server:  {servers.actions_url}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
+        try:
+            while all(process.poll() is None for process in servers.processes):
+                time.sleep(1)
+            print("a server stopped unexpectedly; see var/logs/", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("\nstopping")
+    return 0
