@@ -104,6 +104,18 @@ class Store:
         with self._unit_of_work() as session:
             return _patient_record(_require_patient(session, patient_id))
 
+    def due_for_checkin(self, day: date) -> list[PatientRecord]:
+        """Onboarded patients (side, sport and diagnosis known) who have not checked in on `day`."""
+        checked_in = select(CheckinRow.id).where(CheckinRow.patient_id == PatientRow.id, CheckinRow.day == day)
+        query = (
+            select(PatientRow)
+            .where(PatientRow.side.is_not(None), PatientRow.sport.is_not(None), PatientRow.diagnosed.is_not(None))
+            .where(~checked_in.exists())
+            .order_by(PatientRow.id)
+        )
+        with self._unit_of_work() as session:
+            return [_patient_record(row) for row in session.execute(query).scalars()]
+
     def update_profile(
         self,
         patient_id: int,

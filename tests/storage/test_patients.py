@@ -103,3 +103,13 @@ def test_profile_with_unknown_values_is_refused_naming_each_problem_and_writes_n
 def test_profile_of_an_unknown_patient_is_refused(store: Store) -> None:
     with pytest.raises(UnknownRecord, match="no patient with id 999"):
         store.update_profile(999, side="left")
+
+
+def test_only_onboarded_patients_without_todays_checkin_are_due(store, today, make_checkin):
+    done = store.patient("rest", "done", today)
+    due = store.patient("rest", "due", today)
+    store.patient("rest", "not-onboarded", today)
+    for record in (done, due):
+        store.update_profile(record.id, side="left", sport="dance", diagnosed=True)
+    store.save_checkin(done.id, make_checkin(), "green")
+    assert [p.sender_id for p in store.due_for_checkin(today)] == ["due"]

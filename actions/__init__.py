@@ -1,0 +1,5 @@
+"""Rasa custom actions: parse the tracker, call a Coach service, dispatch text plus a reply-contract payload.
+
+The action server imports every module here at start, so nothing here does I/O at import: the Coach
+is built on first use (`_deps`). One action per module, named after the action; no clinical logic.
+"""

@@ -1,0 +1,109 @@
+"""Abstract bases shared by the actions (abstract, so the action server does not register them)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import _deps, _render
+from actions._context import Clock, Turn, entity_values, local_now, turn
+from rehab_coach import contract
+from rehab_coach.model import Escalation, Knowledge
+from rehab_coach.services import Coach
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def where(error: BaseException) -> str:
+    """The failing line as file:line, for the log: exception messages may quote personal data (SQL parameters)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+
+
+def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation) -> None:
+    dispatcher.utter_message(text=_render.escalation(escalation), json_message=contract.escalation(escalation))
+
+
+def response_escalation(domain: DomainDict, response: str) -> tuple[str, Escalation]:
+    """A domain response whose `custom` is an escalation payload: its text and the Escalation to store.
+
+    Keeps the wording in one place (the domain) for escalations the core does not raise itself.
+    """
+    variant: dict[str, Any] = domain["responses"][response][0]
+    custom = variant["custom"]
+    escalation = Escalation(custom["urgency"], tuple(custom["reasons"]), tuple(custom.get("triggers", ())))
+    return str(variant["text"]), escalation
+
+
+class CoachAction(Action, ABC):
+    """An action backed by the Coach. Its database work runs in a worker thread, off the server's event loop."""
+
+    def __init__(self, coach: Coach | None = None, clock: Clock = local_now) -> None:
+        self._coach = coach
+        self._clock = clock
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @property
+    def coach(self) -> Coach:
+        return self._coach if self._coach is not None else _deps.coach()
+
+    @property
+    def knowledge(self) -> Knowledge:
+        # Not through the Coach: the knowledge must be at hand even when the database is not.
+        return self._coach.knowledge if self._coach is not None else _deps.knowledge()
+
+    def turn(self, tracker: Tracker) -> Turn:
+        return turn(tracker, self.coach, self._clock)
+
+    def checked_in_today(self, now: Turn) -> bool:
+        checkins = self.coach.store.checkins(now.patient.id, until=now.today)
+        return bool(checkins) and checkins[-1].day == now.today
+
+    @abstractmethod
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The action's work (synchronous: it runs in a worker thread)."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            return await asyncio.to_thread(self.respond, dispatcher, tracker, domain)
+        except Exception as error:  # the patient gets an apology rather than silence
+            log.error("%s failed: %s at %s", self.name(), type(error).__name__, where(error))
+            dispatcher.utter_message(text=SORRY)
+            return []
+
+
+class AnswerAction(CoachAction, ABC):
+    """An any-time answer (plan, activity, exercise, progress) that also heeds red flags said in passing.
+
+    The NLU pipeline marks red flags it finds with a `red_flag` entity; routine ones do not change the
+    intent, so the answer is given and the routine escalation added. Should a serious one arrive here,
+    it replaces the answer.
+    """
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        now = self.turn(tracker)
+        flagged = None
+        if entity_values(tracker, "red_flag"):
+            flagged = self.coach.triage(now.patient, now.now, text=now.text)
+        if flagged is not None and flagged.urgency in _render.SERIOUS:
+            send_escalation(dispatcher, flagged)
+            return []
+        events = self.answer(dispatcher, tracker, now)
+        if flagged is not None:
+            send_escalation(dispatcher, flagged)
+        return events
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]: ...

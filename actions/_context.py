@@ -1,0 +1,104 @@
+"""Who is talking, what they said and when: read from the tracker, the same way by every action."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from rehab_coach.model import PAIN_FIELDS, Knowledge
+from rehab_coach.nlp import entity_id
+from rehab_coach.services import Coach
+from rehab_coach.storage.repository import PatientRecord
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHANNEL = "rest"
+SIMULATED_CLOCK_ENV = "COACH_SIMULATED_CLOCK"
+SESSION_START_METADATA_SLOT = "session_started_metadata"
+CHECKIN_SLOTS = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
+
+Clock = Callable[[], datetime]
+
+
+def local_now() -> datetime:
+    """The real time, in the server's local time zone."""
+    return datetime.now().astimezone()
+
+
+def current_time(metadata: Mapping[str, Any] | None, clock: Clock = local_now) -> datetime:
+    """Timezone-aware now: the message's `metadata.now` when COACH_SIMULATED_CLOCK=1, else the real clock.
+
+    A naive simulated time is taken as UTC. The simulated clock is for tests and demos only, so it is
+    ignored unless the server was started with it switched on.
+    """
+    simulated = (metadata or {}).get("now") if os.environ.get(SIMULATED_CLOCK_ENV) == "1" else None
+    if isinstance(simulated, str):
+        try:
+            moment = datetime.fromisoformat(simulated)
+        except ValueError:
+            log.warning("ignoring a simulated clock value that is not an ISO date-time")
+        else:
+            return moment if moment.utcoffset() is not None else moment.replace(tzinfo=timezone.utc)
+    now = clock()
+    return now if now.utcoffset() is not None else now.astimezone()
+
+
+def channel(tracker: Tracker) -> str:
+    """The input channel of the latest message; messages without one (tests, the HTTP API) count as REST."""
+    return tracker.get_latest_input_channel() or DEFAULT_CHANNEL
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent NLU gave the latest message, `nlu_fallback` included (unlike Tracker's own helper)."""
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name") if isinstance(intent, Mapping) else None
+    return str(name) if name else None
+
+
+def active_loop(tracker: Tracker) -> str | None:
+    """The form running now, if any."""
+    return (tracker.active_loop or {}).get("name") or None
+
+
+def entity_values(tracker: Tracker, label: str) -> list[str]:
+    """The matched texts of the latest message's entities with this label, in order, without repeats."""
+    values = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+              if e.get("entity") == label and e.get("value")]
+    return list(dict.fromkeys(values))
+
+
+def knowledge_ids(tracker: Tracker, knowledge: Knowledge, label: str) -> list[str]:
+    """Knowledge ids behind the latest message's `label` entities (unknown names are dropped)."""
+    ids = [entity_id(knowledge, label, value) for value in entity_values(tracker, label)]
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user turn as the Coach sees it: the patient, the time, and what they said."""
+
+    patient: PatientRecord
+    now: datetime
+    text: str
+    intent: str | None
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+def turn(tracker: Tracker, coach: Coach, clock: Clock = local_now) -> Turn:
+    """The patient behind this conversation (enrolled today if new) and the current time."""
+    now = current_time(tracker.latest_message.get("metadata"), clock)
+    patient = coach.store.patient(channel(tracker), tracker.sender_id, now.date())
+    return Turn(patient, now, latest_text(tracker), latest_intent(tracker))

@@ -1,0 +1,31 @@
+"""Lazy factories for what the actions need: nothing is built at import, everything once on first use."""
+
+from __future__ import annotations
+
+import threading
+
+from rehab_coach.knowledge import default_knowledge
+from rehab_coach.model import Knowledge
+from rehab_coach.services import Coach
+from rehab_coach.storage.db import default_database_url, make_engine, upgrade
+from rehab_coach.storage.repository import Store
+
+_lock = threading.Lock()
+_coach: Coach | None = None
+
+
+def coach() -> Coach:
+    """The process's Coach on DATABASE_URL (default: the project's SQLite file), schema brought up to date."""
+    global _coach
+    # Actions run in worker threads (see _base.CoachAction.run): build the engine exactly once.
+    with _lock:
+        if _coach is None:
+            engine = make_engine(default_database_url())
+            upgrade(engine)  # idempotent, and serialised against other processes doing the same
+            _coach = Coach(Store(engine), default_knowledge())
+        return _coach
+
+
+def knowledge() -> Knowledge:
+    """The project's knowledge, loaded once per process."""
+    return default_knowledge()

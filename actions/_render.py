@@ -1,0 +1,109 @@
+"""The human text that goes with each payload: short, plain, built only from what the Coach returned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rehab_coach.engine import Advice, Plan
+from rehab_coach.model import CheckIn, Dose, Escalation, Exercise, Knowledge
+
+SERIOUS = ("emergency", "urgent")  # these replace the turn's coaching: no plan, no exercise
+_LEADS = {
+    "emergency": "This could be an emergency: call the emergency number now (999, 112 or 911).",
+    "urgent": "Please be seen by a doctor today (your GP, an urgent care centre or A&E).",
+    "routine": "It would be worth booking a physiotherapist or doctor in the next week or two.",
+}
+_VERDICTS = {"avoid": "best avoided for now", "caution": "OK with care", "ok": "fine"}
+
+
+def _times(count: int, unit: str) -> str:
+    return {1: f"once a {unit}", 2: f"twice a {unit}"}.get(count, f"{count} times a {unit}")
+
+
+def dose(d: Dose) -> str:
+    """'3 × 10, hold 5 s, once a day (seated)', '4 × 30 s hold, twice a day', '10 min, 3 times a week'."""
+    if d.reps is not None:
+        amount = f"{d.sets} × {d.reps}" if d.sets else f"{d.reps} reps"
+        if d.hold_seconds is not None:
+            amount += f", hold {d.hold_seconds} s"
+    elif d.hold_seconds is not None:
+        amount = f"{d.sets} × {d.hold_seconds} s hold" if d.sets else f"hold {d.hold_seconds} s"
+    elif d.minutes is not None:
+        amount = f"{d.sets} × {d.minutes} min" if d.sets else f"{d.minutes} min"
+    else:
+        amount = f"{d.sets} sets" if d.sets else ""
+    parts = [amount] if amount else []
+    if d.per_day:
+        parts.append(_times(d.per_day, "day"))
+    if d.per_week:
+        parts.append(_times(d.per_week, "week"))
+    text = ", ".join(parts)
+    if d.note:
+        text = f"{text} ({d.note})" if text else d.note
+    return text or "as your physio advises"
+
+
+def _bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def activity_names(ids: Sequence[str], knowledge: Knowledge) -> list[str]:
+    return [_lower_first(knowledge.activities[i].name) if i in knowledge.activities else i for i in ids]
+
+
+def plan(result: Plan, knowledge: Knowledge) -> str:
+    """Phase, each exercise with its dose, what to avoid today and why."""
+    lines = [f"Today's plan: phase {result.phase.number} of {knowledge.last_phase}, {result.phase.name}."]
+    if result.exercises:
+        lines.append(_bullets(f"{p.exercise.name}: {dose(p.dose)}" for p in result.exercises))
+    if result.avoid:
+        lines.append(f"Avoid today: {', '.join(activity_names(result.avoid, knowledge))}.")
+    if result.reasons:
+        lines.append(f"Why: {'; '.join(result.reasons)}.")
+    return "\n".join(lines)
+
+
+def checkin_recorded(checkin: CheckIn, day_class: str, reasons: Sequence[str]) -> str:
+    why = f" ({'; '.join(reasons)})" if reasons else ""
+    article = "an" if day_class[:1] in "aeiou" else "a"
+    return f"Thanks, today's check-in is saved: {article} {day_class} day{why}."
+
+
+def escalation(result: Escalation) -> str:
+    """The urgency's instruction first, then the reasons from the knowledge base."""
+    return "\n".join([_LEADS[result.urgency], _bullets(result.reasons)])
+
+
+def advice(result: Advice) -> str:
+    return f"{result.activity.name}: {_VERDICTS[result.verdict]}. {result.reason}"
+
+
+def exercise(item: Exercise, planned: Dose | None) -> str:
+    """How to do it, step by step, and the patient's dose today (or that it is not in today's plan)."""
+    steps = "\n".join(f"{n}. {step}" for n, step in enumerate(item.steps, start=1))
+    if planned is None:
+        today = "It isn't in your plan today, so check with your physio before adding it."
+    else:
+        today = f"Your dose today: {dose(planned)}."
+    return f"{item.name}\n{steps}\n{today}"
+
+
+def exercise_list(result: Plan) -> str:
+    names = ", ".join(p.exercise.name for p in result.exercises) or "none today"
+    return f"Which exercise do you mean? Today's are: {names}."
+
+
+def progress(days: int, checkins: Sequence[CheckIn], phase_number: int, knowledge: Knowledge) -> str:
+    """Days since starting, check-ins made, the phase, and the worst pain of the latest check-ins."""
+    phase = knowledge.phase(phase_number)
+    text = (f"Day {days} since you started: {len(checkins)} check-in{'s' if len(checkins) != 1 else ''}, "
+            f"now in phase {phase.number} of {knowledge.last_phase} ({phase.name}).")
+    recent = checkins[-7:]
+    if recent:
+        trend = ", ".join(str(c.worst_pain) for c in recent)
+        text += f"\nWorst pain, latest {len(recent)} check-in{'s' if len(recent) != 1 else ''} (oldest first): {trend}."
+    return text

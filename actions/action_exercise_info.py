@@ -1,0 +1,33 @@
+"""action_exercise_info: how to do an exercise, with the patient's dose for today."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import _render
+from actions._base import AnswerAction
+from actions._context import Turn, knowledge_ids
+from rehab_coach import contract
+from rehab_coach.model import Dose
+
+
+class ActionExerciseInfo(AnswerAction):
+    def name(self) -> str:
+        return "action_exercise_info"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+        # The dose comes from today's plan: the phase, the dose level and any flare-up protection.
+        plan = self.coach.plan_for_today(now.patient, now.today)
+        planned = {p.exercise.id: p.dose for p in plan.exercises}
+        exercises = knowledge_ids(tracker, self.knowledge, "exercise")
+        if not exercises:
+            dispatcher.utter_message(text=_render.exercise_list(plan), json_message=contract.plan(plan))
+            return []
+        for exercise_id in exercises:
+            exercise = self.knowledge.exercises[exercise_id]
+            dose = planned.get(exercise_id)
+            dispatcher.utter_message(text=_render.exercise(exercise, dose),
+                                     json_message=contract.exercise_info(exercise, dose or Dose()))
+        return []

@@ -1,0 +1,28 @@
+"""action_greet: a short welcome for a patient who has finished onboarding (the check-in follows by rule)."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions._base import CoachAction
+from actions._context import active_loop
+
+WELCOME = "Welcome back! Let's do today's check-in."
+WELCOME_AGAIN = "Welcome back! You've already checked in today; answer again to update it, or say stop."
+CARRY_ON = "Hi again! Let's carry on where we were."
+
+
+class ActionGreet(CoachAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if active_loop(tracker):  # greeted in the middle of a form: the form asks its question again
+            dispatcher.utter_message(text=CARRY_ON)
+            return []
+        checked_in = self.checked_in_today(self.turn(tracker))
+        dispatcher.utter_message(text=WELCOME_AGAIN if checked_in else WELCOME)
+        return []

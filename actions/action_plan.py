@@ -1,0 +1,26 @@
+"""action_plan: today's plan, at any time (before today's check-in it follows the latest one)."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import _render
+from actions._base import AnswerAction
+from actions._context import Turn
+from rehab_coach import contract
+
+NOT_CHECKED_IN = "You haven't checked in today yet: say \"check in\" for a plan that fits how your ankle is today."
+
+
+class ActionPlan(AnswerAction):
+    def name(self) -> str:
+        return "action_plan"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+        plan = self.coach.plan_for_today(now.patient, now.today)
+        dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
+        if plan.day_class is None:  # the plan carries a day class only once today's check-in is in
+            dispatcher.utter_message(text=NOT_CHECKED_IN)
+        return []

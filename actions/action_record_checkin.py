@@ -1,0 +1,85 @@
+"""action_record_checkin: saves the check-in, then today's plan and any referral the course calls for."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import _render
+from actions._base import CoachAction, send_escalation, where
+from actions._context import CHECKIN_SLOTS, Turn
+from rehab_coach import contract
+from rehab_coach.model import PAIN_FIELDS, Escalation, InvalidCheckIn
+
+log = logging.getLogger(__name__)
+
+NOT_SAVED = "Sorry, some of those answers didn't look right, so nothing was saved. Say \"check in\" to go again."
+NOT_SAVED_YET = ("Sorry, I couldn't save your check-in just now. Your answers are kept: "
+                 "say \"check in\" in a moment to try again.")
+NO_PLAN = ("Your check-in is saved, but I couldn't put today's plan together just now. "
+           "Ask me \"what's my plan?\" in a moment.")
+
+
+def checkin_values(tracker: Tracker) -> dict[str, Any]:
+    """The six answers; pain slots are float slots, so whole numbers come back as ints."""
+    values = {name: tracker.get_slot(name) for name in CHECKIN_SLOTS}
+    for name in PAIN_FIELDS:
+        value = values[name]
+        if isinstance(value, float) and value.is_integer():
+            values[name] = int(value)
+    return values
+
+
+def reset_checkin() -> list[EventType]:
+    """Empty the answers so the next check-in asks again."""
+    return [SlotSet(name, None) for name in CHECKIN_SLOTS]
+
+
+class ActionRecordCheckin(CoachAction):
+    def name(self) -> str:
+        return "action_record_checkin"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            now = self.turn(tracker)
+            recorded = self.coach.record_checkin(now.patient, checkin_values(tracker), now.today)
+        except InvalidCheckIn:
+            dispatcher.utter_message(text=NOT_SAVED)
+            return reset_checkin()
+        except Exception as error:  # e.g. the database is away: keep the answers for another try
+            log.error("saving a check-in failed: %s at %s", type(error).__name__, where(error))
+            dispatcher.utter_message(text=NOT_SAVED_YET)
+            return []
+        reasons = recorded.classification.reasons
+        dispatcher.utter_message(
+            text=_render.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
+            json_message=contract.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
+        )
+        # The check-in is committed: whatever fails from here on, it stays saved.
+        escalation = self._referral(now)
+        if escalation is not None and escalation.urgency in _render.SERIOUS:
+            send_escalation(dispatcher, escalation)  # replaces the turn's coaching
+            return reset_checkin()
+        try:
+            plan = self.coach.plan_for_today(now.patient, now.today)
+        except Exception as error:
+            log.error("plan after check-in failed: %s at %s", type(error).__name__, where(error))
+            dispatcher.utter_message(text=NO_PLAN)
+        else:
+            dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
+        if escalation is not None:
+            send_escalation(dispatcher, escalation)
+        return reset_checkin()
+
+    def _referral(self, now: Turn) -> Escalation | None:
+        """What the course now calls for (referral rules); a failure here must not cost the patient the plan."""
+        try:
+            return self.coach.triage(now.patient, now.now, include_course=True)
+        except Exception as error:
+            log.error("triage after check-in failed: %s at %s", type(error).__name__, where(error))
+            return None

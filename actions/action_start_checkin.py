@@ -1,0 +1,38 @@
+"""action_start_checkin: opens the daily check-in (asked for, or the reminder), saying if today's is done."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions._base import CoachAction
+from actions._context import CHECKIN_SLOTS, active_loop
+
+REMINDER_INTENT = "EXTERNAL_checkin_reminder"
+START = "Let's do today's check-in."
+RESUME = "Let's carry on with your check-in where we left off."
+REMINDER = "Time for today's check-in: it only takes a minute."
+AGAIN = "You've already checked in today; your new answers will replace today's."
+FINISH_SETUP = "Let's finish setting up first; the check-in comes straight after."
+CARRY_ON = "We're in the middle of your check-in; let's carry on."
+
+
+class ActionStartCheckin(CoachAction):
+    def name(self) -> str:
+        return "action_start_checkin"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        loop = active_loop(tracker)
+        if loop:  # asked again mid-form: the form repeats its question next
+            dispatcher.utter_message(text=FINISH_SETUP if loop == "onboarding_form" else CARRY_ON)
+            return []
+        now = self.turn(tracker)
+        if any(tracker.get_slot(name) is not None for name in CHECKIN_SLOTS):  # paused earlier: the form resumes
+            dispatcher.utter_message(text=RESUME)
+        elif self.checked_in_today(now):
+            dispatcher.utter_message(text=AGAIN)
+        else:
+            dispatcher.utter_message(text=REMINDER if now.intent == REMINDER_INTENT else START)
+        return []

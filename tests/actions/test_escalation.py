@@ -1,0 +1,61 @@
+"""action_escalate: red flags come first; emergency and urgent advice replaces any coaching."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions._base import SORRY
+from actions.action_escalate import ActionEscalate
+from rehab_coach.storage import Store
+from tests.actions.conftest import clock, kinds, payloads, run, texts, tracker
+
+COACHING = {"plan", "exercise_info", "activity_advice", "question"}
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency", "says", "trigger"),
+    [
+        ("I have chest pain and I'm short of breath", "emergency", "999", "possible_pulmonary_embolism"),
+        ("my calf is swollen, hot and red", "urgent", "doctor today", "possible_dvt"),
+        ("I can't put any weight on it and heard a crack", "urgent", "doctor today", "possible_fracture"),
+        ("my ankle keeps locking", "routine", "next week or two", "mechanical_locking_text"),
+    ],
+)
+async def test_a_red_flag_is_escalated_at_its_urgency_and_stored(coach, domain, patient, text, urgency, says, trigger):
+    _, dispatcher = await run(ActionEscalate(coach, clock), tracker(text, "red_flag", active_loop="checkin_form"),
+                              domain)
+    (payload,) = payloads(dispatcher)
+    assert (payload["kind"], payload["urgency"]) == ("escalation", urgency)
+    assert trigger in payload["triggers"]
+    assert says in texts(dispatcher)[0]
+    assert not COACHING & set(kinds(dispatcher))
+    (stored,) = coach.store.escalations(patient.id)
+    assert stored.escalation.urgency == urgency and stored.message == text
+
+
+async def test_when_only_the_classifier_heard_a_red_flag_the_patient_is_asked_and_shown_the_signs(
+        coach, domain, patient):
+    _, dispatcher = await run(ActionEscalate(coach, clock), tracker("something is really wrong", "red_flag"), domain)
+    (payload,) = payloads(dispatcher)
+    assert (payload["urgency"], payload["triggers"]) == ("routine", ["possible_red_flag"])
+    (text,) = texts(dispatcher)
+    assert "tell me more" in text and "999" in text and "doctor today" in text
+    (stored,) = coach.store.escalations(patient.id)
+    assert stored.escalation.triggers == ("possible_red_flag",)
+
+
+async def test_emergency_advice_goes_out_even_when_the_database_is_away(coach, domain, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("database unavailable")
+
+    monkeypatch.setattr(Store, "patient", broken)
+    _, dispatcher = await run(ActionEscalate(coach, clock), tracker("chest pain and short of breath", "red_flag"),
+                              domain)
+    assert [p["urgency"] for p in payloads(dispatcher)] == ["emergency"]
+    assert SORRY not in texts(dispatcher)
+
+
+async def test_the_same_red_flag_twice_a_day_is_stored_once(coach, domain, patient):
+    for _ in range(2):
+        await run(ActionEscalate(coach, clock), tracker("my calf is swollen, hot and red", "red_flag"), domain)
+    assert len(coach.store.escalations(patient.id)) == 1

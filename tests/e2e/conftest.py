@@ -1,0 +1,120 @@
+"""Real servers for end-to-end tests: a trained model, the Rasa server and the action server.
+
+Each test module gets its own databases (app data and transcripts) in a temporary folder, the
+simulated clock switched on, and free ports on the loopback interface.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from rehab_coach import contract, runner
+
+VALIDATOR = Draft202012Validator(contract.schema())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    """The project's model, trained now if data, domain, config or knowledge changed."""
+    return runner.prepare()
+
+
+class Chat:
+    """Talks to one running Rasa server over the REST webhook, with the simulated clock."""
+
+    def __init__(self, servers: runner.Servers, database_url: str) -> None:
+        self.servers = servers
+        self.database_url = database_url
+
+    def post(self, body: bytes, timeout: float = 30) -> tuple[int, object]:
+        request = urllib.request.Request(self.servers.webhook, data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+
+    def say(self, sender: str, text: str, now: datetime) -> list[dict]:
+        """Send one message; the bot's replies, every payload checked against the contract."""
+        body = json.dumps({"sender": sender, "message": text, "metadata": {"now": now.isoformat()}})
+        status, replies = self.post(body.encode())
+        assert status == 200, (status, replies)
+        assert isinstance(replies, list)
+        for payload in payloads(replies):
+            errors = [e.message for e in VALIDATOR.iter_errors(payload)]
+            assert not errors, (payload, errors)
+        return replies
+
+    def api(self, path: str, token: str | None) -> int:
+        url = f"{self.servers.rasa_url}{path}" + (f"?token={token}" if token else "")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+
+def payloads(replies: list[dict], kind: str | None = None) -> list[dict]:
+    found = [r["custom"] for r in replies if isinstance(r.get("custom"), dict)]
+    return [p for p in found if kind is None or p.get("kind") == kind]
+
+
+def last_question(replies: list[dict]) -> str | None:
+    questions = payloads(replies, "question")
+    return questions[-1]["field"] if questions else None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One module's databases and ports; `start()` starts both servers on them (again, for a restart)."""
+
+    start: Callable[[], AbstractContextManager[runner.Servers]]
+    database_url: str
+
+
+@pytest.fixture(scope="module")
+def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    folder = tmp_path_factory.mktemp("coach")
+    endpoints = folder / "endpoints.yml"
+    actions_port = free_port()
+    endpoints.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.sqlite3'}\n"
+    )
+    env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "COACH_SIMULATED_CLOCK": "1",
+           "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
+    from rehab_coach.storage import upgrade
+
+    upgrade(env["DATABASE_URL"])
+    rasa_port = free_port()
+
+    def start() -> AbstractContextManager[runner.Servers]:
+        return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
+                            log_dir=folder / "logs")
+
+    return Deployment(start, env["DATABASE_URL"])
+
+
+@pytest.fixture(scope="module")
+def chat(deployment: Deployment) -> Iterator[Chat]:
+    with deployment.start() as servers:
+        yield Chat(servers, deployment.database_url)
