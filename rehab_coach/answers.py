@@ -132,7 +132,6 @@ _NOT_PAIN_BEFORE = {"day", "week", "phase", "level", "stage", "set", "rep", "num
                     "size", "since", "after", "last", "under", "over", "every", "page", "version", "plus"}
 _RANGE_JOINS = {"-", "–", "—", "to", "or", "~"}
 _HEDGES = {"maybe", "possibly", "perhaps", "probably", "prob", "even"}
-_SCALE_BARS = {"/"}
 _ZERO_ALWAYS = _phrases("no pain", "pain free", "pain - free", "painfree", "does not hurt", "did not hurt",
                         "not hurting", "not sore", "no pain at all", "zero pain", "not painful", "no soreness")
 _ZERO_IN_CONTEXT = _phrases("none", "nothing", "not at all", "nada", "nil", "zilch", "fine", "no")
@@ -467,7 +466,8 @@ _MECHANICAL_PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
                            "giving out", "buckled", "buckle", "buckles", "buckling", "collapsed", "went from under me",
                            "gave in", "unstable", "wobbly", "went over", "gave away"),
 }
-_NOT_MECHANICAL = _phrases("catch up", "caught up", "catching up", "catch my breath", "caught a cold",
+_NOT_MECHANICAL = _phrases("catch up", "caught up", "catching up", "catch my breath", "caught a cold", "catch you",
+                           "catch ya",
                            "catch the bus", "caught the bus", "caught the train", "stuck at", "stuck in",
                            "give it a go", "give it a try", "gave it a go", "gave it a try", "lockdown")
 _MECHANICAL_NONE = _phrases("none", "no", "nope", "nah", "nothing", "all fine", "fine", "all good", "good",
@@ -483,8 +483,8 @@ def _read_mechanical(tokens: Tokens, requested: str | None) -> tuple[object | No
     present, denied = [], False
     for value, phrases in _MECHANICAL_PHRASES.items():
         for start, _end in _spans(tokens, phrases):
-            if start in ignored:
-                continue
+            if start in ignored or "toe" in tokens[max(0, start - 2):start]:
+                continue  # "my big toe locks" is about the toe tendon, not the ankle
             if _negated(tokens, start):
                 denied = True
             else:
@@ -562,12 +562,20 @@ def _plan_clauses(tokens: Tokens) -> set[int]:
             continue
         left, right = _clause(tokens, i, i + 1)
         after = tokens[i + 1:right]
+        if _asking(tokens, i) or after[:1] in (["how"], ["what"], ["which"], ["to"]):
+            continue  # "could i do some jogging", "i forgot how to do the towel one"
         if after[:1] == ["not"] and after[1:2] not in (["do"], ["manage"], ["get"], ["bother"], ["finish"],
                                                          ["complete"], ["have"]):
             continue  # "did not lock": about the ankle, not the plan
         if _PLAN_OBJECTS & set(after[:5]) or (token in {"skipped", "missed", "forgot"}):
             positions |= set(range(left, right))
     return positions
+
+
+def _asking(tokens: Tokens, i: int) -> bool:
+    """The verb at `i` is part of a question or an intention ("can i do", "should i do", "to do")."""
+    before = tokens[max(0, i - 2):i]
+    return bool(set(before) & {"can", "could", "should", "would", "may", "might", "will", "to", "how", "shall"})
 
 
 def _all_is_not_about_plan(tokens: Tokens, start: int, end: int) -> bool:
@@ -602,7 +610,8 @@ def _read_side(tokens: Tokens, requested: str | None) -> tuple[object | None, st
         after = tokens[i + 1:i + 3]
         if token == "right" and (after[:1] in (["now"], ["away"], ["?"]) or tokens[max(0, i - 1)] in {"all", "thats"}):
             continue  # "right now", "all right"
-        if asked or any(t in _SIDE_NOUNS for t in after):
+        owned = i == 0 or tokens[i - 1] in {"my", "its", "the", "is", "in", "are"}  # not "on both feet"
+        if asked or (owned and any(t in _SIDE_NOUNS for t in after)):
             found.add(token)
     if found >= {"left", "right"} and not _has(tokens, _phrases("left and right", "right and left", "left & right",
                                                                  "right & left", "left + right")):
@@ -638,8 +647,7 @@ _SPORT_NONE = _phrases("none", "nothing", "no sport", "no sports", "not really",
 _SELF_DESCRIPTION = re.compile(r"(?<!can )(?<!could )(?<!should )(?<!may )(?<!do )(?<!will )(?<!when )(?<!if )"
                                r"\bi (?:mainly |mostly |usually |also |mostly just |just )?(?:play|dance|run|do)\b"
                                r"|\b(?:im|i am) an? (?:\w+ )?(?:dancer|runner|footballer|player|ballerina)\b"
-                               r"|\bmy (?:main )?(?:sport|pastime|hobby) is\b"
-                               r"|\b(?:dancer|runner|footballer|ballerina)\b")
+                               r"|\bmy (?:main )?(?:sport|pastime|hobby) is\b")
 _PLAY = re.compile(r"\b(?:play|do|playing|doing)\s+(?!not\b|any\b|a\b|the\b|it\b|much\b|anything\b|my\b)[a-z]{3,}")
 
 

@@ -187,12 +187,12 @@ def _decide(
             return (replace(state, phase=back.number, since=today), "regress",
                     (f"{reds} red days within {window} days: stepping back to phase {back.number}, "
                      f"{back.name}, until the ankle settles",))
-        return state, "hold", ("red day: staying at this stage, with lighter work for the next days",)
+        return state, "hold", ("staying at this stage, with lighter work for the next days",)
     if day_class == "amber":
         return (replace(state, green_streak=0), "hold",
-                ("amber day: same exercises and doses as before; no step up today",))
+                ("same exercises and doses as before; no step up today",))
     if not _counts(day_class, checkin, knowledge):
-        return state, "hold", ("green day, but the plan was not done: do it before we step up",)
+        return state, "hold", ("the plan was not done: do it before we step up",)
     streak = state.green_streak + 1
     phase = knowledge.phase(state.phase)
     step_up = streak % rules.progression.dose_up_after_green == 0 and state.dose_level < _top_level(knowledge, phase)

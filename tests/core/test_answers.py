@@ -381,3 +381,26 @@ def test_the_answer_reader_imports_no_framework():
             "print(sorted(m for m in ['rasa', 'rasa_sdk', 'sqlalchemy', 'spacy'] if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_value_the_reader_can_produce_is_in_the_contract():
+    from rehab_coach import answers
+
+    tables = {"swelling": answers._SWELLING_BARE, "mechanical": answers._MECHANICAL_PHRASES,
+              "sport": answers._SPORT_WORDS}
+    for name, table in tables.items():
+        assert set(table) <= set(QUESTIONS[name]["choices"]), name
+
+
+@pytest.mark.parametrize("text", [
+    "catch you later",
+    "who's the best footballer ever",
+    "could i do some jogging",
+    "i forgot how to do the towel one",
+    "how do i do heel raises on both feet",
+    "my big toe locks",
+    "can I go to dance class?",
+    "what's my plan today",
+])
+def test_without_a_question_ordinary_chat_answers_nothing(text):
+    assert read_answers(text, None) == Answers({}, {})
