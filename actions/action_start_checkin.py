@@ -9,8 +9,8 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import CoachAction
 from actions._context import CHECKIN_SLOTS, active_loop
+from rehab_coach.reminders import REMINDER_INTENT
 
-REMINDER_INTENT = "EXTERNAL_checkin_reminder"
 START = "Let's do today's check-in."
 RESUME = "Let's carry on with your check-in where we left off."
 REMINDER = "Time for today's check-in: it only takes a minute."

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from rehab_coach.contract import QUESTIONS
 from rehab_coach.model import PAIN_FIELDS
+from rehab_coach.text import normalise
 
 YES, NO = "yes", "no"  # the contract's `yesno` answers
 
@@ -30,10 +31,6 @@ class Answers:
 # --- text -> tokens ---------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[-–—~/,;:.!?()&+\n]")
-_CONTRACTIONS = ((r"\bcan'?t\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon'?t\b", "will not"),
-                 (r"n't\b", " not"),
-                 (r"\b(did|do|does|is|was|have|has|had|could|would|should|are|were|ai|need)nt\b", r"\1 not"),
-                 (r"'", ""))  # patients often drop the apostrophe: "didnt", "havent"
 _CLAUSE_END = {",", ";", ":", ".", "!", "?", "(", ")", "\n", "but", "however", "though", "although", "except",
                "whereas", "while", "apart"}
 # Where one labelled pain value ends and the next may begin; ":" stays inside ("rest: 2").
@@ -46,10 +43,7 @@ Tokens = Sequence[str]
 
 def tokenize(text: str) -> list[str]:
     """Lower-case words, numbers and punctuation, with negative contractions spelled out."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
-    for pattern, replacement in _CONTRACTIONS:
-        text = re.sub(pattern, replacement, text)
-    return _TOKEN.findall(text)
+    return _TOKEN.findall(normalise(text))
 
 
 def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:

@@ -17,6 +17,8 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
+
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10_000
 MAX_SENDER = 128

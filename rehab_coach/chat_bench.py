@@ -124,10 +124,8 @@ def measure_coach(folder: Path) -> float:
     model = runner.prepare()
     database = f"sqlite:///{folder / 'app.sqlite3'}"
     upgrade(database)
-    endpoints = folder / "endpoints.yml"
     actions_port = free_port()
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-                         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.sqlite3'}\n")
+    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
     servers: AbstractContextManager[runner.Servers] = runner.serve(
         model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs")
@@ -152,6 +150,7 @@ def stored_checkins(database: Path, senders: str) -> int:
 def measure_stock(folder: Path) -> float:
     """A stock `rasa init` bot, trained and served, under the same 20-patient load shape."""
     project = folder / "stock"
+    project.mkdir()
     subprocess.run(runner.rasa("init", "--no-prompt", "--init-dir", str(project)), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     model = runner.newest_model(project / "models")

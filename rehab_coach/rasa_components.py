@@ -11,6 +11,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.redflags import detector_for
 

@@ -19,20 +19,16 @@ from functools import lru_cache
 import spacy_lookups_data
 
 from rehab_coach.model import URGENCIES, Knowledge, RedFlag
+from rehab_coach.text import normalise
 
 FUZZY_MIN_LETTERS = 6
 _TOKEN = re.compile(r"[a-z0-9]+|[.,;:!?()\n]")
 _BOUNDARY = set(".,;:!?()\n")
-_CONTRACTIONS = ((r"\bcan'?t\b", "can not"), (r"\bcannot\b", "can not"), (r"\bwon'?t\b", "will not"),
-                 (r"n't\b", " not"))
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case word and clause-punctuation tokens, with negative contractions spelled out."""
-    text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
-    for pattern, replacement in _CONTRACTIONS:
-        text = re.sub(pattern, replacement, text)
-    return _TOKEN.findall(text)
+    return _TOKEN.findall(normalise(text))
 
 
 @lru_cache(maxsize=1)

@@ -69,6 +69,16 @@ def secret(name: str) -> str:
     return values[name]
 
 
+def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
+    """An endpoints file like the project's, for servers on other ports and databases (tests, benchmarks)."""
+    path.write_text(
+        f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
+        "tracker_store:\n  type: rehab_coach.tracker_store.CachedSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {tracker_db}\n"
+    )
+    return path
+
+
 @dataclass(frozen=True)
 class Servers:
     rasa_url: str

@@ -94,12 +94,8 @@ class Deployment:
 @pytest.fixture(scope="module")
 def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
     folder = tmp_path_factory.mktemp("coach")
-    endpoints = folder / "endpoints.yml"
     actions_port = free_port()
-    endpoints.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {folder / 'tracker.sqlite3'}\n"
-    )
+    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "COACH_SIMULATED_CLOCK": "1",
            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
     from rehab_coach.storage import upgrade

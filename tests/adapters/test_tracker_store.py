@@ -1,0 +1,60 @@
+"""The cached tracker store returns exactly what Rasa's SQL store returns, and persists like it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.tracker_store import CachedSQLTrackerStore
+
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+
+
+def conversation(sender: str) -> DialogueStateTracker:
+    """Two sessions: the SQL store's retrieve returns only the second."""
+    events = [
+        ActionExecuted("action_session_start", timestamp=1), SessionStarted(timestamp=1),
+        ActionExecuted("action_listen", timestamp=2), UserUttered("hi", timestamp=3),
+        SlotSet("onboarded", True, timestamp=4),
+        ActionExecuted("action_session_start", timestamp=10), SessionStarted(timestamp=10),
+        SlotSet("onboarded", True, timestamp=10), ActionExecuted("action_listen", timestamp=11),
+        UserUttered("check in", timestamp=12),
+    ]
+    return DialogueStateTracker.from_events(sender, events, DOMAIN.slots)
+
+
+def stores(tmp_path: Path) -> tuple[CachedSQLTrackerStore, SQLTrackerStore]:
+    db = str(tmp_path / "tracker.sqlite3")
+    cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+    return cached, SQLTrackerStore(DOMAIN, dialect="sqlite", db=db)
+
+
+async def test_cached_retrieve_equals_the_sql_stores_retrieve(tmp_path):
+    cached, plain = stores(tmp_path)
+    await cached.save(conversation("patient"))
+    from_cache, from_sql = await cached.retrieve("patient"), await plain.retrieve("patient")
+    assert from_cache is not None and from_sql is not None
+    assert [e.as_dict() for e in from_cache.events] == [e.as_dict() for e in from_sql.events]
+    assert from_cache.current_slot_values() == from_sql.current_slot_values()
+    assert from_cache.latest_message.text == "check in"
+
+
+async def test_a_new_store_on_the_same_database_reads_what_was_saved(tmp_path):
+    cached, _ = stores(tmp_path)
+    await cached.save(conversation("patient"))
+    restarted, _ = stores(tmp_path)
+    tracker = await restarted.retrieve("patient")
+    assert tracker is not None and tracker.latest_message.text == "check in"
+
+
+async def test_the_cache_keeps_only_the_most_recent_conversations(tmp_path):
+    cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.sqlite3"), cache_size=2)
+    for sender in ("a", "b", "c"):
+        await cached.save(conversation(sender))
+    assert list(cached._sessions) == ["b", "c"]
+    assert (await cached.retrieve("a")) is not None  # read back from SQL
