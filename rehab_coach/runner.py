@@ -46,14 +46,25 @@ def train(force: bool = False, out: Path = MODELS_DIR) -> Path:
     """
     command = rasa("train", "--out", str(out), *(["--force"] if force else []))
     subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    prune_models(out)
     return newest_model(out)
 
 
+def _models(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+
+
 def newest_model(folder: Path = MODELS_DIR) -> Path:
-    models = sorted(folder.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    models = _models(folder)
     if not models:
         raise FileNotFoundError(f"no trained model in {folder}")
     return models[-1]
+
+
+def prune_models(folder: Path, keep: int = 3) -> None:
+    """Delete all but the newest `keep` models (each is ~30 MB; Rasa keeps every one it trains)."""
+    for old in _models(folder)[:-keep]:
+        old.unlink()
 
 
 def secret(name: str) -> str:
