@@ -50,7 +50,7 @@ def test_wrong_kind_or_missing_field_is_rejected():
     assert list(VALIDATOR.iter_errors({"kind": "escalation", "urgency": "soon", "reasons": ["x"]}))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(histories(max_days=40))
 def test_every_plan_payload_validates(history):
     valid(contract.plan(plan_for_today(PATIENT, history, on(40), KNOWLEDGE)))

@@ -35,7 +35,7 @@ def histories(draw, max_days: int = 60):
     return checkins
 
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY

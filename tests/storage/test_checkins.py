@@ -160,7 +160,7 @@ answers = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(saves=st.lists(st.tuples(st.integers(0, 6), answers), max_size=12))
 def test_stored_history_is_the_last_answer_of_each_day_in_day_order(
     store: Store, today: date, saves: list[Any]
