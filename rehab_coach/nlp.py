@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from rehab_coach.knowledge import FILES
@@ -43,11 +44,17 @@ def entity_patterns(knowledge: Knowledge) -> list[dict]:
     return patterns
 
 
+@lru_cache(maxsize=4)
+def _ids_by_name(knowledge: Knowledge) -> dict[tuple[str, str], str]:
+    ids: dict[tuple[str, str], str] = {}
+    for pattern in entity_patterns(knowledge):
+        ids.setdefault((pattern["label"], pattern["pattern"]), pattern["id"])  # the ruler's first pattern wins
+    return ids
+
+
 def entity_id(knowledge: Knowledge, label: str, text: str) -> str | None:
     """The knowledge id behind an entity's matched text (None if the text is not a known name)."""
-    lowered = text.lower()
-    return next((p["id"] for p in entity_patterns(knowledge) if p["label"] == label and p["pattern"] == lowered),
-                None)
+    return _ids_by_name(knowledge).get((label, text.lower()))
 
 
 def knowledge_fingerprint(folder: Path = KNOWLEDGE_DIR) -> str:
