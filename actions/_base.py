@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions import _deps, _render
 from actions._context import Clock, Turn, entity_values, local_now, turn
 from rehab_coach import contract
-from rehab_coach.model import Escalation, Knowledge
+from rehab_coach.model import SERIOUS, Escalation, Knowledge
 from rehab_coach.services import Coach
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class AnswerAction(CoachAction, ABC):
         flagged = None
         if entity_values(tracker, "red_flag"):
             flagged = self.coach.triage(now.patient, now.now, text=now.text)
-        if flagged is not None and flagged.urgency in _render.SERIOUS:
+        if flagged is not None and flagged.urgency in SERIOUS:
             send_escalation(dispatcher, flagged)
             return []
         events = self.answer(dispatcher, tracker, now)

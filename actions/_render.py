@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from rehab_coach.engine import Advice, Plan
 from rehab_coach.model import CheckIn, Dose, Escalation, Exercise, Knowledge
 
-SERIOUS = ("emergency", "urgent")  # these replace the turn's coaching: no plan, no exercise
 _LEADS = {
     "emergency": "This could be an emergency: call the emergency number now (999, 112 or 911).",
     "urgent": "Please be seen by a doctor today (your GP, an urgent care centre or A&E).",

@@ -14,7 +14,7 @@ from actions import _render
 from actions._base import CoachAction, send_escalation, where
 from actions._context import CHECKIN_SLOTS, Turn
 from rehab_coach import contract
-from rehab_coach.model import PAIN_FIELDS, Escalation, InvalidCheckIn
+from rehab_coach.model import PAIN_FIELDS, SERIOUS, Escalation, InvalidCheckIn
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class ActionRecordCheckin(CoachAction):
         )
         # The check-in is committed: whatever fails from here on, it stays saved.
         escalation = self._referral(now)
-        if escalation is not None and escalation.urgency in _render.SERIOUS:
+        if escalation is not None and escalation.urgency in SERIOUS:
             send_escalation(dispatcher, escalation)  # replaces the turn's coaching
             return reset_checkin()
         try:

@@ -14,6 +14,7 @@ PhaseStatus = Literal["start", "progress", "hold", "regress"]
 
 VERDICTS: tuple[Verdict, ...] = ("avoid", "caution", "ok")
 URGENCIES: tuple[Urgency, ...] = ("emergency", "urgent", "routine")  # most urgent first
+SERIOUS: tuple[Urgency, ...] = ("emergency", "urgent")  # replace the turn's coaching: no plan, no exercise
 DAY_CLASSES: tuple[DayClass, ...] = ("green", "amber", "red")
 PHASE_STATUSES: tuple[PhaseStatus, ...] = ("start", "progress", "hold", "regress")
 SIDES = ("left", "right", "both")

@@ -24,8 +24,9 @@ from typing import Any
 import yaml
 
 from rehab_coach.answers import read_answers
-from rehab_coach.model import PAIN_FIELDS, Knowledge
+from rehab_coach.model import PAIN_FIELDS, SERIOUS, Knowledge
 from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.rasa_components import RED_FLAG_INTENT
 from rehab_coach.redflags import tokenize
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
@@ -33,8 +34,6 @@ NLU_DATA = PROJECT_ROOT / "data" / "nlu"
 CONFIG = PROJECT_ROOT / "config.yml"
 DOMAIN = PROJECT_ROOT / "domain.yml"
 ENTITY_LABELS = ("activity", "exercise")
-FLAGGED = ("emergency", "urgent")  # the levels that must never be missed
-RED_FLAG_INTENT = "red_flag"
 
 # The bar the project holds its NLU to (reported next to each figure; asserted by tests/nlu).
 TARGETS = {"intent_macro_f1": 0.95, "pain_accuracy": 0.98, "red_flag_recall": 1.0, "false_alarm_rate": 0.05}
@@ -234,7 +233,7 @@ def flagged(item: Item, parsed: Parsed, knowledge: Knowledge) -> bool:
     from rehab_coach.triage import triage
 
     escalation = triage(item.text, knowledge=knowledge)
-    return parsed.intent == RED_FLAG_INTENT or (escalation is not None and escalation.urgency in FLAGGED)
+    return parsed.intent == RED_FLAG_INTENT or (escalation is not None and escalation.urgency in SERIOUS)
 
 
 def looks_alike(item: Item, knowledge: Knowledge) -> bool:
@@ -253,7 +252,7 @@ def evaluate(items: Sequence[Item], parsed: Sequence[Parsed], knowledge: Knowled
     answer_items = [i for i in items if i.answers or i.problems]
     pain_items = [i for i in answer_items if is_pain_item(i)]
     flags = [flagged(i, p, knowledge) for i, p in zip(items, parsed, strict=True)]
-    urgent = [f for i, f in zip(items, flags, strict=True) if i.red_flag in FLAGGED]
+    urgent = [f for i, f in zip(items, flags, strict=True) if i.red_flag in SERIOUS]
     calm = [(i, f) for i, f in zip(items, flags, strict=True) if i.red_flag == "none"]
     alike = [f for i, f in calm if looks_alike(i, knowledge)]
     return Report(
@@ -289,7 +288,7 @@ def _errors(items: Sequence[Item], parsed: Sequence[Parsed], flags: Sequence[boo
             yield f"entities {dict(item.entities)} -> {sorted(p.entities)} {item.text!r}"
         if (item.answers or item.problems) and not answers_read_right(item):
             yield f"answers  {item.answers or list(item.problems)} -> {read_answers(item.text, item.requested)}"
-        if item.red_flag in FLAGGED and not flag:
+        if item.red_flag in SERIOUS and not flag:
             yield f"MISSED   {item.red_flag} {item.text!r}"
         if item.red_flag == "none" and flag:
             yield f"alarm    {item.text!r}"

@@ -13,10 +13,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
 from rehab_coach.knowledge import default_knowledge
+from rehab_coach.model import SERIOUS
 from rehab_coach.redflags import detector_for
 
 RED_FLAG_INTENT = "red_flag"
-OVERRIDING = ("emergency", "urgent")  # routine findings never interrupt: the actions handle them
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -50,7 +50,7 @@ class RedFlagDetector(GraphComponent):
                 for f in findings
             ]
             message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
-            if findings[0].red_flag.urgency in OVERRIDING:
+            if findings[0].red_flag.urgency in SERIOUS:  # routine findings never interrupt: actions add them
                 forced = {"name": RED_FLAG_INTENT, "confidence": 1.0}
                 ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != RED_FLAG_INTENT]
                 message.set(INTENT, forced, add_to_output=True)
