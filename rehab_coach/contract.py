@@ -67,13 +67,14 @@ def plan(result: Plan) -> dict:
         "day_class": result.day_class,
         "exercises": [{"id": p.exercise.id, "name": p.exercise.name, **asdict(p.dose)} for p in result.exercises],
         "avoid": list(result.avoid),
+        "avoid_names": [activity.name for activity in result.avoided],
         "reasons": list(result.reasons),
     }
 
 
 def activity_advice(advice: Advice) -> dict:
-    return {"kind": "activity_advice", "activity": advice.activity.id, "verdict": advice.verdict,
-            "reason": advice.reason}
+    return {"kind": "activity_advice", "activity": advice.activity.id, "activity_name": advice.activity.name,
+            "verdict": advice.verdict, "reason": advice.reason}
 
 
 def escalation(result: Escalation) -> dict:

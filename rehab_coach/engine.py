@@ -68,9 +68,14 @@ class Plan:
     phase: Phase
     status: PhaseStatus
     exercises: tuple[PlannedExercise, ...]
-    avoid: tuple[str, ...]
+    avoided: tuple[Activity, ...]
     reasons: tuple[str, ...]
     day_class: DayClass | None = None
+
+    @property
+    def avoid(self) -> tuple[str, ...]:
+        """The ids of the activities to avoid today."""
+        return tuple(activity.id for activity in self.avoided)
 
 
 @dataclass(frozen=True)
@@ -230,11 +235,11 @@ def _protecting(state: CourseState, today: date, knowledge: Knowledge) -> bool:
     return state.last_red is not None and (today - state.last_red).days < knowledge.rules.flare.protect_days
 
 
-def avoided_activities(state: CourseState, today: date, knowledge: Knowledge) -> tuple[str, ...]:
+def avoided_activities(state: CourseState, today: date, knowledge: Knowledge) -> tuple[Activity, ...]:
     """Activities to avoid today: `avoid` in the phase, and `caution` ones too while protecting."""
     phase_id = knowledge.phase(state.phase).id
     banned = {"avoid", "caution"} if _protecting(state, today, knowledge) else {"avoid"}
-    return tuple(a.id for a in knowledge.activities.values() if a.verdicts[phase_id] in banned)
+    return tuple(a for a in knowledge.activities.values() if a.verdicts[phase_id] in banned)
 
 
 def _current(history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> tuple[CourseState, DayResult | None]:
@@ -263,14 +268,14 @@ def plan_for_today(patient: Patient, history: Sequence[CheckIn], today: date, kn
         programme = knowledge.phase(min(phase.number, knowledge.rules.flare.protect_max_phase))
         reasons += (f"after a red day: gentler phase {programme.number} exercises and no provoking activities "
                     f"for {knowledge.rules.flare.protect_days} days",)
-    avoid = avoided_activities(state, today, knowledge)
+    avoided = avoided_activities(state, today, knowledge)
     exercises = tuple(
         PlannedExercise(exercise, levels[min(state.dose_level, len(levels) - 1)])
         for exercise in knowledge.exercises.values()
-        if (levels := exercise.dosage.get(programme.id)) and not set(exercise.involves) & set(avoid)
+        if (levels := exercise.dosage.get(programme.id)) and not set(exercise.involves) & {a.id for a in avoided}
     )
     day_class = checked_in.classification.day_class if checked_in else None
-    return Plan(today, phase, status, exercises, avoid, reasons, day_class)
+    return Plan(today, phase, status, exercises, avoided, reasons, day_class)
 
 
 def advise_activity(
@@ -281,7 +286,7 @@ def advise_activity(
     state, _ = _current(history, today, knowledge)
     verdict = activity.verdicts[knowledge.phase(state.phase).id]
     reason = activity.reasons[verdict]
-    if verdict == "caution" and activity_id in avoided_activities(state, today, knowledge):
+    if verdict == "caution" and activity in avoided_activities(state, today, knowledge):
         verdict = "avoid"
         reason = (f"You had a red day recently, so give it {knowledge.rules.flare.protect_days} days' rest "
                   f"from this. Afterwards: {reason}")
