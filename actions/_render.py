@@ -91,9 +91,7 @@ def exercise(item: Exercise, planned: Dose | None) -> str:
     return f"{item.name}\n{steps}\n{today}"
 
 
-def exercise_list(result: Plan) -> str:
-    names = ", ".join(p.exercise.name for p in result.exercises) or "none today"
-    return f"Which exercise do you mean? Today's are: {names}."
+WHICH_EXERCISE = "Which exercise do you mean? Ask me about any of today's:"
 
 
 def progress(days: int, checkins: Sequence[CheckIn], phase_number: int, knowledge: Knowledge) -> str:

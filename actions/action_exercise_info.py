@@ -10,7 +10,6 @@ from actions import _render
 from actions._base import AnswerAction
 from actions._context import Turn, knowledge_ids
 from rehab_coach import contract
-from rehab_coach.model import Dose
 
 
 class ActionExerciseInfo(AnswerAction):
@@ -23,11 +22,12 @@ class ActionExerciseInfo(AnswerAction):
         planned = {p.exercise.id: p.dose for p in plan.exercises}
         exercises = knowledge_ids(tracker, self.knowledge, "exercise")
         if not exercises:
-            dispatcher.utter_message(text=_render.exercise_list(plan), json_message=contract.plan(plan))
+            dispatcher.utter_message(text=_render.WHICH_EXERCISE)
+            dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
             return []
         for exercise_id in exercises:
             exercise = self.knowledge.exercises[exercise_id]
             dose = planned.get(exercise_id)
             dispatcher.utter_message(text=_render.exercise(exercise, dose),
-                                     json_message=contract.exercise_info(exercise, dose or Dose()))
+                                     json_message=contract.exercise_info(exercise, dose))
         return []

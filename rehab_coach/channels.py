@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
+from rehab_coach.chat_links import DEMO_PREFIX, PATIENT_PREFIX
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10_000
@@ -31,6 +32,8 @@ def problem_with(body: Any) -> str | None:
     sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
         return f"\"sender\" must be a non-empty text of at most {MAX_SENDER} characters"
+    if sender.startswith((PATIENT_PREFIX, DEMO_PREFIX)):
+        return "this \"sender\" is reserved for the web chat, which needs the patient's chat link"
     if not isinstance(message, str):
         return "\"message\" must be a text (it may be empty)"
     if len(message) > MAX_MESSAGE:

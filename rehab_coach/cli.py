@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rehab_coach.paths import KNOWLEDGE_DIR
+
+if TYPE_CHECKING:
+    from rehab_coach.storage import PatientRecord, Store
 
 
 def check_knowledge(args: argparse.Namespace) -> int:
@@ -79,10 +84,8 @@ def nlu_eval(args: argparse.Namespace) -> int:
 
 def remind(args: argparse.Namespace) -> int:
     """Send today's check-in reminder to every patient who has not checked in yet (run daily)."""
-    from datetime import date
-
     from rehab_coach.reminders import send_reminders
-    from rehab_coach.runner import secret
+    from rehab_coach.settings import secret
     from rehab_coach.storage import Store, default_database_url, make_engine
 
     sent = send_reminders(Store(make_engine(default_database_url())), args.url, secret("RASA_AUTH_TOKEN"), date.today())
@@ -96,7 +99,48 @@ def run(args: argparse.Namespace) -> int:
 
     if check_knowledge(args):
         return 1
-    return runner.main()
+    return runner.main(demo=args.demo)
+
+
+def enrol(args: argparse.Namespace) -> int:
+    """Enrol a new web-chat patient and print their personal chat link."""
+    from rehab_coach.chat_links import enrol as enrol_patient
+
+    patient = enrol_patient(_store(), date.today())
+    print(f"patient {patient.id} enrolled")
+    return _print_link(patient, args)
+
+
+def chat_link(args: argparse.Namespace) -> int:
+    """Print a new personal chat link for an enrolled web-chat patient (e.g. when the old one expired)."""
+    from rehab_coach.storage import UnknownRecord
+
+    try:
+        patient = _store().patient_by_id(args.patient)
+    except UnknownRecord:
+        print(f"there is no patient {args.patient}", file=sys.stderr)
+        return 1
+    return _print_link(patient, args)
+
+
+def _store() -> Store:
+    from rehab_coach.storage import Store, default_database_url, make_engine, upgrade
+
+    url = default_database_url()
+    upgrade(url)
+    return Store(make_engine(url))
+
+
+def _print_link(patient: PatientRecord, args: argparse.Namespace) -> int:
+    from rehab_coach.chat_links import chat_link as link
+
+    try:
+        print(link(patient, args.url, datetime.now().astimezone(), timedelta(days=args.days)))
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"valid for {args.days} days; send it to the patient only", file=sys.stderr)
+    return 0
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -109,6 +153,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "chat-bench": chat_bench,
     "train": train,
     "remind": remind,
+    "enrol": enrol,
+    "chat-link": chat_link,
 }
 
 
@@ -127,7 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     reminders = commands.add_parser("remind", help=remind.__doc__)
     reminders.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
     start = commands.add_parser("run", help=run.__doc__)
+    start.add_argument("--demo", action="store_true",
+                       help="let anyone open the web chat without a personal link (anonymous, for trying it out)")
     start.set_defaults(dir=str(KNOWLEDGE_DIR))
+    for name, command in (("enrol", enrol), ("chat-link", chat_link)):
+        links = commands.add_parser(name, help=command.__doc__)
+        if command is chat_link:
+            links.add_argument("patient", type=int, help="the patient's number")
+        links.add_argument("--days", type=int, default=90, help="how long the link stays valid (default: %(default)s)")
+        links.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 

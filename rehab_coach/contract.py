@@ -82,9 +82,11 @@ def escalation(result: Escalation) -> dict:
             "triggers": list(result.triggers)}
 
 
-def exercise_info(exercise: Exercise, dose: Dose) -> dict:
+def exercise_info(exercise: Exercise, dose: Dose | None) -> dict:
+    """How to do an exercise; `dose` is today's, None when it is not in today's plan."""
     return {"kind": "exercise_info", "exercise": exercise.id, "name": exercise.name, "steps": list(exercise.steps),
-            "dosage": asdict(dose), "target": exercise.target, "equipment": list(exercise.equipment)}
+            "dosage": asdict(dose or Dose()), "in_plan": dose is not None, "target": exercise.target,
+            "equipment": list(exercise.equipment)}
 
 
 def progress(enrolled: date, today: date, checkins: list[CheckIn], phase_number: int) -> dict:

@@ -6,7 +6,6 @@ Used by `./coach run`, the end-to-end tests and the benchmark, so all three run 
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -16,10 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from rehab_coach.chat_links import DEMO_ENV
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
+from rehab_coach.settings import SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
-SECRETS_FILE = VAR_DIR / "secrets.env"
 BIN = Path(sys.executable).parent
 
 
@@ -65,19 +65,6 @@ def prune_models(folder: Path, keep: int = 3) -> None:
     """Delete all but the newest `keep` models (each is ~30 MB; Rasa keeps every one it trains)."""
     for old in _models(folder)[:-keep]:
         old.unlink()
-
-
-def secret(name: str) -> str:
-    """A secret from var/secrets.env, generated on first use; never a default, never committed."""
-    values = {}
-    if SECRETS_FILE.exists():
-        values = dict(line.split("=", 1) for line in SECRETS_FILE.read_text().splitlines() if "=" in line)
-    if name not in values:
-        values[name] = secrets.token_urlsafe(32)
-        SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        SECRETS_FILE.touch(mode=0o600)
-        SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
-    return values[name]
 
 
 def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
@@ -126,8 +113,9 @@ def serve(
     timeout: float = 300,
 ) -> Iterator[Servers]:
     """Start the action server and the Rasa server (HTTP API behind a token); stop both on exit."""
-    environment = {**os.environ, **(env or {})}
-    token = environment.get("RASA_AUTH_TOKEN") or secret("RASA_AUTH_TOKEN")
+    # Anonymous demo chat only when asked for, never inherited from the shell by accident.
+    environment = {**os.environ, DEMO_ENV: "0", **(env or {})}
+    token = (env or {}).get("RASA_AUTH_TOKEN") or secret("RASA_AUTH_TOKEN")
     log_dir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
     try:
@@ -159,14 +147,16 @@ def serve(
                 process.kill()
 
 
-def main() -> int:
+def main(demo: bool = False) -> int:
     """`./coach run`: prepare, start everything, print where to open it, stop all on Ctrl-C."""
     model = prepare()
-    with serve(model) as servers:
+    with serve(model, env={DEMO_ENV: "1" if demo else "0"}) as servers:
+        chat = (f"{servers.rasa_url}/chat/  (demo mode: anyone can open it, no personal link needed)" if demo else
+                f"{servers.rasa_url}/chat/#token=...  (a patient's personal link: ./coach enrol prints one)")
         print(
             "\nRehab Coach is running.\n"
+            f"  Patient chat:   {chat}\n"
             f"  REST webhook:   POST {servers.webhook}  (body: {{\"sender\": \"you\", \"message\": \"hi\"}})\n"
-            f"  socket.io:      {servers.rasa_url}/socket.io\n"
             f"  Rasa HTTP API:  {servers.rasa_url}  (token in {SECRETS_FILE.relative_to(PROJECT_ROOT)})\n"
             f"  Action server:  {servers.actions_url}\n"
             "Press Ctrl-C to stop.",

@@ -54,7 +54,7 @@ async def test_exercise_info_gives_the_dose_from_todays_plan(coach, domain, pati
     (info,) = payloads(dispatcher)
     planned = {e["id"]: e for e in coach.store.latest_plan(patient.id)["exercises"]}
     assert info["exercise"] == "towel_curls"
-    assert info["dosage"]["sets"] == planned["towel_curls"]["sets"]
+    assert info["dosage"]["sets"] == planned["towel_curls"]["sets"] and info["in_plan"] is True
     assert "Your dose today" in texts(dispatcher)[0]
 
 
@@ -63,6 +63,7 @@ async def test_an_exercise_outside_todays_plan_is_explained_without_a_dose(coach
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     assert info["exercise"] == "ankle_hop_plyometrics" and set(info["dosage"].values()) == {None}
+    assert info["in_plan"] is False
     assert "isn't in your plan" in texts(dispatcher)[0]
 
 
@@ -70,7 +71,8 @@ async def test_an_unknown_exercise_lists_todays(coach, domain, patient):
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), tracker("how do I do the thing?", "ask_exercise"),
                               domain)
     assert kinds(dispatcher) == ["plan"]
-    assert "Towel scrunches" in texts(dispatcher)[0]
+    assert texts(dispatcher)[0].startswith("Which exercise do you mean?")
+    assert "Towel scrunches" in texts(dispatcher)[1]
 
 
 async def test_progress_counts_days_checkins_and_the_pain_trend(coach, domain, patient):

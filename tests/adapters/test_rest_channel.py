@@ -20,3 +20,8 @@ def test_malformed_body_is_refused_with_a_reason(body):
 ])
 def test_wellformed_body_is_accepted(body):
     assert problem_with(body) is None
+
+
+@pytest.mark.parametrize("sender", ["web-0123456789abcdef0123456789abcdef", "demo-0123"])
+def test_web_chat_conversations_cannot_be_reached_over_rest(sender):
+    assert "reserved" in problem_with({"sender": sender, "message": "how am I doing?"})

@@ -1,10 +1,10 @@
-"""The runner keeps the newest models only, and never generates a secret twice."""
+"""The runner keeps the newest models only; secrets are generated once, or come from the environment."""
 
 from __future__ import annotations
 
 import os
 
-from rehab_coach import runner
+from rehab_coach import runner, settings
 
 
 def test_only_the_newest_models_are_kept(tmp_path):
@@ -18,8 +18,16 @@ def test_only_the_newest_models_are_kept(tmp_path):
 
 
 def test_a_secret_is_generated_once_random_and_private(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "SECRETS_FILE", tmp_path / "secrets.env")
-    first = runner.secret("RASA_AUTH_TOKEN")
-    assert len(first) >= 32 and runner.secret("RASA_AUTH_TOKEN") == first
-    assert runner.secret("OTHER") != first
+    monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "secrets.env")
+    monkeypatch.delenv("RASA_AUTH_TOKEN", raising=False)
+    first = settings.secret("RASA_AUTH_TOKEN")
+    assert len(first) >= 32 and settings.secret("RASA_AUTH_TOKEN") == first
+    assert settings.secret("OTHER") != first
     assert (tmp_path / "secrets.env").stat().st_mode & 0o077 == 0
+
+
+def test_a_secret_set_in_the_environment_wins_and_is_not_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "secrets.env")
+    monkeypatch.setenv("CHAT_TOKEN_KEY", "from-the-deployment")
+    assert settings.secret("CHAT_TOKEN_KEY") == "from-the-deployment"
+    assert not (tmp_path / "secrets.env").exists()

@@ -14,13 +14,15 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from rehab_coach import contract, runner
+from rehab_coach.chat_links import KEY_NAME, chat_link, enrol
+from rehab_coach.storage import PatientRecord, Store, make_engine, upgrade
 
 VALIDATOR = Draft202012Validator(contract.schema())
 
@@ -85,21 +87,32 @@ def last_question(replies: list[dict]) -> str | None:
 
 @dataclass(frozen=True)
 class Deployment:
-    """One module's databases and ports; `start()` starts both servers on them (again, for a restart)."""
+    """One module's databases, ports and secrets; `start()` starts both servers on them (again, for a restart)."""
 
     start: Callable[[], AbstractContextManager[runner.Servers]]
     database_url: str
+    chat_key: str
+    rasa_url: str
+
+    def enrol(self) -> tuple[PatientRecord, str]:
+        """A new web-chat patient of this deployment and their personal chat link."""
+        patient = enrol(Store(make_engine(self.database_url)), date.today())
+        return patient, chat_link(patient, self.rasa_url, datetime.now(timezone.utc), key=self.chat_key)
 
 
 @pytest.fixture(scope="module")
-def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+def server_env() -> dict[str, str]:
+    """Extra environment for this module's servers (a module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]) -> Deployment:
     folder = tmp_path_factory.mktemp("coach")
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "COACH_SIMULATED_CLOCK": "1",
-           "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
-    from rehab_coach.storage import upgrade
-
+           "RASA_AUTH_TOKEN": secrets.token_urlsafe(16), KEY_NAME: secrets.token_urlsafe(32), **server_env}
     upgrade(env["DATABASE_URL"])
     rasa_port = free_port()
 
@@ -107,7 +120,7 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Deploym
         return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
                             log_dir=folder / "logs")
 
-    return Deployment(start, env["DATABASE_URL"])
+    return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}")
 
 
 @pytest.fixture(scope="module")

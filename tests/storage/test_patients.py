@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import pytest
 
+from rehab_coach.chat_links import chat_link, enrol, verify
 from rehab_coach.model import Patient
 from rehab_coach.storage import PatientRecord, Store, UnknownRecord
 
@@ -113,3 +115,20 @@ def test_only_onboarded_patients_without_todays_checkin_are_due(store, today, ma
         store.update_profile(record.id, side="left", sport="dance", diagnosed=True)
     store.save_checkin(done.id, make_checkin(), "green")
     assert [p.sender_id for p in store.due_for_checkin(today)] == ["due"]
+
+
+def test_enrolment_gives_a_web_chat_patient_a_personal_link_to_their_own_conversation(store, today):
+    first, second = enrol(store, today), enrol(store, today)
+    assert first.id != second.id and first.sender_id != second.sender_id
+    assert first.channel == "socketio" and first.sender_id.startswith("web-")
+    link = urlsplit(chat_link(first, "http://clinic.example:5005/", datetime.now(timezone.utc), timedelta(days=7),
+                              key="secret-key-of-at-least-32-bytes!"))
+    assert (link.netloc, link.path) == ("clinic.example:5005", "/chat/")
+    assert not link.query  # the token rides in the fragment, which browsers never send to a server
+    subject, _ = verify(link.fragment.removeprefix("token="), "secret-key-of-at-least-32-bytes!")
+    assert subject == first.sender_id
+
+
+def test_only_a_web_chat_patient_gets_a_chat_link(store, patient):
+    with pytest.raises(ValueError, match="not the web chat"):
+        chat_link(patient, "http://127.0.0.1:5005", datetime.now(timezone.utc), key="k" * 32)

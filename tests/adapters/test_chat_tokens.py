@@ -1,0 +1,55 @@
+"""Chat-link tokens: signed, expiring, bound to one conversation; every refusal says why in plain words."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from rehab_coach import chat_links
+from rehab_coach.chat_links import TokenRefused, issue, verify
+
+KEY = "k" * 43
+NOW = datetime.now(timezone.utc)
+
+
+def test_a_fresh_token_names_its_conversation_and_expiry():
+    subject, expires = verify(issue("web-abc", KEY, NOW, timedelta(days=3)), KEY)
+    assert subject == "web-abc"
+    assert abs(expires - (NOW + timedelta(days=3))) < timedelta(seconds=1)
+
+
+def test_an_expired_token_is_refused_as_expired():
+    token = issue("web-abc", KEY, NOW - timedelta(days=10), timedelta(days=1))
+    with pytest.raises(TokenRefused, match="expired"):
+        verify(token, KEY)
+
+
+def tampered(token: str) -> str:
+    """The same token with the subject changed and the old signature kept."""
+    header, _, signature = token.split(".")
+    claims = jwt.utils.base64url_encode(b'{"sub":"web-other","aud":"rehab-coach-chat","exp":9999999999}')
+    return f"{header}.{claims.decode()}.{signature}"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tampered(issue("web-abc", KEY, NOW, timedelta(days=1))),
+    lambda: issue("web-abc", "another key entirely, at least 32 bytes", NOW, timedelta(days=1)),
+    lambda: jwt.encode({"sub": "web-abc", "aud": "another-app", "exp": NOW + timedelta(days=1)}, KEY),
+    lambda: jwt.encode({"sub": "web-abc", "aud": chat_links.AUDIENCE}, KEY),  # never expires: refused
+    lambda: jwt.encode({"sub": "web-abc", "aud": chat_links.AUDIENCE, "exp": NOW + timedelta(days=1)}, KEY,
+                       algorithm="HS512"),
+    lambda: "not-a-token",
+])
+def test_a_forged_or_foreign_token_is_refused_as_invalid(make):
+    with pytest.raises(TokenRefused) as refusal:
+        verify(make(), KEY)
+    assert str(refusal.value) == chat_links.INVALID
+
+
+@pytest.mark.parametrize("token", [None, "", 42, {"token": "x"}])
+def test_no_token_asks_for_the_personal_link(token):
+    with pytest.raises(TokenRefused) as refusal:
+        verify(token, KEY)
+    assert str(refusal.value) == chat_links.MISSING
