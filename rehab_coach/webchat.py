@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
@@ -26,8 +27,7 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
-from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
-from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.events import Event
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -38,6 +38,7 @@ from rehab_coach import chat_links, rasa_speedups  # noqa: F401  (speedups apply
 from rehab_coach.channels import MAX_MESSAGE
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.settings import secret
+from rehab_coach.transcripts import conversation, utc_iso
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +57,9 @@ PAGE_HEADERS = {
 }
 
 
-def utc_iso(timestamp: float | None = None) -> str:
-    moment = datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else datetime.now(timezone.utc)
-    return moment.isoformat(timespec="seconds")
-
-
 def history(events: list[Event], limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
     """The conversation as the widget shows it: both sides' messages, oldest first, the newest `limit`."""
-    messages: list[dict[str, Any]] = []
-    for event in events:
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith(EXTERNAL_MESSAGE_PREFIX):
-            messages.append({"sender": "user", "text": event.text, "timestamp": utc_iso(event.timestamp)})
-        elif isinstance(event, BotUttered) and (event.text or (event.data or {}).get("custom")):
-            message = {"sender": "bot", "text": event.text, "timestamp": utc_iso(event.timestamp)}
-            custom = (event.data or {}).get("custom")
-            messages.append({**message, "custom": custom} if custom else message)
-    return messages[-limit:]
+    return conversation(event.as_dict() for event in events)[-limit:]
 
 
 class CoachSocketIOOutput(OutputChannel):
@@ -86,7 +74,7 @@ class CoachSocketIOOutput(OutputChannel):
         self.event = event
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        reply: dict[str, Any] = {"timestamp": utc_iso()}
+        reply: dict[str, Any] = {"timestamp": utc_iso(time.time())}
         if message.get("text"):
             reply["text"] = message["text"]
         if message.get("custom"):

@@ -102,6 +102,7 @@ class PatientRow(Base):
     id = Column(Integer, primary_key=True)
     channel = Column(String(32), nullable=False)
     sender_id = Column(String(255), nullable=False)
+    label = Column(String(64))  # the clinic's own reference (initials, a record number); never shown to others
     enrolled_on = Column(Date, nullable=False)
     side = Column(String(8))
     sport = Column(String(16))
@@ -169,13 +170,51 @@ class EscalationRow(Base):
     acknowledged_at = Column(UTCDateTime)
 
 
+class ClinicianRow(Base):
+    __tablename__ = "clinicians"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ClinicianSessionRow(Base):
+    """A logged-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "clinician_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    clinician_id = Column(Integer, ForeignKey("clinicians.id", ondelete="CASCADE"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+class AuditRow(Base):
+    """Who viewed or exported what, and when. Kept when a patient is erased (the id stays as a number)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    clinician_id = Column(Integer, ForeignKey("clinicians.id"), nullable=False)
+    action = Column(String(32), nullable=False)
+    patient_id = Column(Integer)
+    detail = Column(Text)
+
+
 __all__ = [
     "DAY_CLASSES",
     "PHASE_STATUSES",
     "SIDES",
     "SPORTS",
+    "AuditRow",
     "Base",
     "CheckinRow",
+    "ClinicianRow",
+    "ClinicianSessionRow",
     "EscalationRow",
     "PatientRow",
     "PlanRow",

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.storage import PatientRecord, Store, default_database_url, make_engine, upgrade
+from rehab_coach.storage import PatientRecord, Store, alembic_config, default_database_url, make_engine, upgrade
 from rehab_coach.storage.tables import CheckinRow, metadata
 
 NOW = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
@@ -87,9 +88,8 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
-                "0001"
-            ]
+            head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [head]
         assert _schema_differences(engine) == []
     finally:
         engine.dispose()

@@ -1,0 +1,38 @@
+"""Transcripts read what Rasa's SQL tracker store wrote: both sides, payloads, in order; text stays text."""
+
+from __future__ import annotations
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import EXTERNAL_MESSAGE_PREFIX
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from rehab_coach.transcripts import EXTERNAL_PREFIX, Transcripts
+
+PLAN = {"kind": "plan", "phase": "settle"}
+
+
+async def test_a_conversation_comes_back_from_the_tracker_store_as_rasa_saved_it(tmp_path):
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.sqlite3"))
+    tracker = DialogueStateTracker.from_events("web-1", [
+        UserUttered("<script>alert(1)</script> my plan?", timestamp=1_700_000_000),
+        ActionExecuted("action_plan", timestamp=1_700_000_001),
+        BotUttered("Today's plan ...", {"custom": PLAN}, timestamp=1_700_000_002),
+    ])
+    await store.save(tracker)
+    await store.save(DialogueStateTracker.from_events("someone-else", [UserUttered("hi", timestamp=1_700_000_003)]))
+
+    messages = Transcripts(f"sqlite:///{tmp_path / 'tracker.sqlite3'}").messages("web-1")
+    assert messages == [
+        {"sender": "user", "text": "<script>alert(1)</script> my plan?", "timestamp": "2023-11-14T22:13:20+00:00"},
+        {"sender": "bot", "text": "Today's plan ...", "custom": PLAN, "timestamp": "2023-11-14T22:13:22+00:00"},
+    ]
+
+
+def test_no_tracker_database_yet_means_no_transcript(tmp_path):
+    assert Transcripts(f"sqlite:///{tmp_path / 'none.sqlite3'}").messages("web-1") == []
+
+
+def test_server_started_turns_are_recognised_as_rasa_marks_them():
+    assert EXTERNAL_PREFIX == EXTERNAL_MESSAGE_PREFIX
