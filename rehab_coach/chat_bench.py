@@ -128,7 +128,8 @@ def measure_coach(folder: Path) -> float:
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
     servers: AbstractContextManager[runner.Servers] = runner.serve(
-        model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs")
+        model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs",
+        portal_port=None)
     with servers as running:
         report("coach, 1 patient, 3 days", replay(running.webhook, 1, coach_script(3), prefix="single"))
         days, patients = 2, 20

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rehab_coach.paths import KNOWLEDGE_DIR
+from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
 
 if TYPE_CHECKING:
     from rehab_coach.storage import PatientRecord, Store
@@ -56,6 +57,13 @@ def bench(args: argparse.Namespace) -> int:
     from rehab_coach.bench import main as run_bench
 
     return run_bench()
+
+
+def portal_bench(args: argparse.Namespace) -> int:
+    """Print the clinician portal's figures with 10,000 patients x 365 days of check-ins."""
+    from rehab_coach.portal_bench import main as run_portal_bench
+
+    return run_portal_bench(args.patients, args.days)
 
 
 def train(args: argparse.Namespace) -> int:
@@ -143,6 +151,57 @@ def _print_link(patient: PatientRecord, args: argparse.Namespace) -> int:
     return 0
 
 
+def create_clinician(args: argparse.Namespace) -> int:
+    """Create a clinician account for the portal (the password is asked for twice, or read from stdin)."""
+    from rehab_coach.portal.auth import hash_password, username_problem
+    from rehab_coach.storage import default_database_url, make_engine, upgrade
+    from rehab_coach.storage.clinic import Clinic
+
+    problem = username_problem(args.name)
+    if problem:
+        print(f"create-clinician: {problem}", file=sys.stderr)
+        return 1
+    password = _read_new_password(args.password_stdin)
+    if password is None:
+        return 1
+    url = default_database_url()
+    upgrade(url)
+    try:
+        clinician = Clinic(make_engine(url)).add_clinician(args.name, hash_password(password))
+    except ValueError as error:
+        print(f"create-clinician: {error}", file=sys.stderr)
+        return 1
+    print(f"clinician {clinician.username!r} created; log in to the portal with that name and password")
+    return 0
+
+
+def _read_new_password(from_stdin: bool) -> str | None:
+    """The new password, checked; None (with the reason printed) when it is refused."""
+    from getpass import getpass
+
+    from rehab_coach.portal.auth import password_problem
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass("Password: ")
+        if getpass("The same password again: ") != password:
+            print("create-clinician: the two passwords differ", file=sys.stderr)
+            return None
+    problem = password_problem(password)
+    if problem:
+        print(f"create-clinician: {problem}", file=sys.stderr)
+        return None
+    return password
+
+
+def portal(args: argparse.Namespace) -> int:
+    """Serve the clinician portal (the web app for clinicians); `./coach run` starts it too."""
+    from rehab_coach.portal.__main__ import serve
+
+    return serve(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run,
     "check-knowledge": check_knowledge,
@@ -151,10 +210,13 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build-nlp": build_nlp,
     "nlu-eval": nlu_eval,
     "chat-bench": chat_bench,
+    "portal-bench": portal_bench,
     "train": train,
     "remind": remind,
     "enrol": enrol,
     "chat-link": chat_link,
+    "create-clinician": create_clinician,
+    "portal": portal,
 }
 
 
@@ -169,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("build-nlp", help=build_nlp.__doc__)
     commands.add_parser("nlu-eval", help=nlu_eval.__doc__)
     commands.add_parser("chat-bench", help=chat_bench.__doc__)
+    portal_figures = commands.add_parser("portal-bench", help=portal_bench.__doc__)
+    portal_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")
+    portal_figures.add_argument("--days", type=int, default=365, help="check-ins per patient (default: %(default)s)")
     commands.add_parser("train", help=train.__doc__)
     reminders = commands.add_parser("remind", help=remind.__doc__)
     reminders.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
@@ -182,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
             links.add_argument("patient", type=int, help="the patient's number")
         links.add_argument("--days", type=int, default=90, help="how long the link stays valid (default: %(default)s)")
         links.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
+    clinician = commands.add_parser("create-clinician", help=create_clinician.__doc__)
+    clinician.add_argument("name", help="the name the clinician logs in with")
+    clinician.add_argument("--password-stdin", action="store_true",
+                           help="read the password from the first line of standard input (for scripts)")
+    web = commands.add_parser("portal", help=portal.__doc__)
+    add_portal_arguments(web)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 

@@ -1,4 +1,4 @@
-"""Prepare and start the coach's processes: the Rasa server and the action server.
+"""Prepare and start the coach's processes: the Rasa server, the action server and the clinician portal.
 
 Used by `./coach run`, the end-to-end tests and the benchmark, so all three run the same thing.
 """
@@ -83,6 +83,7 @@ class Servers:
     actions_url: str
     token: str
     processes: tuple[subprocess.Popen, ...]
+    portal_url: str | None = None  # None when serve() was asked not to start the portal
 
     @property
     def webhook(self) -> str:
@@ -111,8 +112,14 @@ def serve(
     env: dict[str, str] | None = None,
     log_dir: Path = VAR_DIR / "logs",
     timeout: float = 300,
+    portal_port: int | None = 5100,
 ) -> Iterator[Servers]:
-    """Start the action server and the Rasa server (HTTP API behind a token); stop both on exit."""
+    """Start the action server, the Rasa server (HTTP API behind a token) and, unless `portal_port` is None,
+    the clinician portal; stop them all on exit.
+
+    The portal reads the app database and the tracker store named by DATABASE_URL and
+    TRACKER_DATABASE_URL in `env` (or their defaults), and its chat links point at this Rasa server.
+    """
     # Anonymous demo chat only when asked for, never inherited from the shell by accident.
     environment = {**os.environ, DEMO_ENV: "0", **(env or {})}
     token = (env or {}).get("RASA_AUTH_TOKEN") or secret("RASA_AUTH_TOKEN")
@@ -134,9 +141,19 @@ def serve(
         )
         processes.append(server)
         actions_url, rasa_url = f"http://127.0.0.1:{actions_port}", f"http://127.0.0.1:{rasa_port}"
+        portal_url = None
+        if portal_port is not None:
+            portal = subprocess.Popen(
+                [sys.executable, "-m", "rehab_coach.portal", "--port", str(portal_port), "--chat-url", rasa_url],
+                cwd=PROJECT_ROOT, env=environment,
+                stdout=(log_dir / f"portal-{portal_port}.log").open("w"), stderr=subprocess.STDOUT,
+            )
+            processes.append(portal)
+            portal_url = f"http://127.0.0.1:{portal_port}"
+            _wait_until_up(f"{portal_url}/login", portal, timeout)
         _wait_until_up(f"{actions_url}/health", actions, timeout)
         _wait_until_up(rasa_url, server, timeout)
-        yield Servers(rasa_url, actions_url, token, tuple(processes))
+        yield Servers(rasa_url, actions_url, token, tuple(processes), portal_url)
     finally:
         for process in processes:
             process.terminate()
@@ -159,6 +176,7 @@ def main(demo: bool = False) -> int:
             f"  REST webhook:   POST {servers.webhook}  (body: {{\"sender\": \"you\", \"message\": \"hi\"}})\n"
             f"  Rasa HTTP API:  {servers.rasa_url}  (token in {SECRETS_FILE.relative_to(PROJECT_ROOT)})\n"
             f"  Action server:  {servers.actions_url}\n"
+            f"  Clinician portal: {servers.portal_url}/ (create an account: ./coach create-clinician NAME)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -41,6 +41,7 @@ class PatientRecord:
     sender_id: str
     profile: Patient
     phase_number: int
+    label: str | None = None  # the clinic's own reference, set in the portal
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,14 @@ class Store:
         with self._unit_of_work() as session:
             return [_escalation_record(row) for row in session.execute(query).scalars()]
 
+    def escalation(self, escalation_id: int) -> EscalationRecord:
+        """One escalation; UnknownRecord if there is none."""
+        with self._unit_of_work() as session:
+            row = session.get(EscalationRow, escalation_id)
+            if row is None:
+                raise UnknownRecord(f"no escalation with id {escalation_id}")
+            return _escalation_record(row)
+
     def acknowledge(self, escalation_id: int, clinician: str, at: datetime) -> bool:
         """Record who acknowledged an escalation and when; False if someone already had (theirs is kept)."""
         _require_text("clinician", clinician)
@@ -340,6 +349,7 @@ def _patient_record(row: PatientRow) -> PatientRecord:
         sender_id=row.sender_id,
         profile=profile,
         phase_number=row.phase_number,
+        label=row.label,
     )
 
 

@@ -112,13 +112,14 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "COACH_SIMULATED_CLOCK": "1",
+           "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}",
            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16), KEY_NAME: secrets.token_urlsafe(32), **server_env}
     upgrade(env["DATABASE_URL"])
-    rasa_port = free_port()
+    rasa_port, portal_port = free_port(), free_port()
 
     def start() -> AbstractContextManager[runner.Servers]:
         return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
-                            log_dir=folder / "logs")
+                            log_dir=folder / "logs", portal_port=portal_port)
 
     return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}")
 

@@ -129,3 +129,10 @@ def test_exports_stream_exactly_what_is_stored(store, clinic, make_checkin):
     assert list(clinic.export_rows("plans", second.id)) == []
     with pytest.raises(ValueError):
         list(clinic.export_rows("passwords"))
+
+
+def test_a_patients_record_carries_its_label(store, clinic):
+    patient = store.patient("rest", "p", TODAY)
+    assert patient.label is None
+    clinic.set_label(patient.id, "J.S.")
+    assert store.patient_by_id(patient.id).label == "J.S."

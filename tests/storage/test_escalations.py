@@ -98,3 +98,12 @@ def test_unknown_urgency_or_blank_clinician_is_refused(store: Store, patient: Pa
 def test_escalation_for_an_unknown_patient_is_refused(store: Store) -> None:
     with pytest.raises(UnknownRecord):
         store.save_escalation(999, NUMB_FOOT, None, AT)
+
+
+def test_one_escalation_is_read_by_its_id(store: Store, patient: PatientRecord) -> None:
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    escalation_id = store.save_escalation(patient.id, Escalation("urgent", ("clot?",)), "hot calf", at)
+    found = store.escalation(escalation_id)
+    assert (found.patient_id, found.escalation.urgency, found.message) == (patient.id, "urgent", "hot calf")
+    with pytest.raises(UnknownRecord):
+        store.escalation(escalation_id + 1)

@@ -1,0 +1,45 @@
+"""Run the clinician portal: `python -m rehab_coach.portal` (also `./coach portal`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DEFAULT_PORT = 5100
+DEFAULT_CHAT_URL = "http://127.0.0.1:5005"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="the interface to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s")
+    parser.add_argument("--chat-url", default=DEFAULT_CHAT_URL,
+                        help="the Rasa server that patients' chat links open (default: %(default)s)")
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Migrate the app database, then serve the portal with uvicorn until stopped."""
+    import uvicorn
+
+    from rehab_coach.portal.app import create_app
+    from rehab_coach.storage import default_database_url, upgrade
+    from rehab_coach.transcripts import tracker_database_url
+
+    database_url = default_database_url()
+    upgrade(database_url)
+    app = create_app(database_url, tracker_database_url(), args.chat_url)
+    print(f"Clinician portal: http://{args.host}:{args.port}/", flush=True)
+    # proxy_headers: behind a TLS-terminating proxy on this machine, https is seen (and cookies marked Secure).
+    # ws="none": the portal has no websockets, and Rasa's pinned `websockets` is older than uvicorn's support.
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                ws="none", access_log=False, log_level="warning")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rehab_coach.portal", description=__doc__)
+    add_arguments(parser)
+    return serve(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

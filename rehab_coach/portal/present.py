@@ -1,0 +1,107 @@
+"""How records and reply-contract payloads read on the portal's pages. Pure; the templates escape the text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+URGENCY_HEADINGS = {"emergency": "Emergency: call the emergency number now", "urgent": "Urgent: see a doctor today",
+                    "routine": "Routine: book a physiotherapist or doctor"}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A contract payload as a heading and a short list."""
+
+    kind: str
+    heading: str
+    items: list[str] = field(default_factory=list)
+
+
+def dose_text(dose: dict[str, Any]) -> str:
+    """'3 x 10, hold 30 s, 2 a day' from a dose's non-empty parts."""
+    parts = []
+    sets, reps = dose.get("sets"), dose.get("reps")
+    if sets and reps:
+        parts.append(f"{sets} x {reps}")
+    elif sets:
+        parts.append(f"{sets} sets")
+    elif reps:
+        parts.append(f"{reps} reps")
+    for key, template in (("hold_seconds", "hold {} s"), ("minutes", "{} min"), ("per_day", "{} a day"),
+                          ("per_week", "{} a week"), ("note", "{}")):
+        if dose.get(key):
+            parts.append(template.format(dose[key]))
+    return ", ".join(parts)
+
+
+def exercise_line(exercise: dict[str, Any]) -> str:
+    dose = dose_text(exercise)
+    name = exercise.get("name") or exercise.get("id") or "exercise"
+    return f"{name}: {dose}" if dose else str(name)
+
+
+def describe(payload: dict[str, Any]) -> Payload:
+    """A readable heading and list for any payload; unknown kinds are shown as their JSON."""
+    kind = str(payload.get("kind", "unknown"))
+    describer = _DESCRIBERS.get(kind)
+    if describer is not None:
+        try:
+            return describer(payload)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            pass  # a malformed payload of a known kind still shows, as JSON
+    return Payload(kind, f"Payload: {kind}", [json.dumps(payload, ensure_ascii=False, sort_keys=True)])
+
+
+def _question(p: dict[str, Any]) -> Payload:
+    answer = p["type"]
+    if p.get("choices"):
+        answer += ": " + ", ".join(map(str, p["choices"]))
+    elif "min" in p and "max" in p:
+        answer += f" {p['min']}-{p['max']}"
+    items = [f"answer: {answer}"] + ([f"previous answer not accepted: {p['problem']}"] if p.get("problem") else [])
+    return Payload("question", f"Question: {p['field']}", items)
+
+
+def _checkin(p: dict[str, Any]) -> Payload:
+    values = [f"{name}: {value}" for name, value in p["values"].items()]
+    return Payload("checkin_recorded", f"Check-in recorded for {p['date']}: {p['day_class']} day",
+                   values + [f"why: {reason}" for reason in p.get("reasons", [])])
+
+
+def _plan(p: dict[str, Any]) -> Payload:
+    phase = f"phase {p['phase_number']}" + (f" ({p['phase_name']})" if p.get("phase_name") else "")
+    items = [exercise_line(exercise) for exercise in p.get("exercises", [])]
+    avoid = p.get("avoid_names") or p.get("avoid")
+    if avoid:
+        items.append("avoid: " + ", ".join(map(str, avoid)))
+    items += [f"why: {reason}" for reason in p.get("reasons", [])]
+    return Payload("plan", f"Plan for {p['date']}: {phase}, {p['status']}", items)
+
+
+def _advice(p: dict[str, Any]) -> Payload:
+    name = p.get("activity_name") or p["activity"]
+    reason = [p["reason"]] if p.get("reason") else []
+    return Payload("activity_advice", f"Activity advice: {name}: {p['verdict']}", reason)
+
+
+def _escalation(p: dict[str, Any]) -> Payload:
+    urgency = p["urgency"]
+    return Payload("escalation", f"Escalation, {URGENCY_HEADINGS.get(urgency, urgency)}", list(map(str, p["reasons"])))
+
+
+def _exercise_info(p: dict[str, Any]) -> Payload:
+    dose = dose_text(p.get("dosage") or {})
+    heading = f"How to do: {p['name']}" + (f" ({dose})" if dose else "")
+    return Payload("exercise_info", heading, [f"{n}. {step}" for n, step in enumerate(p.get("steps", []), start=1)])
+
+
+def _progress(p: dict[str, Any]) -> Payload:
+    trend = ", ".join(f"{day}: {pain}" for day, pain in p.get("pain_trend", [])[-7:])
+    return Payload("progress", f"Progress: {p['days']} days, {p['checkins']} check-ins, phase {p['phase_number']}",
+                   [f"worst pain, latest days: {trend}"] if trend else [])
+
+
+_DESCRIBERS = {"question": _question, "checkin_recorded": _checkin, "plan": _plan, "activity_advice": _advice,
+               "escalation": _escalation, "exercise_info": _exercise_info, "progress": _progress}

@@ -1,0 +1,126 @@
+"""The portal in headless Chromium, served by its own process (`python -m rehab_coach.portal`): log in, find the
+urgent patient first, open their page with the chart, read the transcript, acknowledge, log out.
+
+Screenshots go to artifacts/portal/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from rehab_coach.chat_links import KEY_NAME
+from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.runner import _wait_until_up
+from rehab_coach.storage.clinic import Clinician
+from tests.e2e.conftest import free_port
+from tests.portal.conftest import PASSWORD, Seeded
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = PROJECT_ROOT / "artifacts" / "portal"
+AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: the browser sees the same pages on either database, and the server is a process of its own."""
+    from rehab_coach.storage import upgrade
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def portal_url(database_url: str, tracker_url: str, seeded: Seeded, clinician: Clinician,
+               tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "TRACKER_DATABASE_URL": tracker_url,
+           KEY_NAME: "browser-test-chat-key-" + "y" * 20}
+    with (tmp_path / "portal.log").open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "rehab_coach.portal", "--port", str(port)],
+                                   cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_until_up(f"{url}/login", process, timeout=60)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def serious_accessibility_problems(page: Page) -> list[tuple[str, str, int]]:
+    page.evaluate(AXE.read_text())  # evaluated, not injected: the portal's CSP allows no foreign script
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def test_a_clinician_logs_in_opens_the_urgent_patient_and_reads_the_transcript(portal_url: str, browser: Browser,
+                                                                               seeded: Seeded):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto(f"{portal_url}/patients/{seeded.patients['ann'].id}")
+    expect(page).to_have_url(f"{portal_url}/login")  # not logged in: to the login page
+    expect(page.get_by_role("heading", name="Rehab Coach · clinician log in")).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=ARTIFACTS / "login.png")
+    page.get_by_label("Name").fill("dr.ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Patients", exact=True)).to_be_visible()
+    first_row = page.locator("tbody tr").first
+    expect(first_row).to_contain_text("1 urgent")
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=ARTIFACTS / "patient-list.png", full_page=True)
+
+    first_row.get_by_role("link").click()
+    chart = page.get_by_role("img", name=f"Pain over time, patient {seeded.patients['ann'].id}")
+    expect(chart).to_be_visible()
+    assert chart.locator("polyline").count() == 3 and chart.locator("g.phase-change").count() == 2
+    expect(page.locator("td.text").first).to_have_text("<script>alert('pwned')</script> my calf is swollen")
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=ARTIFACTS / "patient-page.png", full_page=True)
+
+    page.get_by_role("button", name="Acknowledge the urgent escalation", exact=False).click()
+    expect(page.get_by_role("heading", name="Escalations (1 open)")).to_be_visible()
+    expect(page.locator(f"#escalation-{seeded.escalations[seeded.patients['ann'].id][0]['id']}")).to_contain_text(
+        "dr.ada")
+
+    page.get_by_role("link", name="Conversation transcript").click()
+    transcript = page.locator("ol.transcript > li")
+    expect(transcript).to_have_count(5)
+    expect(transcript.nth(2)).to_contain_text("<script>alert('pwned')</script> my calf is swollen")
+    expect(page.locator(".payload[data-kind=plan]")).to_contain_text("Calf stretch on a step")
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=ARTIFACTS / "transcript.png", full_page=True)
+    assert dialogs == []  # the patient's <script> never ran
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{portal_url}/login")
+    page.goto(f"{portal_url}/")
+    expect(page).to_have_url(f"{portal_url}/login")
+    context.close()
