@@ -6,32 +6,27 @@ Screenshots and the click-to-reply timings are written to artifacts/webchat/.
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from rehab_coach import chat_links
 from rehab_coach.paths import PROJECT_ROOT
+from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import Deployment
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "webchat"
-AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 375, "height": 667}
 # What a patient clicks for each question: onboarding, then a green first check-in.
 ANSWERS = {"side": "Left", "sport": "Dance", "diagnosed": "Yes", "pain_rest": "1 out of 10",
            "pain_exercise": "2 out of 10", "pain_morning": "1 out of 10", "swelling": "None",
            "mechanical": "None", "adherence": "All of it"}
-# Chromium on this closed network: no background connections, no sandbox (root in CI).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +38,8 @@ def servers(deployment: Deployment):
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -220,11 +213,7 @@ def test_the_page_has_no_serious_accessibility_violations_and_fits_a_phone(
     check_in_by_clicking(page)
     say(page, "how am I doing?")
     expect(page.locator("article[data-kind=progress]")).to_be_visible(timeout=30_000)
-    page.evaluate(Path(AXE).read_text())  # evaluated, not injected: the page's CSP allows no foreign script
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert not serious
+    assert not serious_accessibility_problems(page)
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
 
 

@@ -7,28 +7,25 @@ Screenshots go to artifacts/portal/.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from rehab_coach.chat_links import KEY_NAME
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.runner import _wait_until_up
 from rehab_coach.storage.clinic import Clinician
+from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import free_port
 from tests.portal.conftest import PASSWORD, Seeded
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "portal"
-AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
 
 
 @pytest.fixture
@@ -62,17 +59,8 @@ def portal_url(database_url: str, tracker_url: str, seeded: Seeded, clinician: C
 @pytest.fixture
 def browser() -> Iterator[Browser]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def serious_accessibility_problems(page: Page) -> list[tuple[str, str, int]]:
-    page.evaluate(AXE.read_text())  # evaluated, not injected: the portal's CSP allows no foreign script
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], len(v["nodes"])) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
+    with chromium() as launched:
+        yield launched
 
 
 def test_a_clinician_logs_in_opens_the_urgent_patient_and_reads_the_transcript(portal_url: str, browser: Browser,
