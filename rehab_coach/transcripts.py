@@ -11,11 +11,14 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.engine import URL
 
-from rehab_coach.paths import VAR_DIR
+from rehab_coach.paths import PROJECT_ROOT
 
 # Rasa marks a turn that the server started (a check-in reminder) with this text prefix.
 EXTERNAL_PREFIX = "EXTERNAL: "
@@ -32,9 +35,16 @@ EVENTS = Table(
 )
 
 
-def tracker_database_url() -> str:
-    """TRACKER_DATABASE_URL, or the SQLite file endpoints.yml names."""
-    return os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}"
+def tracker_database_url(endpoints: Path = PROJECT_ROOT / "endpoints.yml") -> str:
+    """TRACKER_DATABASE_URL, else the database of the tracker store that `endpoints` gives the Rasa server."""
+    if os.environ.get("TRACKER_DATABASE_URL"):
+        return os.environ["TRACKER_DATABASE_URL"]
+    store = yaml.safe_load(endpoints.read_text(encoding="utf-8"))["tracker_store"]
+    dialect, database = store.get("dialect", "sqlite"), store.get("db", "rasa.db")
+    if dialect == "sqlite":  # Rasa opens a relative path from its working folder, the project's
+        return f"sqlite:///{PROJECT_ROOT / database}"
+    return URL.create(dialect, store.get("username"), store.get("password"), store.get("url"), store.get("port"),
+                      database).render_as_string(hide_password=False)
 
 
 def utc_iso(timestamp: float) -> str:

@@ -8,7 +8,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rehab_coach.transcripts import EXTERNAL_PREFIX, Transcripts
+from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.transcripts import EXTERNAL_PREFIX, Transcripts, tracker_database_url
 
 PLAN = {"kind": "plan", "phase": "settle"}
 
@@ -36,3 +37,14 @@ def test_no_tracker_database_yet_means_no_transcript(tmp_path):
 
 def test_server_started_turns_are_recognised_as_rasa_marks_them():
     assert EXTERNAL_PREFIX == EXTERNAL_MESSAGE_PREFIX
+
+
+def test_the_transcripts_are_read_where_the_rasa_server_writes_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    assert tracker_database_url() == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.sqlite3'}"
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: db.clinic\n  port: 5433\n"
+                         "  db: rasa\n  username: coach\n  password: s3cret\n")
+    assert tracker_database_url(endpoints) == "postgresql://coach:s3cret@db.clinic:5433/rasa"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "sqlite:////elsewhere.sqlite3")
+    assert tracker_database_url(endpoints) == "sqlite:////elsewhere.sqlite3"
