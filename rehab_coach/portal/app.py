@@ -31,6 +31,8 @@ from rehab_coach.storage.clinic import EXPORT_FIELDS, Clinic, ClinicianSession, 
 from rehab_coach.transcripts import Transcripts
 
 PAGE_SIZE = 50
+WRONG_LOGIN = (f"Wrong name or password. After {auth.MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "
+               f"for {auth.LOCKOUT.seconds // 60} minutes.")
 CHANNEL_NAMES = {chat_links.WEB_CHAT: "web chat", "rest": "REST"}
 MAX_ID = 2**31 - 1  # the databases' INTEGER; larger ids cannot exist
 TEMPLATES = Path(__file__).with_name("templates")
@@ -309,7 +311,7 @@ def _public_routes() -> APIRouter:
         auth.check_login_csrf(request, csrf_token)
         clinician = auth.authenticate(request.app.state.clinic, username, password)
         if clinician is None:
-            return _login_form(request, error="Wrong name or password.", username=username, status=401)
+            return _login_form(request, error=WRONG_LOGIN, username=username, status=401)
         response = RedirectResponse("/", status_code=303)
         auth.open_session(request.app.state.clinic, clinician, response, _secure(request))
         return response

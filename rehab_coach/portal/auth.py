@@ -29,6 +29,8 @@ SESSION_LIFETIME = timedelta(hours=8)  # a working day; then log in again
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; this only bounds the work one request can ask for
 MAX_USERNAME_LENGTH = 64
+MAX_FAILED_LOGINS = 5  # in a row, for one name
+LOCKOUT = timedelta(minutes=15)
 
 hasher = PasswordHasher()
 # For the OpenAPI description: how API clients authenticate (the checks themselves are below).
@@ -76,19 +78,30 @@ def _decoy_hash() -> str:
     return hasher.hash(secrets.token_urlsafe(16))
 
 
-def authenticate(clinic: Clinic, username: str, password: str) -> Clinician | None:
-    """The clinician if the name and password match; rehashes an outdated hash on the way."""
+def authenticate(clinic: Clinic, username: str, password: str, now: datetime | None = None) -> Clinician | None:
+    """The clinician if the name and password match and the name is not locked; rehashes an outdated hash.
+
+    MAX_FAILED_LOGINS wrong passwords in a row lock the name for LOCKOUT (guessing costs an attacker
+    hours, not seconds); the answer is the same as for a wrong password, so a lock says nothing more.
+    """
+    now = now or datetime.now(timezone.utc)
     found = clinic.login_record(username) if len(password) <= MAX_PASSWORD_LENGTH else None
     try:
-        hasher.verify(found[1] if found else _decoy_hash(), password)
+        hasher.verify(found.password_hash if found else _decoy_hash(), password)
     except (VerificationError, InvalidHashError):  # a mismatch is a VerificationError too
+        if found is not None and not _locked(found.locked_until, now):
+            clinic.login_failed(found.clinician.id, now, MAX_FAILED_LOGINS, LOCKOUT)
         return None
-    if found is None:
+    if found is None or _locked(found.locked_until, now):
         return None
-    clinician, stored = found
-    if hasher.check_needs_rehash(stored):
-        clinic.set_password_hash(clinician.id, hasher.hash(password))
-    return clinician
+    clinic.login_succeeded(found.clinician.id)
+    if hasher.check_needs_rehash(found.password_hash):
+        clinic.set_password_hash(found.clinician.id, hasher.hash(password))
+    return found.clinician
+
+
+def _locked(until: datetime | None, now: datetime) -> bool:
+    return until is not None and until > now
 
 
 def open_session(clinic: Clinic, clinician: Clinician, response: Response, secure: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -40,6 +40,13 @@ _EXPORT_ORDER = {"checkins": CheckinRow.day, "plans": PlanRow.day, "escalations"
 class Clinician:
     id: int
     username: str
+
+
+@dataclass(frozen=True)
+class LoginRecord:
+    clinician: Clinician
+    password_hash: str
+    locked_until: datetime | None
 
 
 @dataclass(frozen=True)
@@ -103,11 +110,25 @@ class Clinic:
         except IntegrityError:
             raise ValueError(f"there is already a clinician called {username!r}") from None
 
-    def login_record(self, username: str) -> tuple[Clinician, str] | None:
-        """The clinician of that name and their password hash, or None."""
+    def login_record(self, username: str) -> LoginRecord | None:
+        """The clinician of that name, their password hash and any lock; None if there is no such name."""
         with self._sessions.begin() as session:
             row = session.execute(select(ClinicianRow).where(ClinicianRow.username == username)).scalar_one_or_none()
-            return None if row is None else (Clinician(row.id, row.username), row.password_hash)
+            return None if row is None else LoginRecord(Clinician(row.id, row.username), row.password_hash,
+                                                        row.locked_until)
+
+    def login_failed(self, clinician_id: int, now: datetime, limit: int, lock_for: timedelta) -> None:
+        """Count a failed login; the `limit`-th in a row locks the name until `now + lock_for`."""
+        with self._sessions.begin() as session:
+            row = session.get(ClinicianRow, clinician_id, with_for_update=True)
+            row.failed_logins += 1
+            if row.failed_logins >= limit:
+                row.failed_logins, row.locked_until = 0, now + lock_for
+
+    def login_succeeded(self, clinician_id: int) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(ClinicianRow, clinician_id)
+            row.failed_logins, row.locked_until = 0, None
 
     def set_password_hash(self, clinician_id: int, password_hash: str) -> None:
         with self._sessions.begin() as session:

@@ -176,6 +176,8 @@ class ClinicianRow(Base):
     id = Column(Integer, primary_key=True)
     username = Column(String(64), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0, server_default=text("0"))  # since the last success
+    locked_until = Column(UTCDateTime)  # too many failed logins: refused until then
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 

@@ -69,6 +69,23 @@ def test_over_https_the_cookies_are_secure(app: FastAPI, clinician: Clinician):
         assert "Secure" in session_cookie
 
 
+def test_wrong_passwords_in_a_row_lock_the_name_for_a_while(app: FastAPI, clinician: Clinician):
+    clinic, now = app.state.clinic, datetime.now(timezone.utc)
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        assert auth.authenticate(clinic, "dr.ada", "a wrong password!", now) is None
+    assert auth.authenticate(clinic, "dr.ada", PASSWORD, now) is None  # the right password, but locked
+    later = now + auth.LOCKOUT + timedelta(seconds=1)
+    assert auth.authenticate(clinic, "dr.ada", PASSWORD, later) == clinician
+
+
+def test_a_successful_login_forgets_earlier_wrong_passwords(app: FastAPI, clinician: Clinician):
+    clinic, now = app.state.clinic, datetime.now(timezone.utc)
+    for _ in range(2):
+        for _ in range(auth.MAX_FAILED_LOGINS - 1):
+            auth.authenticate(clinic, "dr.ada", "a wrong password!", now)
+        assert auth.authenticate(clinic, "dr.ada", PASSWORD, now) == clinician
+
+
 @pytest.mark.parametrize("username, password", [("dr.ada", "wrong password!!"), ("nobody", PASSWORD), ("", "")])
 def test_a_wrong_name_or_password_is_refused_without_saying_which(client: TestClient, clinician: Clinician,
                                                                    username: str, password: str):
@@ -180,8 +197,8 @@ def test_create_clinician_stores_an_argon2_hash_that_logs_in(cli_database: str, 
                                                              monkeypatch: pytest.MonkeyPatch):
     assert create("dr.grace", "a long enough password\n", monkeypatch) == 0
     record = Clinic(engine).login_record("dr.grace")
-    assert record is not None and record[1].startswith("$argon2id$")
-    assert "a long enough password" not in record[1]
+    assert record is not None and record.password_hash.startswith("$argon2id$")
+    assert "a long enough password" not in record.password_hash
     log_in(client, "dr.grace", "a long enough password")
 
 

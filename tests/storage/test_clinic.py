@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from rehab_coach.model import Escalation
-from rehab_coach.storage.clinic import EXPORT_FIELDS, Clinic
+from rehab_coach.storage.clinic import EXPORT_FIELDS, Clinic, LoginRecord
 from tests.storage.conftest import TODAY
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -23,10 +23,24 @@ def test_a_clinician_name_is_taken_once_and_logs_in_with_its_hash(clinic):
     alice = clinic.add_clinician("alice", "hash-1")
     with pytest.raises(ValueError, match="already"):
         clinic.add_clinician("alice", "hash-2")
-    assert clinic.login_record("alice") == (alice, "hash-1")
+    assert clinic.login_record("alice") == LoginRecord(alice, "hash-1", None)
     assert clinic.login_record("bob") is None
     clinic.set_password_hash(alice.id, "hash-3")
-    assert clinic.login_record("alice") == (alice, "hash-3")
+    assert clinic.login_record("alice") == LoginRecord(alice, "hash-3", None)
+
+
+def test_failed_logins_in_a_row_lock_the_name_and_a_success_resets_the_count(clinic):
+    alice = clinic.add_clinician("alice", "hash")
+    for _ in range(2):
+        clinic.login_failed(alice.id, NOW, limit=3, lock_for=timedelta(minutes=15))
+    clinic.login_succeeded(alice.id)
+    for _ in range(2):
+        clinic.login_failed(alice.id, NOW, limit=3, lock_for=timedelta(minutes=15))
+    assert clinic.login_record("alice").locked_until is None
+    clinic.login_failed(alice.id, NOW, limit=3, lock_for=timedelta(minutes=15))
+    assert clinic.login_record("alice").locked_until == NOW + timedelta(minutes=15)
+    clinic.login_succeeded(alice.id)
+    assert clinic.login_record("alice").locked_until is None
 
 
 def test_no_clinician_exists_until_one_is_created(clinic, count_rows):

@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(64), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False, server_default=sa.text("0")),
+        sa.Column("locked_until", UTC_DATETIME, nullable=True),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clinicians")),
         sa.UniqueConstraint("username", name=op.f("uq_clinicians_username")),
