@@ -15,31 +15,9 @@ _LEADS = {
 _VERDICTS = {"avoid": "best avoided for now", "caution": "OK with care", "ok": "fine"}
 
 
-def _times(count: int, unit: str) -> str:
-    return {1: f"once a {unit}", 2: f"twice a {unit}"}.get(count, f"{count} times a {unit}")
-
-
 def dose(d: Dose) -> str:
-    """'3 × 10, hold 5 s, once a day (seated)', '4 × 30 s hold, twice a day', '10 min, 3 times a week'."""
-    if d.reps is not None:
-        amount = f"{d.sets} × {d.reps}" if d.sets else f"{d.reps} reps"
-        if d.hold_seconds is not None:
-            amount += f", hold {d.hold_seconds} s"
-    elif d.hold_seconds is not None:
-        amount = f"{d.sets} × {d.hold_seconds} s hold" if d.sets else f"hold {d.hold_seconds} s"
-    elif d.minutes is not None:
-        amount = f"{d.sets} × {d.minutes} min" if d.sets else f"{d.minutes} min"
-    else:
-        amount = f"{d.sets} sets" if d.sets else ""
-    parts = [amount] if amount else []
-    if d.per_day:
-        parts.append(_times(d.per_day, "day"))
-    if d.per_week:
-        parts.append(_times(d.per_week, "week"))
-    text = ", ".join(parts)
-    if d.note:
-        text = f"{text} ({d.note})" if text else d.note
-    return text or "as your physio advises"
+    """The dose in words; a dose with nothing set leaves it to the physio."""
+    return d.in_words() or "as your physio advises"
 
 
 def _bullets(lines: Iterable[str]) -> str:

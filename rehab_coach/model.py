@@ -65,6 +65,34 @@ class Dose:
     per_week: int | None = None
     note: str | None = None
 
+    @classmethod
+    def from_payload(cls, values: Mapping[str, object]) -> Dose:
+        """The dose in a reply-contract payload (an exercise of a plan, an exercise_info's dosage)."""
+        return cls(**{name: values.get(name) for name in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+    def in_words(self) -> str:
+        """'3 × 10, hold 5 s, once a day (seated)', '4 × 30 s hold, twice a day'; empty when nothing is set."""
+        if self.reps is not None:
+            amount = f"{self.sets} × {self.reps}" if self.sets else f"{self.reps} reps"
+            if self.hold_seconds is not None:
+                amount += f", hold {self.hold_seconds} s"
+        elif self.hold_seconds is not None:
+            amount = f"{self.sets} × {self.hold_seconds} s hold" if self.sets else f"hold {self.hold_seconds} s"
+        elif self.minutes is not None:
+            amount = f"{self.sets} × {self.minutes} min" if self.sets else f"{self.minutes} min"
+        else:
+            amount = f"{self.sets} sets" if self.sets else ""
+        parts = [amount] if amount else []
+        parts += [_times(count, unit) for count, unit in ((self.per_day, "day"), (self.per_week, "week")) if count]
+        text = ", ".join(parts)
+        if self.note:
+            text = f"{text} ({self.note})" if text else self.note
+        return text
+
+
+def _times(count: int, unit: str) -> str:
+    return {1: f"once a {unit}", 2: f"twice a {unit}"}.get(count, f"{count} times a {unit}")
+
 
 @dataclass(frozen=True)
 class Exercise:

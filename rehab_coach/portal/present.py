@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rehab_coach.model import Dose
+
 URGENCY_HEADINGS = {"emergency": "Emergency: call the emergency number now", "urgent": "Urgent: see a doctor today",
                     "routine": "Routine: book a physiotherapist or doctor"}
 
@@ -20,20 +22,8 @@ class Payload:
 
 
 def dose_text(dose: dict[str, Any]) -> str:
-    """'3 x 10, hold 30 s, 2 a day' from a dose's non-empty parts."""
-    parts = []
-    sets, reps = dose.get("sets"), dose.get("reps")
-    if sets and reps:
-        parts.append(f"{sets} x {reps}")
-    elif sets:
-        parts.append(f"{sets} sets")
-    elif reps:
-        parts.append(f"{reps} reps")
-    for key, template in (("hold_seconds", "hold {} s"), ("minutes", "{} min"), ("per_day", "{} a day"),
-                          ("per_week", "{} a week"), ("note", "{}")):
-        if dose.get(key):
-            parts.append(template.format(dose[key]))
-    return ", ".join(parts)
+    """A payload's dose in the words the coach uses ('3 × 10, twice a day')."""
+    return Dose.from_payload(dose).in_words()
 
 
 def exercise_line(exercise: dict[str, Any]) -> str:

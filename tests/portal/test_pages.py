@@ -68,7 +68,7 @@ def test_the_patient_page_shows_check_ins_chart_plans_and_escalations(clinician_
         assert f'<th scope="row">{value.day.isoformat()}</th><td class="num">{value.pain_rest}</td>' in html
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'role="img"' in html
     assert "<title>Phase 2 from" in html  # the phase change is marked on the chart
-    assert "Calf stretch on a step: 3 sets, hold 30 s, 2 a day" in html
+    assert "Calf stretch on a step: 3 × 30 s hold, twice a day" in html
     assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; my calf is swollen" in html  # the message, as text
     assert "<script>" not in html
     assert html.count("Acknowledge</button>") == 2
@@ -210,7 +210,7 @@ def test_pages_answer_errors_as_pages_and_the_api_as_json(clinician_client: Clie
 
 
 def test_payloads_read_as_short_lists():
-    assert dose_text({"sets": 3, "reps": 10, "hold_seconds": None, "per_day": 2}) == "3 x 10, 2 a day"
+    assert dose_text({"id": "x", "sets": 3, "reps": 10, "hold_seconds": None, "per_day": 2}) == "3 × 10, twice a day"
     assert describe({"kind": "activity_advice", "activity": "running", "activity_name": "Running",
                      "verdict": "avoid", "reason": "too soon"}).heading == "Activity advice: Running: avoid"
     unknown = describe({"kind": "something_new", "x": 1})
