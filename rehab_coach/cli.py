@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rehab_coach.addresses import RASA_URL
 from rehab_coach.paths import KNOWLEDGE_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
 
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     portal_figures.add_argument("--days", type=int, default=365, help="check-ins per patient (default: %(default)s)")
     commands.add_parser("train", help=train.__doc__)
     reminders = commands.add_parser("remind", help=remind.__doc__)
-    reminders.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
+    reminders.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
     start = commands.add_parser("run", help=run.__doc__)
     start.add_argument("--demo", action="store_true",
                        help="let anyone open the web chat without a personal link (anonymous, for trying it out)")
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         if command is chat_link:
             links.add_argument("patient", type=int, help="the patient's number")
         links.add_argument("--days", type=int, default=90, help="how long the link stays valid (default: %(default)s)")
-        links.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server (default: %(default)s)")
+        links.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
     clinician = commands.add_parser("create-clinician", help=create_clinician.__doc__)
     clinician.add_argument("name", help="the name the clinician logs in with")
     clinician.add_argument("--password-stdin", action="store_true",

@@ -78,6 +78,7 @@ def _median_ms(fetch: Callable[[], bytes], times: int = 5) -> float:
 def main(patients: int = 10_000, days: int = 365) -> int:
     import uvicorn
 
+    from rehab_coach.addresses import RASA_URL
     from rehab_coach.portal.app import create_app
     from rehab_coach.portal.auth import hash_password
     from rehab_coach.storage.clinic import Clinic
@@ -90,7 +91,7 @@ def main(patients: int = 10_000, days: int = 365) -> int:
         print(f"seeded {patients:,} patients x {days} days = {patients * days:,} check-ins "
               f"in {time.perf_counter() - started:.0f} s")
         Clinic(make_engine(url)).add_clinician("bench", hash_password("bench-password-123"))
-        app = create_app(url, f"sqlite:///{Path(folder) / 'tracker.sqlite3'}", "http://127.0.0.1:5005")
+        app = create_app(url, f"sqlite:///{Path(folder) / 'tracker.sqlite3'}", RASA_URL)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

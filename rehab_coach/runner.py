@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT
 from rehab_coach.chat_links import DEMO_ENV
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
 from rehab_coach.settings import SECRETS_FILE, secret
@@ -106,13 +107,13 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
 @contextmanager
 def serve(
     model: Path,
-    rasa_port: int = 5005,
-    actions_port: int = 5055,
+    rasa_port: int = RASA_PORT,
+    actions_port: int = ACTIONS_PORT,
     endpoints: Path | None = None,
     env: dict[str, str] | None = None,
     log_dir: Path = VAR_DIR / "logs",
     timeout: float = 300,
-    portal_port: int | None = 5100,
+    portal_port: int | None = PORTAL_PORT,
 ) -> Iterator[Servers]:
     """Start the action server, the Rasa server (HTTP API behind a token) and, unless `portal_port` is None,
     the clinician portal; stop them all on exit.

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-DEFAULT_PORT = 5100
-DEFAULT_CHAT_URL = "http://127.0.0.1:5005"
+from rehab_coach.addresses import PORTAL_PORT, RASA_URL
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="the interface to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s")
-    parser.add_argument("--chat-url", default=DEFAULT_CHAT_URL,
+    parser.add_argument("--port", type=int, default=PORTAL_PORT, help="default: %(default)s")
+    parser.add_argument("--chat-url", default=RASA_URL,
                         help="the Rasa server that patients' chat links open (default: %(default)s)")
 
 
