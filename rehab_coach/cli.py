@@ -185,8 +185,13 @@ def _read_new_password(from_stdin: bool) -> str | None:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = getpass("Password: ")
-        if getpass("The same password again: ") != password:
+        try:
+            password = getpass("Password: ")
+            again = getpass("The same password again: ")
+        except EOFError:  # no terminal and nothing more to read
+            print("create-clinician: no password given (scripts: --password-stdin)", file=sys.stderr)
+            return None
+        if again != password:
             print("create-clinician: the two passwords differ", file=sys.stderr)
             return None
     problem = password_problem(password)

@@ -226,6 +226,17 @@ def test_create_clinician_asks_twice_and_refuses_two_different_passwords(cli_dat
     assert clinicians(engine) == ["dr.typo"]
 
 
+def test_create_clinician_without_a_terminal_says_how_to_pass_the_password(cli_database: str, engine: Engine,
+                                                                           monkeypatch, capsys):
+    def no_terminal(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    assert cli.main(["create-clinician", "dr.script"]) == 1
+    assert "--password-stdin" in capsys.readouterr().err
+    assert clinicians(engine) == []
+
+
 def test_there_is_no_default_account_after_migration(engine: Engine, client: TestClient):
     assert clinicians(engine) == []
     for username, password in (("admin", "admin"), ("admin", "password"), ("clinician", "clinician")):
