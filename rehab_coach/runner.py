@@ -6,6 +6,7 @@ Used by `./coach run`, the end-to-end tests and the benchmark, so all three run 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -166,7 +167,9 @@ def serve(
 
 
 def main(demo: bool = False) -> int:
-    """`./coach run`: prepare, start everything, print where to open it, stop all on Ctrl-C."""
+    """`./coach run`: prepare, start everything, print where to open it, stop all on Ctrl-C (or SIGTERM)."""
+    # Without this, SIGTERM (a process manager, `kill`) would end this process and leave the servers running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     model = prepare()
     with serve(model, env={DEMO_ENV: "1" if demo else "0"}) as servers:
         chat = (f"{servers.rasa_url}/chat/  (demo mode: anyone can open it, no personal link needed)" if demo else
