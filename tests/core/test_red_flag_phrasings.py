@@ -2,12 +2,7 @@
 
 import pytest
 
-from rehab_coach.triage import triage
-
-
-def urgency(text, knowledge):
-    escalation = triage(text, knowledge=knowledge)
-    return escalation.urgency if escalation else None
+from tests.core.test_triage import urgency
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -14,14 +14,14 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from rehab_coach import contract, runner
-from rehab_coach.chat_links import KEY_NAME, chat_link, enrol
+from rehab_coach.chat_links import KEY_NAME, chat_link, enrol, issue
 from rehab_coach.storage import PatientRecord, Store, make_engine, upgrade
 
 VALIDATOR = Draft202012Validator(contract.schema())
@@ -98,6 +98,22 @@ class Deployment:
         """A new web-chat patient of this deployment and their personal chat link."""
         patient = enrol(Store(make_engine(self.database_url)), date.today())
         return patient, chat_link(patient, self.rasa_url, datetime.now(timezone.utc), key=self.chat_key)
+
+    def expired_token(self, patient: PatientRecord) -> str:
+        """A token for the patient, signed with this deployment's key, that expired days ago."""
+        now = datetime.now(timezone.utc)
+        return issue(patient.sender_id, self.chat_key, now - timedelta(days=9), timedelta(days=1))
+
+
+def token_from(link: str) -> str:
+    """The token a personal chat link carries in its fragment."""
+    return link.split("#token=", 1)[1]
+
+
+def tampered(token: str) -> str:
+    """The token with its claims altered and its signature kept."""
+    header, claims, signature = token.split(".")
+    return f"{header}.{claims[:-4]}AAAA.{signature}"
 
 
 @pytest.fixture(scope="module")

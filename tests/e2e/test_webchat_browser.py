@@ -9,7 +9,6 @@ import json
 import statistics
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -17,7 +16,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from rehab_coach import chat_links
 from rehab_coach.paths import PROJECT_ROOT
 from tests.browser import chromium, serious_accessibility_problems
-from tests.e2e.conftest import Deployment
+from tests.e2e.conftest import Deployment, tampered, token_from
 
 pytestmark = pytest.mark.slow
 
@@ -177,13 +176,9 @@ def test_another_patients_browser_neither_sees_nor_receives_the_conversation(
 @pytest.mark.parametrize("make_link", ["tampered", "expired", "missing"])
 def test_a_tampered_expired_or_missing_link_is_refused(page: Page, servers, deployment: Deployment, make_link):
     patient, link = deployment.enrol()
-    token = link.split("#token=", 1)[1]
-    header, claims, signature = token.split(".")
-    now = datetime.now(timezone.utc)
-    expired = chat_links.issue(patient.sender_id, deployment.chat_key, now - timedelta(days=9), timedelta(days=1))
     url, expected = {
-        "tampered": (f"{servers.rasa_url}/chat/#token={header}.{claims[:-4]}AAAA.{signature}", chat_links.INVALID),
-        "expired": (f"{servers.rasa_url}/chat/#token={expired}", chat_links.EXPIRED),
+        "tampered": (f"{servers.rasa_url}/chat/#token={tampered(token_from(link))}", chat_links.INVALID),
+        "expired": (f"{servers.rasa_url}/chat/#token={deployment.expired_token(patient)}", chat_links.EXPIRED),
         "missing": (f"{servers.rasa_url}/chat/", chat_links.MISSING),
     }[make_link]
     page.goto(url)

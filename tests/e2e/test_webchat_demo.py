@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import token_from
 from tests.e2e.test_webchat_socket import Browserless
 
 pytestmark = pytest.mark.slow
@@ -44,5 +45,5 @@ async def test_a_demo_visitor_cannot_claim_a_patients_conversation(servers, depl
 async def test_a_patients_link_still_opens_their_own_conversation(servers, deployment):
     patient, link = deployment.enrol()
     chat = Browserless(servers.rasa_url)
-    assert await chat.open(link.split("#token=", 1)[1]) == patient.sender_id
+    assert await chat.open(token_from(link)) == patient.sender_id
     await chat.close()

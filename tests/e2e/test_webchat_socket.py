@@ -10,7 +10,7 @@ import pytest
 import socketio
 
 from rehab_coach import chat_links
-from tests.e2e.conftest import VALIDATOR, Deployment
+from tests.e2e.conftest import VALIDATOR, Deployment, tampered, token_from
 
 pytestmark = pytest.mark.slow
 
@@ -97,20 +97,13 @@ def servers(deployment: Deployment):
         yield running
 
 
-def token_from(link: str) -> str:
-    return link.split("#token=", 1)[1]
-
-
 async def test_without_a_valid_chat_link_nothing_connects(servers, deployment):
     patient, link = deployment.enrol()
-    now = datetime.now(timezone.utc)
-    expired = chat_links.issue(patient.sender_id, deployment.chat_key, now - timedelta(days=30), timedelta(days=1))
-    header, claims, signature = token_from(link).split(".")
-    tampered = f"{header}.{claims[:-4]}AAAA.{signature}"
     assert await Browserless(servers.rasa_url).refusal(None) == chat_links.MISSING
-    assert await Browserless(servers.rasa_url).refusal(expired) == chat_links.EXPIRED
-    assert await Browserless(servers.rasa_url).refusal(tampered) == chat_links.INVALID
-    foreign = chat_links.issue(patient.sender_id, "a key this deployment never used!!", now, timedelta(days=1))
+    assert await Browserless(servers.rasa_url).refusal(deployment.expired_token(patient)) == chat_links.EXPIRED
+    assert await Browserless(servers.rasa_url).refusal(tampered(token_from(link))) == chat_links.INVALID
+    foreign = chat_links.issue(patient.sender_id, "a key this deployment never used!!", datetime.now(timezone.utc),
+                               timedelta(days=1))
     assert await Browserless(servers.rasa_url).refusal(foreign) == chat_links.INVALID
 
 
