@@ -14,8 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import _deps, _render
-from actions._context import Clock, Turn, entity_values, local_now, turn
+from actions._context import Turn, entity_values, turn
 from rehab_coach import contract
+from rehab_coach.clock import Clock, local_now
 from rehab_coach.model import SERIOUS, Escalation, Knowledge
 from rehab_coach.services import Coach
 

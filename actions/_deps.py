@@ -6,6 +6,7 @@ import threading
 
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import Knowledge
+from rehab_coach.nlp import read
 from rehab_coach.services import Coach
 from rehab_coach.storage.db import default_database_url, make_engine, upgrade
 from rehab_coach.storage.repository import Store
@@ -22,7 +23,7 @@ def coach() -> Coach:
         if _coach is None:
             engine = make_engine(default_database_url())
             upgrade(engine)  # idempotent, and serialised against other processes doing the same
-            _coach = Coach(Store(engine), default_knowledge())
+            _coach = Coach(Store(engine), default_knowledge(), read)
         return _coach
 
 

@@ -13,6 +13,8 @@ from actions._base import CoachAction, response_escalation, send_escalation, whe
 from actions._context import Turn, latest_text
 from rehab_coach import contract
 from rehab_coach.model import Escalation
+from rehab_coach.nlp import read
+from rehab_coach.redflags import detector_for
 from rehab_coach.triage import triage
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,8 @@ class ActionEscalate(CoachAction):
         except Exception as error:
             # Safety advice must go out even when the database is away: detect without storing.
             log.error("escalation not stored: %s at %s", type(error).__name__, where(error))
-            escalation = triage(latest_text(tracker), knowledge=self.knowledge)
+            said = detector_for(self.knowledge, read).find_text(latest_text(tracker), self._clock().date())
+            escalation = triage(said, knowledge=self.knowledge)
         if escalation is not None:
             send_escalation(dispatcher, escalation)
             return []

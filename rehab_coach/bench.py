@@ -13,6 +13,8 @@ from pathlib import Path
 from rehab_coach import engine
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import ADHERENCE, CheckIn, Patient
+from rehab_coach.nlp import read
+from rehab_coach.redflags import detector_for
 from rehab_coach.services import Coach
 from rehab_coach.storage import Store, make_engine, upgrade
 from rehab_coach.triage import triage
@@ -63,14 +65,16 @@ def main() -> int:
     report("triage of history (referral rules), 365 days", timed(
         lambda: triage(history=history, knowledge=knowledge), 100))
     message = "I think my calf is a bit swollen after class but there's no numbness or tingling"
-    report("triage of one message (red-flag text)", timed(lambda: triage(message, knowledge=knowledge), 500))
+    detector = detector_for(knowledge, read)
+    report("red flags in one message (read + detect + triage)", timed(
+        lambda: triage(detector.find_text(message, today), knowledge=knowledge), 500))
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
         upgrade(url)
         db = make_engine(url)
         store = Store(db)
-        coach = Coach(store, knowledge)
+        coach = Coach(store, knowledge, read)
         record = store.patient("bench", "patient", START)
         days = iter(history)
         report("store one check-in on SQLite (save_checkin)", timed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -11,11 +12,13 @@ import yaml
 
 from rehab_coach.model import (
     ADHERENCE,
+    CONTEXT_CATEGORIES,
     MECHANICAL,
     SWELLING,
     URGENCIES,
     VERDICTS,
     Activity,
+    Cue,
     DayRules,
     DayThresholds,
     Dose,
@@ -23,21 +26,24 @@ from rehab_coach.model import (
     ExitCriteria,
     FlareRules,
     Knowledge,
-    Negation,
+    Language,
     Phase,
     ProgressionRules,
     RedFlag,
     ReferralRule,
     ReferralRules,
     Rules,
+    SafetyCheck,
     Source,
     Verdict,
 )
 from rehab_coach.paths import KNOWLEDGE_DIR
-from rehab_coach.redflags import tokenize
 
 T = TypeVar("T")
-FILES = ("sources.yml", "phases.yml", "exercises.yml", "activities.yml", "rules.yml", "red_flags.yml", "vocabulary.yml")
+FILES = ("sources.yml", "phases.yml", "exercises.yml", "activities.yml", "rules.yml", "red_flags.yml",
+         "language.yml", "vocabulary.yml")
+# A trigger's quantity term: `steps<4`, `weeks>=no_improvement`, `days>=flare_not_settling`, `age<18`.
+QUANTITY = re.compile(r"^(steps|weeks|days|age)(<|>=)(\w+)$")
 
 
 class KnowledgeError(ValueError):
@@ -425,49 +431,153 @@ def _referral(entry: _Entry, sources: Mapping[str, Source]) -> ReferralRules:
     return ReferralRules(sources=_sourced(entry, sources), **rules)
 
 
-def _safety(data: Any, sources: Mapping[str, Source], problems: list[str]) -> tuple[Negation, dict, tuple, tuple]:
-    root = _Entry(data, "red_flags.yml", problems)
-    negation_entry = root.child("negation")
-    negation = Negation(
-        cues=negation_entry.texts("cues"),
-        pseudo=negation_entry.texts("pseudo", allow_empty=True),
-        terminators=negation_entry.texts("terminators", allow_empty=True),
-        window_tokens=negation_entry.number("window_tokens", 1, 20) or 1,
+def _language(data: Any, problems: list[str]) -> Language:
+    root = _Entry(data, "language.yml", problems)
+    context = root.child("context")
+    windows_entry = context.child("windows")
+    windows: dict[str, int] = {name: windows_entry.number(name, 1, 40) or 1 for name in CONTEXT_CATEGORIES}
+    windows_entry.finish()
+    cues_entry = context.child("cues")
+    cues: list[Cue] = []
+    for category in CONTEXT_CATEGORIES:
+        if category == "benign":
+            for index, item in enumerate(cues_entry.get("benign", _is_list) or []):
+                entry = _Entry(item, f"language.yml: context: cues: benign: entry {index + 1}", problems)
+                applies_to = entry.lower_texts("applies_to", allow_empty=True)
+                cues += [Cue("benign", p, "both", applies_to) for p in entry.lower_texts("phrases")]
+                entry.finish()
+            continue
+        entry = cues_entry.child(category)
+        cues += [Cue(category, p, "before") for p in entry.lower_texts("before", allow_empty=True)]
+        cues += [Cue(category, p, "after") for p in entry.lower_texts("after", allow_empty=True)]
+        entry.finish()
+    cues_entry.finish()
+    proxies = root.child("proxies")
+    language = Language(
+        lemmas=root.get("lemmas", _text_mapping),
+        numbers=root.get("numbers", lambda v: None if isinstance(v, dict) and all(
+            isinstance(n, (int, float)) for n in v.values()) else "must map words to numbers"),
+        ignore=root.lower_texts("ignore", allow_empty=True),
+        windows=windows,
+        bind_window=context.number("bind_window", 1, 20) or 1,
+        terminators=context.lower_texts("terminators", allow_empty=True),
+        pseudo=context.lower_texts("pseudo", allow_empty=True),
+        cues=tuple(cues),
+        persisting=root.lower_texts("persisting", allow_empty=True),
+        pronouns=proxies.lower_texts("pronouns", allow_empty=True),
+        patient_named=proxies.lower_texts("patient_named", allow_empty=True),
+        writing_for=proxies.lower_texts("writing_for", allow_empty=True),
     )
-    negation_entry.finish()
-    terms_entry = root.child("terms")
-    terms = {name: terms_entry.texts(name) for name in terms_entry.data}
-    terms_entry.finish()
-    ignore = root.texts("ignore", allow_empty=True)
-    phrase_lists = [("negation", negation.cues + negation.pseudo + negation.terminators), ("ignore", ignore)]
-    for name, phrases in [*phrase_lists, *terms.items()]:
-        for phrase in phrases:
-            if not any(token.isalnum() for token in tokenize(phrase)):
-                problems.append(f"red_flags.yml: {name}: {phrase!r} has no word to match")
+    proxies.finish()
+    context.finish()
+    root.finish()
+    return language
+
+
+def _is_list(value: Any) -> str | None:
+    return None if isinstance(value, list) else "must be a list"
+
+
+def _text_mapping(value: Any) -> str | None:
+    ok = isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return None if ok else "must map texts to texts"
+
+
+def _red_flags(
+    data: Any, sources: Mapping[str, Source], referral: ReferralRules, problems: list[str]
+) -> tuple[dict, dict, tuple[RedFlag, ...], dict[str, SafetyCheck]]:
+    root = _Entry(data, "red_flags.yml", problems)
+    concepts = {}
+    for group in ("parts", "findings"):
+        entry = root.child(group)
+        concepts[group] = {name: entry.lower_texts(name) for name in entry.data}
+        entry.finish()
+    parts, findings = concepts["parts"], concepts["findings"]
+    checks_entry = root.child("checks")
+    checks = {}
+    for ident in checks_entry.data:
+        entry = checks_entry.child(ident)
+        questions = entry.texts("questions")
+        answers = [*entry.get("escalate_when", _answer_sets(questions), default=[]),
+                   *entry.get("emergency_when", _answer_sets(questions), default=[])]
+        escalate = tuple(answers[:len(entry.data.get("escalate_when") or [])])
+        checks[ident] = SafetyCheck(ident, entry.get("flag", _is_text, default=None), questions, escalate,
+                                    tuple(answers[len(escalate):]))
+        entry.finish()
+    checks_entry.finish()
     flags = []
     root.read.add("red_flags")
+    referral_names = set(ReferralRules.__dataclass_fields__) - {"sources"}
     for ident, entry in _entries(data, "red_flags", "red_flags.yml", problems):
-        urgency = entry.get("urgency", _one_of(URGENCIES))
-        triggers = entry.get("triggers", lambda v: _triggers(v, terms))
-        flags.append(
-            RedFlag(
-                id=ident,
-                urgency=urgency or "urgent",
-                reason=entry.text("reason"),
-                triggers=tuple(tuple(trigger) for trigger in triggers or ()),
-                sources=entry.refs("sources", sources, "source"),
-            )
+        term_check = _terms(parts, findings, referral_names)
+        rule = entry.get("rule", _one_of(sorted(referral_names)), default=None)
+        flag = RedFlag(
+            id=ident,
+            urgency=entry.get("urgency", _one_of(URGENCIES)) or "urgent",
+            reason=entry.text("reason"),
+            triggers=tuple(tuple(t) for t in entry.get("triggers", term_check) or ()),
+            partial=tuple(tuple(t) for t in entry.get("partial", term_check, default=[]) or ()),
+            check=entry.get("check", _one_of(sorted(checks)), default=None),
+            counts_when=entry.choices("counts_when", CONTEXT_CATEGORIES),  # type: ignore[arg-type]
+            rule=rule,
+            sources=entry.refs("sources", sources, "source"),
         )
+        try:
+            flag_reason(flag, referral)
+        except (KeyError, IndexError, ValueError, AttributeError) as error:
+            entry.problem("reason", f"has a placeholder its rule does not give: {error}")
+        flags.append(flag)
         entry.finish()
+    for check in checks.values():
+        if check.flag is not None and check.flag not in {f.id for f in flags}:
+            problems.append(f"red_flags.yml: checks: {check.id}: flag: unknown red flag {check.flag!r}")
     root.finish()
-    return negation, terms, ignore, tuple(flags)
+    return parts, findings, tuple(flags), checks
 
 
-def _triggers(value: Any, terms: Mapping[str, Any]) -> str | None:
-    if not isinstance(value, list) or not value or not all(isinstance(t, list) and t for t in value):
-        return "must be a non-empty list of term-name lists"
-    unknown = sorted({name for trigger in value for name in trigger if name not in terms})
-    return f"unknown term(s) {', '.join(map(repr, unknown))}" if unknown else None
+def flag_reason(flag: RedFlag, referral: ReferralRules) -> str:
+    """The flag's patient-facing reason, with its referral rule's numbers filled in."""
+    if flag.rule is None:
+        return flag.reason
+    rule: ReferralRule = getattr(referral, flag.rule)
+    return flag.reason.format(days=rule.days, weeks=rule.weeks, count=rule.count, window_days=rule.window_days)
+
+
+def _answer_sets(questions: Sequence[str]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(v, dict) and v for v in value):
+            return "must be a list of {question: answer} mappings"
+        for answers in value:
+            for question, answer in answers.items():
+                if question not in questions:
+                    return f"{question!r} is not one of this check's questions"
+                if answer not in ("yes", "no"):
+                    return f"{question}: {answer!r} must be \"yes\" or \"no\" (quoted)"
+        return None
+
+    return check
+
+
+def _terms(parts: Mapping[str, Any], findings: Mapping[str, Any], rules: set[str]) -> Callable[[Any], str | None]:
+    """Checks a list of triggers: each a non-empty list of concept, part+finding or quantity terms."""
+    concepts = {**parts, **findings}
+
+    def unknown(term: Any) -> bool:
+        if not isinstance(term, str):
+            return True
+        quantity = QUANTITY.match(term)
+        if quantity:
+            unit, _, limit = quantity.groups()
+            return not (limit.isdigit() if unit in ("steps", "age") else limit in rules)
+        return not all(name in concepts for name in term.split("+")) or term.count("+") > 1
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list) or not all(isinstance(t, list) and t for t in value):
+            return "must be a list of term lists"
+        bad = sorted({str(term) for trigger in value for term in trigger if unknown(term)})
+        return f"unknown term(s) {', '.join(map(repr, bad))}" if bad else None
+
+    return check
 
 
 def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
@@ -479,7 +589,8 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     activities = _activities(docs["activities.yml"], phases, sources, problems)
     exercises = _exercises(docs["exercises.yml"], phases, activities, sources, problems)
     rules = _rules(docs["rules.yml"], sources, problems)
-    negation, terms, ignore, red_flags = _safety(docs["red_flags.yml"], sources, problems)
+    parts, findings, red_flags, checks = _red_flags(docs["red_flags.yml"], sources, rules.referral, problems)
+    language = _language(docs["language.yml"], problems)
     vocabulary = _Entry(docs["vocabulary.yml"], "vocabulary.yml", problems)
     body_parts_entry = vocabulary.child("body_parts")
     body_parts = {name: body_parts_entry.lower_texts(name) for name in body_parts_entry.data}
@@ -495,11 +606,12 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         exercises=exercises,
         activities=activities,
         rules=rules,
-        negation=negation,
-        terms=terms,
-        ignore=ignore,
+        language=language,
+        parts=parts,
+        findings=findings,
         body_parts=body_parts,
         red_flags=red_flags,
+        checks=checks,
     )
 
 

@@ -194,21 +194,65 @@ class Rules:
     referral: ReferralRules
 
 
+ContextCategory = Literal["negated", "historical", "hypothetical", "other", "benign"]
+CONTEXT_CATEGORIES: tuple[ContextCategory, ...] = ("negated", "historical", "hypothetical", "other", "benign")
+CueDirection = Literal["before", "after", "both"]
+
+
 @dataclass(frozen=True)
-class Negation:
-    cues: tuple[str, ...]
-    pseudo: tuple[str, ...]
+class Cue:
+    """A ConText cue: it changes what stands within its category's window after it (`before` cues),
+    before it (`after` cues) or either side (`both`); `applies_to` limits it to some concepts."""
+
+    category: ContextCategory
+    phrase: str
+    direction: CueDirection
+    applies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Language:
+    """How every reader of patient text reads (knowledge/language.yml)."""
+
+    lemmas: Mapping[str, str]
+    numbers: Mapping[str, float]
+    ignore: tuple[str, ...]
+    windows: Mapping[str, int]  # per context category
+    bind_window: int
     terminators: tuple[str, ...]
-    window_tokens: int
+    pseudo: tuple[str, ...]
+    cues: tuple[Cue, ...]
+    persisting: tuple[str, ...]
+    pronouns: tuple[str, ...]
+    patient_named: tuple[str, ...]
+    writing_for: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class RedFlag:
+    """Triggers are lists of terms (knowledge/red_flags.yml): a concept, `part+finding`, or a quantity."""
+
     id: str
     urgency: Urgency
     reason: str
     triggers: tuple[tuple[str, ...], ...]
     sources: tuple[str, ...]
+    partial: tuple[tuple[str, ...], ...] = ()
+    check: str | None = None
+    counts_when: tuple[ContextCategory, ...] = ()
+    rule: str | None = None  # a referral rule whose numbers the triggers and reason use
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """Questions for partial evidence; an answer set matching one of `escalate_when` (or, more urgently,
+    `emergency_when`) raises the flag."""
+
+    id: str
+    flag: str | None
+    questions: tuple[str, ...]
+    escalate_when: tuple[Mapping[str, str], ...] = ()
+    emergency_when: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, used as a cache key
@@ -218,11 +262,12 @@ class Knowledge:
     exercises: Mapping[str, Exercise]
     activities: Mapping[str, Activity]
     rules: Rules
-    negation: Negation
-    terms: Mapping[str, tuple[str, ...]]
-    ignore: tuple[str, ...]  # phrases whose words never count toward a red flag (exercise names ...)
+    language: Language
+    parts: Mapping[str, tuple[str, ...]]  # body parts a red-flag finding can belong to
+    findings: Mapping[str, tuple[str, ...]]  # every other red-flag concept
     body_parts: Mapping[str, tuple[str, ...]]  # id -> words patients use, for the chat's entity patterns
     red_flags: tuple[RedFlag, ...]
+    checks: Mapping[str, SafetyCheck]
 
     def phase(self, number: int) -> Phase:
         """The phase with this number (1-based)."""

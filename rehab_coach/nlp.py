@@ -1,21 +1,26 @@
-"""Build the chat's spaCy pipeline: blank English, lookup lemmatizer, entity patterns from knowledge/.
+"""The project's spaCy pipeline: blank English, lookup lemmatizer, entity patterns from knowledge/.
 
-No pretrained model can be downloaded here, so the project builds its own and Rasa's SpacyNLP
-loads it from `SPACY_DIR`. Entity labels: activity, exercise, body_part, symptom; each pattern's
-`id` is the knowledge id, which Rasa's SpacyEntityExtractor does not keep, so the actions map the
-matched text back with `entity_id`.
+No pretrained model can be downloaded here, so the project builds its own: Rasa's SpacyNLP loads it
+from `SPACY_DIR`, and `read` turns a message into the core's `Reading` with the same tokenizer and
+lemmas, so every reader of patient text (red flags, answers, exercise and activity names) reads
+alike. Entity labels: activity, exercise, body_part; each pattern's `id` is the knowledge id, which
+Rasa's SpacyEntityExtractor does not keep, so the actions map the matched text back with `entity_id`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from rehab_coach.knowledge import FILES
+from rehab_coach.knowledge import FILES, default_knowledge
 from rehab_coach.model import Knowledge
 from rehab_coach.paths import KNOWLEDGE_DIR, VAR_DIR
+from rehab_coach.reading import Entity, Reading, Token
+from rehab_coach.text import normalise
 
 SPACY_DIR = VAR_DIR / "spacy" / "en_rehab_coach"
 STAMP = "knowledge.sha256"
@@ -30,10 +35,6 @@ def entity_patterns(knowledge: Knowledge) -> list[dict]:
         named.append(("exercise", exercise.id, (exercise.name.lower(), *exercise.aliases)))
     for part, words in knowledge.body_parts.items():
         named.append(("body_part", part, words))
-    flagged = {term for flag in knowledge.red_flags for trigger in flag.triggers for term in trigger}
-    body_words = {word for words in knowledge.body_parts.values() for word in words}
-    for term in sorted(flagged):  # a bare body-part word ("calf") is a body part, not a symptom
-        named.append(("symptom", term, tuple(p for p in knowledge.terms[term] if p not in body_words)))
     seen: set[tuple[str, str]] = set()
     patterns = []
     for label, ident, phrases in named:
@@ -65,19 +66,70 @@ def knowledge_fingerprint(folder: Path = KNOWLEDGE_DIR) -> str:
     return digest.hexdigest()
 
 
+def _spacy() -> Any:
+    """spaCy, imported without letting thinc load TensorFlow just to probe for it (4 s and 500 MB in the
+    action server, which never needs it; the Rasa server has it loaded already)."""
+    if "tensorflow" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]  # makes `import tensorflow` fail at once
+    try:
+        import spacy
+    finally:
+        del sys.modules["tensorflow"]
+    return spacy
+
+
+def pipeline(knowledge: Knowledge) -> Any:
+    """The pipeline itself (a spaCy Language): tokenizer, lookup lemmas (with knowledge/'s corrections),
+    entity patterns."""
+    nlp = _spacy().blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    for word, lemma in knowledge.language.lemmas.items():
+        table[word] = lemma
+    ruler.add_patterns(entity_patterns(knowledge))
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def _loaded(knowledge: Knowledge) -> Any:
+    return pipeline(knowledge)
+
+
+def read(text: str, knowledge: Knowledge | None = None) -> Reading:
+    """The message as the core's readers see it (normalised text through the project's pipeline)."""
+    doc = _loaded(knowledge or default_knowledge())(normalise(text))
+    tokens: list[Token] = []
+    sentence = 0
+    for token in doc:
+        if token.is_space:
+            if "\n" in token.text and tokens and not tokens[-1].punct:
+                tokens.append(Token("\n", "\n", sentence, True))
+                sentence += 1
+            continue
+        punct = token.is_punct
+        tokens.append(Token(token.text, token.lemma_, sentence, punct))
+        if punct and token.text in _SENTENCE_ENDS:
+            sentence += 1
+    offsets = {t.i: n for n, t in enumerate(t for t in doc if not t.is_space)}
+    entities = tuple(Entity(e.label_, e.ent_id_, offsets[e.start], offsets[e.end - 1] + 1) for e in doc.ents)
+    return Reading(text, tuple(tokens), entities)
+
+
+_SENTENCE_ENDS = {".", "!", "?", ";", "...", "…"}
+
+
 def build_pipeline(knowledge: Knowledge, target: Path = SPACY_DIR) -> bool:
     """Write the pipeline to `target` unless it was already built from this knowledge; True if built."""
     fingerprint = knowledge_fingerprint()
     stamp = target / STAMP
     if stamp.exists() and stamp.read_text() == fingerprint:
         return False
-    import spacy  # only the builder needs spaCy itself
-
-    nlp = spacy.blank("en")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
-    ruler.add_patterns(entity_patterns(knowledge))  # type: ignore[attr-defined]
+    nlp = pipeline(knowledge)
     nlp.meta["name"] = "rehab_coach"
     nlp.meta["description"] = "Blank English + lookup lemmatizer + entity patterns from knowledge/"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -85,5 +137,5 @@ def build_pipeline(knowledge: Knowledge, target: Path = SPACY_DIR) -> bool:
     stamp.write_text(fingerprint)
     (target / "patterns-summary.json").write_text(json.dumps(
         {label: sum(p["label"] == label for p in entity_patterns(knowledge))
-         for label in ("activity", "exercise", "body_part", "symptom")}, indent=1))
+         for label in ("activity", "exercise", "body_part")}, indent=1))
     return True

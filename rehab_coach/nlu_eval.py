@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,10 @@ import yaml
 
 from rehab_coach.answers import read_answers
 from rehab_coach.model import PAIN_FIELDS, SERIOUS, Knowledge
+from rehab_coach.nlp import read
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.rasa_components import RED_FLAG_INTENT
-from rehab_coach.redflags import tokenize
+from rehab_coach.rasa_components import RED_FLAG_INTENT, SERIOUS_INTENTS
+from rehab_coach.redflags import detector_for
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
 NLU_DATA = PROJECT_ROOT / "data" / "nlu"
@@ -229,20 +231,14 @@ def is_pain_item(item: Item) -> bool:
 
 
 def flagged(item: Item, parsed: Parsed, knowledge: Knowledge) -> bool:
-    """Treated as urgent: the final intent is red_flag, or the deterministic triage finds emergency/urgent."""
-    from rehab_coach.triage import triage
-
-    escalation = triage(item.text, knowledge=knowledge)
-    return parsed.intent == RED_FLAG_INTENT or (escalation is not None and escalation.urgency in SERIOUS)
+    """Treated as urgent: the final intent is a red flag's, or the deterministic detector finds emergency/urgent."""
+    found = detector_for(knowledge, read).find_text(item.text, date.today())
+    return parsed.intent in {RED_FLAG_INTENT, *SERIOUS_INTENTS.values()} or found.urgency in SERIOUS
 
 
 def looks_alike(item: Item, knowledge: Knowledge) -> bool:
-    """A message with red-flag words (negated or not) or a negation cue: where false alarms happen."""
-    tokens = tokenize(item.text)
-    text = f" {' '.join(tokens)} "
-    phrases = [p for term in knowledge.terms.values() for p in term]
-    cues = [*knowledge.negation.cues]
-    return any(f" {' '.join(tokenize(p))} " in text for p in [*phrases, *cues])
+    """A message with red-flag words (negated or not): where false alarms happen."""
+    return bool(detector_for(knowledge, read).find_text(item.text, date.today()).occurrences)
 
 
 def evaluate(items: Sequence[Item], parsed: Sequence[Parsed], knowledge: Knowledge) -> Report:

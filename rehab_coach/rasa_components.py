@@ -12,19 +12,59 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
-from rehab_coach.knowledge import default_knowledge
+from rehab_coach.clock import current_time
+from rehab_coach.knowledge import default_knowledge, flag_reason
 from rehab_coach.model import SERIOUS
-from rehab_coach.redflags import detector_for
+from rehab_coach.nlp import read
+from rehab_coach.redflags import Findings, detector_for
 
 RED_FLAG_INTENT = "red_flag"
+# Forced for emergency and urgent findings: the rules answer them with a domain response from the Rasa
+# server itself (its `red_flag_advice` slot filled from the entity below), so the advice reaches the
+# patient even when the action server is down.
+SERIOUS_INTENTS = {"emergency": "red_flag_emergency", "urgent": "red_flag_urgent"}
+ADVICE_ENTITY = "red_flag_advice"
+CHECK_ENTITY = "safety_check"
+# A routine finding is added to these intents' answers by their actions; any other intent gives way to
+# the red_flag intent, so the routine advice is given (and stored) whatever the classifier guessed.
+ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_activity", "ask_exercise", "ask_progress", "start_checkin",
+                                   "stop", "goodbye", "ask_warning_signs"})
+
+
+def red_flag_entities(findings: Findings, text: str) -> list[dict[str, Any]]:
+    """One `red_flag` entity per finding (value: its id), the advice for a serious one, the check to run
+    on partial evidence."""
+    knowledge = default_knowledge()
+
+    def entity(name: str, value: str, **extra: Any) -> dict[str, Any]:
+        return {"entity": name, "value": value, "start": 0, "end": len(text), "confidence": 1.0,
+                "extractor": RedFlagDetector.__name__, **extra}
+
+    entities = [entity(RED_FLAG_INTENT, f.red_flag.id, urgency=f.red_flag.urgency) for f in findings.fired]
+    if findings.urgency in SERIOUS:
+        top = [f for f in findings.fired if f.red_flag.urgency == findings.urgency]
+        advice = " ".join(dict.fromkeys(flag_reason(f.red_flag, knowledge.rules.referral) for f in top))
+        entities.append(entity(ADVICE_ENTITY, advice))
+    elif findings.partial and findings.partial[0].red_flag.check:
+        entities.append(entity(CHECK_ENTITY, findings.partial[0].red_flag.check))
+    return entities
+
+
+def forced_intent(findings: Findings, classified: str | None) -> str | None:
+    """The intent the findings impose over the classifier's, or None to keep the classifier's."""
+    if findings.urgency in SERIOUS:
+        return SERIOUS_INTENTS[findings.urgency]
+    if findings.partial or (findings.fired and classified not in ANSWERED_WITH_ROUTINE):
+        return RED_FLAG_INTENT
+    return None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RedFlagDetector(GraphComponent):
-    """Runs the deterministic red-flag detector on every message.
+    """Runs the deterministic red-flag detector on every message (the classifier is the second opinion).
 
-    Adds a `red_flag` entity (value: the red flag's id) for each finding, and for an emergency or
-    urgent one makes `red_flag` the intent with confidence 1.0, whatever the classifier said.
+    Adds `red_flag` entities for what it finds and, for an emergency or urgent finding or partial evidence,
+    makes its own intent the message's intent with confidence 1.0, whatever the classifier said.
     """
 
     @classmethod
@@ -38,21 +78,17 @@ class RedFlagDetector(GraphComponent):
         return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
-        detector = detector_for(default_knowledge())
+        detector = detector_for(default_knowledge(), read)
         for message in messages:
-            findings = detector.find(message.get(TEXT) or "")
-            if not findings:
-                continue
-            text = message.get(TEXT)
-            entities = [
-                {"entity": RED_FLAG_INTENT, "value": f.red_flag.id, "start": 0, "end": len(text),
-                 "confidence": 1.0, "extractor": type(self).__name__, "urgency": f.red_flag.urgency}
-                for f in findings
-            ]
-            message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
-            if findings[0].red_flag.urgency in SERIOUS:  # routine findings never interrupt: actions add them
-                forced = {"name": RED_FLAG_INTENT, "confidence": 1.0}
-                ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != RED_FLAG_INTENT]
+            text = message.get(TEXT) or ""
+            findings = detector.find_text(text, current_time(message.get("metadata")).date())
+            entities = red_flag_entities(findings, text)
+            if entities:
+                message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
+            intent = forced_intent(findings, (message.get(INTENT) or {}).get("name"))
+            if intent is not None:
+                forced = {"name": intent, "confidence": 1.0}
+                ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != intent]
                 message.set(INTENT, forced, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
         return messages

@@ -1,34 +1,36 @@
-"""Deterministic, negation-aware red-flag detection in free text, driven by `red_flags.yml`.
+"""Red flags in a patient's message, found by concept with ConText (knowledge/red_flags.yml). Pure.
 
-Safety never rests on a classifier: this runs on every message. A term matches a token exactly or,
-for words of six or more letters, with one typo, unless the token is itself an English word (so
-"looking" never reads as "locking"). A term is negated when a cue ("no", "not", "without" ...)
-stands at most `window_tokens` before it in the same clause, and the cue is not part of a
-pseudo-negation ("not sure"). Words inside an `ignore` phrase ("calf raises") never count.
+Safety never rests on a classifier or on one phrase list: this runs on every message and reads
+concepts — a body part, a finding, a qualifier, a number — on lemmas, so "my calf has gone fat and
+sore since the flight" and "can't put it down at all after I went over on it" are read for what they
+say. ConText (knowledge/language.yml) decides which concepts the patient asserts: not negated, not
+past and resolved, not hypothetical, not someone else's, not explained away. A flag fires when all the
+terms of one of its triggers are asserted; when only a `partial` trigger is, the flag's safety check
+asks the questions its clinical rule needs.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import spacy_lookups_data
 
+from rehab_coach.knowledge import QUANTITY
 from rehab_coach.model import URGENCIES, Knowledge, RedFlag
-from rehab_coach.text import normalise
+from rehab_coach.phrases import Match, PhraseBook, longest
+from rehab_coach.quantities import Quantities, quantities
+from rehab_coach.reading import Reader, Reading
 
-FUZZY_MIN_LETTERS = 6
-_TOKEN = re.compile(r"[a-z0-9]+|[.,;:!?()\n]")
-_BOUNDARY = set(".,;:!?()\n")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case word and clause-punctuation tokens, with negative contractions spelled out."""
-    return _TOKEN.findall(normalise(text))
+_CLAUSE_ENDS = {".", "!", "?", ";", "\n", "...", "…", ":", "(", ")"}
+_NEW_CLAUSE = {"my", "i", "im", "it", "its", "the", "this", "that", "she", "he", "her", "his", "they", "and",
+               "but", "so", "also", "plus", "no", "not"}
+_COORDINATION = {"and", "or", "&", ",", "/", "my", "the", "both", "of", "its", "it", "s", "whole", "lower", "upper"}
+DEFAULT_PART = "ankle"  # what a finding with no body part in its sentence is about: the patient's ankle
 
 
 @lru_cache(maxsize=1)
@@ -40,129 +42,260 @@ def english_words() -> frozenset[str]:
     return frozenset(table) | frozenset(table.values())
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """True when a and b differ by one insertion, deletion, substitution or adjacent swap."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            if len(a) == len(b):
-                return a[i + 1:] == b[i + 1:] or (a[i + 1:i + 2] == b[i:i + 1] and a[i] == b[i + 1]
-                                                   and a[i + 2:] == b[i + 2:])
-            return a[i:] == b[i + 1:]
-    return True  # b is a with one letter added at the end
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
-
-
 @dataclass(frozen=True)
-class Match:
-    term: str
-    phrase: str
+class Occurrence:
+    concept: str
     start: int
     end: int
+    sentence: int
+    part: bool
+    context: frozenset[str] = frozenset()  # ConText categories other than benign
+    benign_for: frozenset[str] = frozenset()  # concepts or part+finding terms a benign cue explains; "*": all
 
 
 @dataclass(frozen=True)
 class Finding:
     red_flag: RedFlag
-    matched: tuple[str, ...]  # the phrases that fired it, for clinicians
+    matched: tuple[str, ...]  # the words that fired it, for clinicians
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What a message says about red flags."""
+
+    fired: tuple[Finding, ...] = ()  # most urgent first
+    partial: tuple[Finding, ...] = ()  # some of a flag's evidence: ask its check's questions
+    hypothetical: tuple[RedFlag, ...] = ()  # asked about, not present: answer with the warning signs
+    occurrences: tuple[Occurrence, ...] = field(default=(), repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.fired)
+
+    @property
+    def urgency(self) -> str | None:
+        return self.fired[0].red_flag.urgency if self.fired else None
 
 
 class Detector:
-    """Compiled from the knowledge once; `find(text)` returns the red flags the text raises."""
+    """Compiled from the knowledge once; `find(reading, today)` reads one message."""
 
-    def __init__(self, knowledge: Knowledge, known_words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, knowledge: Knowledge, read: Reader, known_words: frozenset[str] = frozenset()) -> None:
         self.knowledge = knowledge
-        self.known_words = known_words
-        self.phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first word -> [(words, term)]
-        for term, phrases in knowledge.terms.items():
-            for phrase in phrases:
-                words = tuple(tokenize(phrase))
-                self.phrases.setdefault(words[0], []).append((words, term))
-        vocabulary = {word for phrases in knowledge.terms.values() for p in phrases for word in tokenize(p)}
-        self.vocabulary = vocabulary
-        self.by_deletion: dict[str, set[str]] = {}
-        for word in vocabulary:
-            if len(word) >= FUZZY_MIN_LETTERS:
-                for variant in _deletions(word):
-                    self.by_deletion.setdefault(variant, set()).add(word)
-        negation = knowledge.negation
-        self.ignore = [tuple(tokenize(p)) for p in knowledge.ignore]
-        self.cues = [tuple(tokenize(c)) for c in negation.cues]
-        self.pseudo = [tuple(tokenize(p)) for p in negation.pseudo]
-        self.terminators = {t for t in negation.terminators if " " not in t}
-        self.window = negation.window_tokens
+        self.read = read
+        language = knowledge.language
+        self.parts = set(knowledge.parts)
+        self.concepts = PhraseBook({**knowledge.parts, **knowledge.findings}, read, known_words)
+        cue_lists: dict[str, list[str]] = {}
+        for index, cue in enumerate(language.cues):
+            cue_lists.setdefault(f"{cue.category}:{cue.direction}:{index}", []).append(cue.phrase)
+        self.cues = PhraseBook(cue_lists, read, lemmas=False)
+        self.fixed = PhraseBook({
+            "ignore": language.ignore, "pseudo": language.pseudo, "terminator": language.terminators,
+            "persisting": language.persisting, "pronoun": language.pronouns,
+            "patient_named": language.patient_named, "writing_for": language.writing_for,
+        }, read, lemmas=False)
 
-    def _spellings(self, token: str) -> set[str]:
-        """Vocabulary words this token may stand for: itself, or a one-typo neighbour."""
-        found = {token} & self.vocabulary
-        if len(token) < FUZZY_MIN_LETTERS - 1 or token in self.known_words or token.isdigit():
-            return found
-        candidates = set(self.by_deletion.get(token, ()))
-        for variant in _deletions(token):
-            candidates |= self.by_deletion.get(variant, set())
-            if variant in self.vocabulary and len(variant) >= FUZZY_MIN_LETTERS:
-                candidates.add(variant)
-        return found | {word for word in candidates if _one_edit_apart(token, word)}
+    def find_text(self, text: str, today: date) -> Findings:
+        return self.find(self.read(text), today)
 
-    def _matches(self, tokens: Sequence[str]) -> list[Match]:
-        spellings = [self._spellings(token) for token in tokens]
-        matches = []
-        for start, options in enumerate(spellings):
-            for first in options:
-                for words, term in self.phrases.get(first, ()):
-                    end = start + len(words)
-                    if end <= len(tokens) and all(w in spellings[start + k] for k, w in enumerate(words)):
-                        matches.append(Match(term, " ".join(words), start, end))
-        return matches
-
-    def _cue_ends(self, tokens: Sequence[str]) -> list[int]:
-        """Token positions just after each negation cue that is not part of a pseudo-negation."""
-        covered = {i for s, e in _occurrences(tokens, self.pseudo) for i in range(s, e)}
-        return [e for s, e in _occurrences(tokens, self.cues) if not covered & set(range(s, e))]
-
-    def _negated(self, match: Match, tokens: Sequence[str], cue_ends: Iterable[int]) -> bool:
-        for end in cue_ends:
-            if end <= match.start and match.start - end < self.window:
-                between = tokens[end:match.start]
-                if not any(t in _BOUNDARY or t in self.terminators for t in between):
-                    return True
-        return False
-
-    def find(self, text: str) -> list[Finding]:
-        """The red flags this text raises, most urgent first."""
-        tokens = tokenize(text)
-        cue_ends = self._cue_ends(tokens)
-        ignored = {i for s, e in _occurrences(tokens, self.ignore) for i in range(s, e)}
-        present: dict[str, list[str]] = {}
-        for match in self._matches(tokens):
-            if not ignored & set(range(match.start, match.end)) and not self._negated(match, tokens, cue_ends):
-                present.setdefault(match.term, []).append(match.phrase)
-        findings = []
+    def find(self, reading: Reading, today: date) -> Findings:
+        occurrences = self._occurrences(reading)
+        amounts = quantities(reading, today, self.knowledge.language.numbers)
+        evaluate = _Evaluation(self.knowledge, reading, occurrences, amounts, self.parts)
+        fired, partial, hypothetical = [], [], []
         for flag in self.knowledge.red_flags:
-            for trigger in flag.triggers:
-                if all(term in present for term in trigger):
-                    matched = tuple(dict.fromkeys(p for term in trigger for p in present[term]))
-                    findings.append(Finding(flag, matched))
+            matched = evaluate.any_trigger(flag.triggers, flag)
+            if matched is not None:
+                fired.append(Finding(flag, matched))
+                continue
+            matched = evaluate.any_trigger(flag.partial, flag)
+            if matched is not None:
+                partial.append(Finding(flag, matched))
+            elif evaluate.any_trigger(flag.triggers, flag, ignoring="hypothetical") is not None:
+                hypothetical.append(flag)
+        fired.sort(key=lambda f: URGENCIES.index(f.red_flag.urgency))
+        return Findings(tuple(fired), tuple(partial), tuple(hypothetical), tuple(occurrences))
+
+    def _occurrences(self, reading: Reading) -> list[Occurrence]:
+        fixed = self.fixed.find(reading)
+        spans = {name: [(m.start, m.end) for m in fixed if m.name == name] for name in
+                 ("ignore", "pseudo", "terminator", "persisting", "pronoun", "patient_named", "writing_for")}
+        concepts = [m for m in longest(self.concepts.find(reading))
+                    if not any(s <= m.start and m.end <= e and e - s >= m.end - m.start for s, e in spans["ignore"])]
+        taken = {i for m in concepts for i in range(m.start, m.end)}
+        in_pseudo = {i for s, e in spans["pseudo"] for i in range(s, e)}
+        # a cue's words inside a concept ("not" in "can not walk") or a pseudo-cue ("not sure") are not a cue;
+        # a harmless cause may name a concept ("hot bath", "ski boot")
+        cues = [m for m in self.cues.find(reading) if not in_pseudo & set(range(m.start, m.end))
+                and (m.name.startswith("benign:") or not taken & set(range(m.start, m.end)))]
+        if spans["writing_for"]:
+            cues = [m for m in cues if not m.name.startswith("other:")]
+        pronouns = [] if spans["patient_named"] or spans["writing_for"] else spans["pronoun"]
+        cues += [Match("other:before:pronoun", s, e, "pronoun") for s, e in pronouns]
+        stops = self._stops(reading, spans["terminator"], concepts)
+        persisting = bool(spans["persisting"])
+        windows = self.knowledge.language.windows
+        result = []
+        for m in concepts:
+            context: set[str] = set()
+            benign: set[str] = set()
+            for cue in cues:
+                category, direction, index = cue.name.split(":")
+                applies = self.knowledge.language.cues[int(index)].applies_to if category == "benign" else ()
+                # a named harmless cause reaches across "but" and "because" ("hot, but that's the bath")
+                if not _in_scope(m, cue, direction, windows[category], reading, stops if not applies else set()):
+                    continue
+                if category == "benign":
+                    if not persisting:
+                        benign |= set(applies) or {"*"}
+                else:
+                    context.add(category)
+            result.append(Occurrence(m.name, m.start, m.end, reading[m.start].sentence, m.name in self.parts,
+                                     frozenset(context), frozenset(benign)))
+        return result
+
+    def _stops(self, reading: Reading, terminators: Iterable[tuple[int, int]], concepts: Sequence[Match]) -> set[int]:
+        """Token positions that end a cue's scope: clause punctuation, terminators, and a comma that
+        starts a new clause ("no pain, my calf is swollen")."""
+        stops = {i for i, t in enumerate(reading) if t.punct and t.text in _CLAUSE_ENDS}
+        stops |= {s for s, _ in terminators}
+        part_starts = {m.start for m in concepts if m.name in self.parts}
+        for i, token in enumerate(reading):
+            if token.text == "," and (reading.texts[i + 1:i + 2] and reading[i + 1].text in _NEW_CLAUSE
+                                      or part_starts & {i + 1, i + 2}):
+                stops.add(i)
+        return stops
+
+
+def _in_scope(m: Match, cue: Match, direction: str, window: int, reading: Reading, stops: set[int]) -> bool:
+    if reading[cue.start].sentence != reading[m.start].sentence:
+        return False
+    if direction in ("before", "both") and cue.end <= m.start and m.start - cue.end < window:
+        return not any(cue.end <= i < m.start for i in stops)
+    if direction in ("after", "both") and m.end <= cue.start and cue.start - m.end < window:
+        return not any(m.end <= i < cue.start for i in stops)
+    return False
+
+
+class _Evaluation:
+    """Evaluates trigger terms against one message's occurrences and quantities."""
+
+    def __init__(self, knowledge: Knowledge, reading: Reading, occurrences: Sequence[Occurrence],
+                 amounts: Quantities, parts: set[str]) -> None:
+        self.knowledge = knowledge
+        self.reading = reading
+        self.occurrences = occurrences
+        self.amounts = amounts
+        self.parts = parts
+        self.brackets = _bracket_groups(reading)
+        self.by_concept: dict[str, list[Occurrence]] = {}
+        for occurrence in occurrences:
+            self.by_concept.setdefault(occurrence.concept, []).append(occurrence)
+
+    def any_trigger(self, triggers: Iterable[tuple[str, ...]], flag: RedFlag,
+                    ignoring: str = "") -> tuple[str, ...] | None:
+        """The words that satisfy the first trigger whose every term holds, or None."""
+        for trigger in triggers:
+            words: list[str] = []
+            for term in trigger:
+                found = self.term(term, flag, ignoring)
+                if found is None:
                     break
-        return sorted(findings, key=lambda f: URGENCIES.index(f.red_flag.urgency))
+                words += found
+            else:
+                return tuple(dict.fromkeys(words))
+        return None
+
+    def _asserted(self, occurrence: Occurrence, term: str, flag: RedFlag, ignoring: str) -> bool:
+        blocking = occurrence.context - set(flag.counts_when) - {ignoring}
+        explained = occurrence.benign_for & {"*", occurrence.concept, term}
+        return not blocking and not (explained and ignoring != "benign")
+
+    def _text(self, occurrence: Occurrence) -> str:
+        return " ".join(self.reading.texts[occurrence.start:occurrence.end])
+
+    def term(self, term: str, flag: RedFlag, ignoring: str) -> list[str] | None:
+        quantity = QUANTITY.match(term)
+        if quantity:
+            return self._quantity(*quantity.groups())
+        if "+" not in term:
+            hits = [o for o in self.by_concept.get(term, ()) if self._asserted(o, term, flag, ignoring)]
+            return [self._text(hits[0])] if hits else None
+        first, second = term.split("+")
+        for occurrence in self.by_concept.get(second, ()):
+            if not self._asserted(occurrence, term, flag, ignoring):
+                continue
+            if first in self.parts:
+                partners = [o for o in self._parts_of(occurrence) if o.concept == first]
+                if partners or (first == DEFAULT_PART and not self._sentence_parts(occurrence)):
+                    return [self._text(o) for o in partners] + [self._text(occurrence)]
+            else:
+                for other in self.by_concept.get(first, ()):
+                    if self._bound(other, occurrence) and self._asserted(other, term, flag, ignoring):
+                        return [self._text(other), self._text(occurrence)]
+        return None
+
+    def _sentence_parts(self, finding: Occurrence) -> list[Occurrence]:
+        """Body parts said in the finding's sentence (outside any brackets the finding is not in)."""
+        return [o for o in self.occurrences if o.part and o.sentence == finding.sentence
+                and "negated" not in o.context and not (o.start < finding.end and finding.start < o.end)
+                and self.brackets[o.start] == self.brackets[finding.start]]
+
+    def _parts_of(self, finding: Occurrence) -> list[Occurrence]:
+        """The body part a finding belongs to: the nearest in its sentence, with the parts listed with it."""
+        candidates = self._sentence_parts(finding)
+        if not candidates:
+            return []
+        nearest = min(candidates, key=lambda o: (_distance(o, finding), o.start > finding.start))
+        group = [o for o in candidates if o.start < nearest.end and nearest.start < o.end]  # same words
+        for o in sorted(candidates, key=lambda o: _distance(o, finding)):
+            if o not in group and any(self._coordinated(o, g) for g in group):
+                group.append(o)
+        return group
+
+    def _coordinated(self, a: Occurrence, b: Occurrence) -> bool:
+        first, second = sorted((a, b), key=lambda o: o.start)
+        between = self.reading.texts[first.end:second.start]
+        return 0 < len(between) <= 3 and all(t in _COORDINATION for t in between) and bool(
+            set(between) & {"and", "or", "&", ",", "/"})
+
+    def _bound(self, a: Occurrence, b: Occurrence) -> bool:
+        """Two findings that belong together: near each other in one clause."""
+        if a.sentence != b.sentence or _distance(a, b) > self.knowledge.language.bind_window:
+            return False
+        first, second = sorted((a, b), key=lambda o: o.start)
+        return not any(t.punct and t.text in _CLAUSE_ENDS for t in self.reading.tokens[first.end:second.start])
+
+    def _quantity(self, unit: str, comparison: str, limit: str) -> list[str] | None:
+        if unit in ("steps", "age"):
+            values = self.amounts.steps if unit == "steps" else self.amounts.ages
+            bound = float(limit)
+        else:
+            rule = getattr(self.knowledge.rules.referral, limit)
+            values = self.amounts.days
+            bound = float(rule.weeks * 7 if unit == "weeks" else rule.days)
+        hits = [v for v in values if (v < bound if comparison == "<" else v >= bound)]
+        return [f"{unit} {hits[0]:g}"] if hits else None
 
 
-def _occurrences(tokens: Sequence[str], phrases: Sequence[tuple[str, ...]]) -> list[tuple[int, int]]:
-    spans = []
-    for start in range(len(tokens)):
-        for words in phrases:
-            if tuple(tokens[start:start + len(words)]) == words:
-                spans.append((start, start + len(words)))
-    return spans
+def _bracket_groups(reading: Reading) -> list[int]:
+    """For each token, which bracketed aside it is in (0: none)."""
+    groups, current, count = [], 0, 0
+    for token in reading:
+        if token.text == "(":
+            count += 1
+            current = count
+        groups.append(current)
+        if token.text == ")":
+            current = 0
+    return groups
+
+
+def _distance(a: Occurrence, b: Occurrence) -> int:
+    return max(b.start - a.end, a.start - b.end, 0)
 
 
 @lru_cache(maxsize=4)
-def detector_for(knowledge: Knowledge) -> Detector:
-    """One compiled detector per knowledge object, with the English word list for typo tolerance."""
-    return Detector(knowledge, english_words())
+def detector_for(knowledge: Knowledge, read: Reader) -> Detector:
+    """One compiled detector per knowledge object and reader, with the English word list for typos."""
+    return Detector(knowledge, read, english_words())

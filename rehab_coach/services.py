@@ -8,6 +8,8 @@ from datetime import date, datetime
 from rehab_coach import contract, engine
 from rehab_coach.engine import Advice, Classification, Plan
 from rehab_coach.model import CheckIn, Escalation, Knowledge
+from rehab_coach.reading import Reader
+from rehab_coach.redflags import Detector, Findings, detector_for
 from rehab_coach.storage.repository import PatientRecord, Store
 from rehab_coach.triage import triage
 
@@ -22,9 +24,18 @@ class RecordedCheckIn:
 class Coach:
     """One patient-facing operation per method; each writes in its own short transaction."""
 
-    def __init__(self, store: Store, knowledge: Knowledge) -> None:
+    def __init__(self, store: Store, knowledge: Knowledge, read: Reader) -> None:
         self.store = store
         self.knowledge = knowledge
+        self.read = read
+
+    @property
+    def detector(self) -> Detector:
+        return detector_for(self.knowledge, self.read)
+
+    def red_flags(self, text: str, today: date) -> Findings:
+        """What the message says about red flags (fired, partial evidence, asked about)."""
+        return self.detector.find_text(text, today)
 
     def record_checkin(self, patient: PatientRecord, values: dict, today: date) -> RecordedCheckIn:
         """Validate (InvalidCheckIn lists every problem, nothing written), classify and save today's answers.
@@ -55,7 +66,8 @@ class Coach:
         The same escalation (same triggers) is stored once a day, however often it is raised.
         """
         history = self.store.checkins(patient.id, until=at.date()) if include_course else []
-        escalation = triage(text, history=history, knowledge=self.knowledge)
+        said = self.red_flags(text, at.date()) if text else None
+        escalation = triage(said, history=history, knowledge=self.knowledge)
         if escalation is not None and not self._raised_on(patient, escalation, at.date()):
             self.store.save_escalation(patient.id, escalation, text, at)
         return escalation

@@ -1,4 +1,4 @@
-"""Safety triage: a message, a check-in and the history -> see a professional (and how soon), or None."""
+"""Safety triage: a message's red flags, a check-in and the history -> see a professional (and how soon), or None."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from datetime import date
 from statistics import median
 
 from rehab_coach.engine import DayResult, follow_course
+from rehab_coach.knowledge import flag_reason
 from rehab_coach.model import URGENCIES, CheckIn, Escalation, Knowledge, ReferralRule, Urgency
-from rehab_coach.redflags import detector_for
+from rehab_coach.redflags import Findings
 
 Finding = tuple[Urgency, str, str]  # urgency, patient-facing reason, trigger id
 
 
-def _text_findings(text: str, knowledge: Knowledge) -> list[Finding]:
-    return [(f.red_flag.urgency, f.red_flag.reason, f.red_flag.id) for f in detector_for(knowledge).find(text)]
+def _text_findings(findings: Findings, knowledge: Knowledge) -> list[Finding]:
+    referral = knowledge.rules.referral
+    return [(f.red_flag.urgency, flag_reason(f.red_flag, referral), f.red_flag.id) for f in findings.fired]
 
 
 def _course_findings(course: Sequence[DayResult], knowledge: Knowledge) -> list[Finding]:
@@ -69,17 +71,18 @@ def _not_improving(course: Sequence[DayResult], rule: ReferralRule) -> bool:
 
 
 def triage(
-    text: str | None = None,
+    said: Findings | None = None,
     checkin: CheckIn | None = None,
     history: Sequence[CheckIn] = (),
     *,
     knowledge: Knowledge,
 ) -> Escalation | None:
-    """The most urgent escalation that the message, today's check-in or the course call for, or None.
+    """The most urgent escalation that a message's red flags (`said`: the detector's findings), today's
+    check-in or the course call for, or None.
 
     The reasons are those of the most urgent level found; `triggers` names every finding.
     """
-    findings = _text_findings(text, knowledge) if text else []
+    findings = _text_findings(said, knowledge) if said else []
     checkins = [*history, checkin] if checkin else list(history)
     if checkins:
         findings += _course_findings(follow_course(checkins, knowledge), knowledge)

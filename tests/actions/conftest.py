@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rehab_coach import contract
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import CheckIn
+from rehab_coach.nlp import read
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.services import Coach
 from rehab_coach.storage import Store, make_engine, upgrade
@@ -44,7 +45,7 @@ def coach(tmp_path) -> Iterator[Coach]:
     url = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
-    yield Coach(Store(engine), default_knowledge())
+    yield Coach(Store(engine), default_knowledge(), read)
     engine.dispose()
 
 

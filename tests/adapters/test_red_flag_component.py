@@ -19,18 +19,37 @@ def process(message: Message) -> Message:
     return RedFlagDetector().process([message])[0]
 
 
-def test_urgent_text_forces_the_red_flag_intent_whatever_the_classifier_said():
+def entities(message: Message, name: str) -> list:
+    return [e["value"] for e in message.get(ENTITIES) if e["entity"] == name]
+
+
+def test_urgent_text_forces_its_urgency_intent_whatever_the_classifier_said():
     message = process(classified("about a 4, and my calf is swollen and warm"))
-    assert message.get(INTENT) == {"name": "red_flag", "confidence": 1.0}
-    assert message.get(INTENT_RANKING_KEY)[:2] == [{"name": "red_flag", "confidence": 1.0},
+    assert message.get(INTENT) == {"name": "red_flag_urgent", "confidence": 1.0}
+    assert message.get(INTENT_RANKING_KEY)[:2] == [{"name": "red_flag_urgent", "confidence": 1.0},
                                                    {"name": "inform", "confidence": 0.9}]
-    assert [e["value"] for e in message.get(ENTITIES)] == ["possible_dvt"]
+    assert entities(message, "red_flag") == ["possible_dvt"]
+    assert "blood clot" in entities(message, "red_flag_advice")[0]  # the domain response's text, from the Rasa server
 
 
-def test_routine_finding_annotates_but_does_not_interrupt():
-    message = process(classified("it keeps locking", intent="inform"))
-    assert message.get(INTENT)["name"] == "inform"
-    assert message.get(ENTITIES)[0]["urgency"] == "routine"
+def test_emergency_text_forces_the_emergency_intent():
+    message = process(classified("my calf is swollen and now I'm short of breath"))
+    assert message.get(INTENT)["name"] == "red_flag_emergency"
+    assert entities(message, "red_flag")[0] == "possible_pulmonary_embolism"
+
+
+def test_routine_finding_is_added_to_a_question_but_replaces_a_bare_statement():
+    asked = process(classified("can I run? it keeps locking", intent="ask_activity"))
+    assert asked.get(INTENT)["name"] == "ask_activity"
+    assert [e["urgency"] for e in asked.get(ENTITIES)] == ["routine"]
+    said = process(classified("it keeps locking", intent="inform"))
+    assert said.get(INTENT)["name"] == "red_flag"
+
+
+def test_partial_evidence_asks_its_safety_check():
+    message = process(classified("I rolled my ankle at training, can I still do my exercises?", "ask_exercise"))
+    assert message.get(INTENT)["name"] == "red_flag"
+    assert entities(message, "safety_check") == ["fracture"]
 
 
 def test_negated_or_benign_text_is_left_alone():

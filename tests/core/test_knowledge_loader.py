@@ -121,16 +121,24 @@ def test_exercise_planned_in_a_phase_that_avoids_its_activity_is_refused(broken)
 
 def test_red_flag_with_unknown_term_and_bad_urgency_is_refused(broken):
     def break_flags(data):
-        data["red_flags"][0]["triggers"] = [["no_such_term"]]
+        data["red_flags"][0]["triggers"] = [["no_such_term"], ["calf+no_such_finding"], ["weeks>=no_such_rule"]]
         data["red_flags"][1]["urgency"] = "whenever"
-        data["negation"]["cues"].append(False)  # what YAML makes of a bare `no`
+        data["checks"]["fracture"]["escalate_when"] = [{"steps_now": False}]  # what YAML makes of a bare `no`
 
     broken("red_flags.yml", break_flags)
     flags = yaml.safe_load((broken.folder / "red_flags.yml").read_text())["red_flags"]
     found = problems(broken.folder)
-    assert f"red_flags.yml: {flags[0]['id']}: triggers: unknown term(s) 'no_such_term'" in found
+    assert (f"red_flags.yml: {flags[0]['id']}: triggers: unknown term(s) 'calf+no_such_finding', 'no_such_term', "
+            "'weeks>=no_such_rule'") in found
     assert f"red_flags.yml: {flags[1]['id']}: urgency: 'whenever' is not one of emergency, urgent, routine" in found
-    assert any("negation: cues: must be a list of non-empty texts (quote words like no" in p for p in found)
+    assert any("checks: fracture: escalate_when: steps_now: False must be \"yes\" or \"no\" (quoted)" in p
+               for p in found)
+
+
+def test_context_cue_that_yaml_read_as_false_is_refused(broken):
+    broken("language.yml", lambda data: data["context"]["cues"]["negated"]["before"].append(False))
+    assert any("negated: before: must be a list of non-empty texts (quote words like no" in p
+               for p in problems(broken.folder))
 
 
 def test_phases_out_of_order_and_missing_file_are_reported(broken):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.core.test_triage import urgency
+from tests.conftest import urgency
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -16,8 +16,8 @@ from tests.core.test_triage import urgency
     ("the ache keeps waking me at 3am", "routine"),
     ("my big toe keeps locking when i point", "routine"),
 ])
-def test_everyday_red_flag_phrasings_escalate(knowledge, text, expected):
-    assert urgency(text, knowledge) == expected
+def test_everyday_red_flag_phrasings_escalate(text, expected):
+    assert urgency(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -26,5 +26,5 @@ def test_everyday_red_flag_phrasings_escalate(knowledge, text, expected):
     "my ankle bone sticks out a bit more than the other",
     "no pop in my calf, just tight",
 ])
-def test_their_negated_or_ordinary_versions_do_not(knowledge, text):
-    assert urgency(text, knowledge) is None
+def test_their_negated_or_ordinary_versions_do_not(text):
+    assert urgency(text) is None

@@ -2,14 +2,10 @@
 
 import pytest
 
-from rehab_coach.redflags import tokenize
+from rehab_coach.nlp import read
 from rehab_coach.triage import triage
 from tests.builders import day, days
-
-
-def urgency(text, knowledge):
-    escalation = triage(text, knowledge=knowledge)
-    return escalation.urgency if escalation else None
+from tests.conftest import TODAY, urgency
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -26,8 +22,8 @@ def urgency(text, knowledge):
     ("the pain wakes me up at night", "routine"),
     ("I had a steroid injection last week", "routine"),
 ])
-def test_red_flag_messages_escalate(knowledge, text, expected):
-    assert urgency(text, knowledge) == expected
+def test_red_flag_messages_escalate(text, expected):
+    assert urgency(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -39,8 +35,8 @@ def test_red_flag_messages_escalate(knowledge, text, expected):
     "my calf isn't swollen",
     "no chest pain or breathlessness",
 ])
-def test_negated_symptoms_do_not_escalate(knowledge, text):
-    assert urgency(text, knowledge) is None
+def test_negated_symptoms_do_not_escalate(text):
+    assert urgency(text) is None
 
 
 @pytest.mark.parametrize("text", [
@@ -53,8 +49,8 @@ def test_negated_symptoms_do_not_escalate(knowledge, text):
     "I feel warm after my bike ride",
     "pain was 3 out of 10",
 ])
-def test_ordinary_messages_do_not_escalate(knowledge, text):
-    assert urgency(text, knowledge) is None
+def test_ordinary_messages_do_not_escalate(text):
+    assert urgency(text) is None
 
 
 @pytest.mark.parametrize("text", [
@@ -63,26 +59,27 @@ def test_ordinary_messages_do_not_escalate(knowledge, text):
     "my calf is swolen and warm",
     "I feel brethless",
 ])
-def test_common_misspellings_still_escalate(knowledge, text):
-    assert urgency(text, knowledge) is not None
+def test_common_misspellings_still_escalate(text):
+    assert urgency(text) is not None
 
 
-def test_negation_ends_at_but(knowledge):
-    assert urgency("no fever but my toes are numb", knowledge) == "urgent"
+def test_negation_ends_at_but():
+    assert urgency("no fever but my toes are numb") == "urgent"
 
 
-def test_uncertainty_is_not_negation(knowledge):
-    assert urgency("I'm not sure but I think there's numbness", knowledge) == "urgent"
+def test_uncertainty_is_not_negation():
+    assert urgency("I'm not sure but I think there's numbness") == "urgent"
 
 
-def test_most_urgent_level_wins_and_every_trigger_is_named(knowledge):
-    escalation = triage("my toes are numb and I'm short of breath", knowledge=knowledge)
+def test_most_urgent_level_wins_and_every_trigger_is_named(knowledge, detector):
+    escalation = triage(detector.find_text("my toes are numb and I'm short of breath", TODAY), knowledge=knowledge)
     assert escalation.urgency == "emergency"
     assert len(escalation.triggers) >= 2
 
 
 def test_contractions_are_spelled_out():
-    assert tokenize("I can’t and won't, it isn't") == ["i", "can", "not", "and", "will", "not", ",", "it", "is", "not"]
+    words = ("i", "can", "not", "and", "will", "not", ",", "it", "is", "not")
+    assert read("I can’t and won't, it isn't").texts == words
 
 
 def test_locking_in_todays_checkin_is_a_routine_referral(knowledge):
@@ -135,10 +132,10 @@ def test_not_recovered_after_three_months_is_referred_to_a_specialist(knowledge)
 
 
 def test_exercise_names_are_not_symptoms(knowledge):
-    assert urgency("some swelling after my calf raises", knowledge) is None
-    assert urgency("my calf is swollen after the calf raises", knowledge) == "urgent"
+    assert urgency("some swelling after my calf raises") is None
+    assert urgency("my calf is swollen after the calf raises") == "urgent"
 
 
 def test_colour_change_of_the_foot_is_an_emergency_however_it_is_phrased(knowledge):
-    assert urgency("my toes turned blue", knowledge) == "emergency"
-    assert urgency("I used the blue band under my foot", knowledge) is None
+    assert urgency("my toes turned blue") == "emergency"
+    assert urgency("I used the blue band under my foot") is None

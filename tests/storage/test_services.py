@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from rehab_coach import contract
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import InvalidCheckIn
+from rehab_coach.nlp import read
 from rehab_coach.services import Coach
 from tests.storage.conftest import QUIET_DAY, TODAY
 
@@ -18,7 +19,7 @@ NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, 30, tzinfo=timezone.utc)
 
 @pytest.fixture
 def coach(store):
-    return Coach(store, default_knowledge())
+    return Coach(store, default_knowledge(), read)
 
 
 def test_invalid_checkin_is_refused_with_every_problem_and_nothing_is_written(coach, patient, count_rows):
