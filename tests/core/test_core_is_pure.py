@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-CORE = ["rehab_coach.model", "rehab_coach.knowledge", "rehab_coach.engine", "rehab_coach.triage",
-        "rehab_coach.redflags"]
+CORE = ["rehab_coach.model", "rehab_coach.knowledge", "rehab_coach.engine", "rehab_coach.selection",
+        "rehab_coach.triage", "rehab_coach.redflags"]
 FORBIDDEN = ["rasa", "rasa_sdk", "sqlalchemy", "spacy", "sanic", "fastapi", "flask", "starlette"]
 
 
