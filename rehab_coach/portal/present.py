@@ -68,7 +68,9 @@ def _checkin(p: dict[str, Any]) -> Payload:
 
 def _plan(p: dict[str, Any]) -> Payload:
     phase = f"phase {p['phase_number']}" + (f" ({p['phase_name']})" if p.get("phase_name") else "")
-    items = [exercise_line(exercise) for exercise in p.get("exercises", [])] + ([other_days(p)] if other_days(p) else [])
+    items = [exercise_line(exercise) for exercise in p.get("exercises", [])]
+    if other_days(p):
+        items.append(other_days(p))
     avoid = p.get("avoid_names") or p.get("avoid")
     if avoid:
         items.append("avoid: " + ", ".join(map(str, avoid)))
