@@ -101,6 +101,7 @@ def test_every_exercise_of_the_programme_is_planned_in_any_cover_days_in_a_row(h
     plans = [plan_for_today(PATIENT, history + amber, d, KNOWLEDGE) for d in window]
     assert len({(p.phase.number, p.avoid) for p in plans}) == 1  # one phase, one programme
     programme = {p.exercise.id for p in plans[0].exercises + plans[0].more_exercises}
+    assert programme == {e.id for e in KNOWLEDGE.exercises.values() if plans[0].phase.id in e.dosage}
     assert {p.exercise.id for plan in plans for p in plan.exercises} == programme
 
 
