@@ -177,9 +177,8 @@ function plan(p, hx) {
     ),
     today.length ? [hx(all ? "Today" : "Exercises", 1), exerciseList(today)] : null,
     otherDays.length ? more(otherDaysLabel(otherDays.length), exerciseList(otherDays), all) : null,
-    avoidShown.length || avoidMore.length
-      ? [hx("Avoid today", 1), list(avoidShown), avoidMore.length ? more(`and ${avoidMore.length} more`, list(avoidMore), all) : null]
-      : null,
+    avoidShown.length ? [hx("Avoid today", 1), list(avoidShown)] : null,
+    avoidMore.length ? more(`and ${avoidMore.length} more`, list(avoidMore), all) : null,
     p.reasons?.length ? [hx("Why", 1), list(p.reasons)] : null,
   );
 }
@@ -205,7 +204,10 @@ function exerciseDose(x) {
   if (x.in_phase !== true) {
     return h("p", { class: "rc-note" }, "This one isn't in your plan today: check with your physio before adding it.");
   }
-  return [h("p", { class: "rc-note" }, "Not in today's session: its turn comes on another day."), doseLine("Your dose then: ")];
+  return [
+    h("p", { class: "rc-note" }, "Not in today's session: its turn comes on another day."),
+    doseLine("Your dose then: "),
+  ];
 }
 
 function progress(p, hx) {
