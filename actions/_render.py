@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rehab_coach.engine import Advice, Plan
+from rehab_coach.engine import Advice, Plan, PlannedExercise
 from rehab_coach.model import CheckIn, Dose, Escalation, Exercise, Knowledge
 
 _LEADS = {
@@ -32,13 +32,41 @@ def activity_names(ids: Sequence[str], knowledge: Knowledge) -> list[str]:
     return [_lower_first(knowledge.activities[i].name) if i in knowledge.activities else i for i in ids]
 
 
+SHOW_ALL = "Ask me to \"show all my exercises\" for the rest of them and everything to avoid."
+
+
+def _exercises(planned: Iterable[PlannedExercise]) -> str:
+    return _bullets(f"{p.exercise.name}: {dose(p.dose)}" for p in planned)
+
+
+def _avoid(result: Plan, knowledge: Knowledge, shown: int) -> str:
+    names = activity_names(result.avoid[:shown], knowledge)
+    more = len(result.avoid) - shown
+    return f"Avoid today: {', '.join(names)}{f' and {more} more' if more else ''}."
+
+
 def plan(result: Plan, knowledge: Knowledge) -> str:
-    """Phase, each exercise with its dose, what to avoid today and why."""
+    """Phase, today's session with doses, the activities that matter most to avoid today, and why."""
     lines = [f"Today's plan: phase {result.phase.number} of {knowledge.last_phase}, {result.phase.name}."]
     if result.exercises:
-        lines.append(_bullets(f"{p.exercise.name}: {dose(p.dose)}" for p in result.exercises))
+        lines.append(_exercises(result.exercises))
     if result.avoid:
-        lines.append(f"Avoid today: {', '.join(activity_names(result.avoid, knowledge))}.")
+        lines.append(_avoid(result, knowledge, result.avoid_shown))
+    if result.reasons:
+        lines.append(f"Why: {'; '.join(result.reasons)}.")
+    if result.more_exercises or result.avoid_shown < len(result.avoid):
+        lines.append(SHOW_ALL)
+    return "\n".join(lines)
+
+
+def full_plan(result: Plan, knowledge: Knowledge) -> str:
+    """Everything behind today's plan: today's session, the exercises whose turn is on other days, all to avoid."""
+    lines = [f"All your exercises in phase {result.phase.number} of {knowledge.last_phase}, {result.phase.name}."]
+    for heading, exercises in (("Today:", result.exercises), ("On other days:", result.more_exercises)):
+        if exercises:
+            lines += [heading, _exercises(exercises)]
+    if result.avoid:
+        lines.append(_avoid(result, knowledge, len(result.avoid)))
     if result.reasons:
         lines.append(f"Why: {'; '.join(result.reasons)}.")
     return "\n".join(lines)
@@ -59,11 +87,13 @@ def advice(result: Advice) -> str:
     return f"{result.activity.name}: {_VERDICTS[result.verdict]}. {result.reason}"
 
 
-def exercise(item: Exercise, planned: Dose | None) -> str:
-    """How to do it, step by step, and the patient's dose today (or that it is not in today's plan)."""
+def exercise(item: Exercise, planned: Dose | None, in_session: bool = True) -> str:
+    """How to do it, step by step, and the patient's dose: today's, another day's, or not in their programme."""
     steps = "\n".join(f"{n}. {step}" for n, step in enumerate(item.steps, start=1))
     if planned is None:
         today = "It isn't in your plan today, so check with your physio before adding it."
+    elif not in_session:
+        today = f"It isn't in today's session: its turn comes on another day. Your dose then: {dose(planned)}."
     else:
         today = f"Your dose today: {dose(planned)}."
     return f"{item.name}\n{steps}\n{today}"

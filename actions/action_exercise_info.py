@@ -19,7 +19,7 @@ class ActionExerciseInfo(AnswerAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
         # The dose comes from today's plan: the phase, the dose level and any flare-up protection.
         plan = self.coach.plan_for_today(now.patient, now.today)
-        planned = {p.exercise.id: p.dose for p in plan.exercises}
+        todays = {p.exercise.id for p in plan.exercises}
         exercises = knowledge_ids(tracker, self.knowledge, "exercise")
         if not exercises:
             dispatcher.utter_message(text=_render.WHICH_EXERCISE)
@@ -27,7 +27,7 @@ class ActionExerciseInfo(AnswerAction):
             return []
         for exercise_id in exercises:
             exercise = self.knowledge.exercises[exercise_id]
-            dose = planned.get(exercise_id)
-            dispatcher.utter_message(text=_render.exercise(exercise, dose),
-                                     json_message=contract.exercise_info(exercise, dose))
+            dose, in_session = plan.dose(exercise_id), exercise_id in todays
+            dispatcher.utter_message(text=_render.exercise(exercise, dose, in_session),
+                                     json_message=contract.exercise_info(exercise, dose, in_session))
         return []

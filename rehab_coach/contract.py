@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rehab_coach.engine import Advice, Plan
+from rehab_coach.engine import Advice, Plan, PlannedExercise
 from rehab_coach.model import (
     ADHERENCE,
     MECHANICAL,
@@ -56,8 +56,13 @@ def checkin_recorded(checkin: CheckIn, day_class: str, reasons: tuple[str, ...] 
             "day_class": day_class, "reasons": list(reasons)}
 
 
-def plan(result: Plan) -> dict:
-    return {
+def _planned(exercises: tuple[PlannedExercise, ...]) -> list[dict]:
+    return [{"id": p.exercise.id, "name": p.exercise.name, **asdict(p.dose)} for p in exercises]
+
+
+def plan(result: Plan, show_all: bool = False) -> dict:
+    """Today's plan; `show_all` when the patient asked for every exercise and everything to avoid."""
+    payload = {
         "kind": "plan",
         "date": result.day.isoformat(),
         "phase": result.phase.id,
@@ -65,11 +70,14 @@ def plan(result: Plan) -> dict:
         "phase_number": result.phase.number,
         "status": result.status,
         "day_class": result.day_class,
-        "exercises": [{"id": p.exercise.id, "name": p.exercise.name, **asdict(p.dose)} for p in result.exercises],
+        "exercises": _planned(result.exercises),
+        "more_exercises": _planned(result.more_exercises),
         "avoid": list(result.avoid),
         "avoid_names": [activity.name for activity in result.avoided],
+        "avoid_shown": result.avoid_shown,
         "reasons": list(result.reasons),
     }
+    return {**payload, "show_all": True} if show_all else payload
 
 
 def activity_advice(advice: Advice) -> dict:
@@ -82,11 +90,15 @@ def escalation(result: Escalation) -> dict:
             "triggers": list(result.triggers)}
 
 
-def exercise_info(exercise: Exercise, dose: Dose | None) -> dict:
-    """How to do an exercise; `dose` is today's, None when it is not in today's plan."""
+def exercise_info(exercise: Exercise, dose: Dose | None, in_session: bool = True) -> dict:
+    """How to do an exercise; `dose` is its dose in today's programme, None when it is not in it.
+
+    An exercise of the programme whose turn is on another day (`in_session` false) has a dose and `in_phase`,
+    but not `in_plan` (today's session).
+    """
     return {"kind": "exercise_info", "exercise": exercise.id, "name": exercise.name, "steps": list(exercise.steps),
-            "dosage": asdict(dose or Dose()), "in_plan": dose is not None, "target": exercise.target,
-            "equipment": list(exercise.equipment)}
+            "dosage": asdict(dose or Dose()), "in_plan": dose is not None and in_session, "in_phase": dose is not None,
+            "target": exercise.target, "equipment": list(exercise.equipment)}
 
 
 def progress(enrolled: date, today: date, checkins: list[CheckIn], phase_number: int) -> dict:

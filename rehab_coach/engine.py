@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from rehab_coach import selection
 from rehab_coach.model import (
     SWELLING,
     Activity,
@@ -67,8 +68,10 @@ class Plan:
     day: date
     phase: Phase
     status: PhaseStatus
-    exercises: tuple[PlannedExercise, ...]
-    avoided: tuple[Activity, ...]
+    exercises: tuple[PlannedExercise, ...]  # today's session
+    more_exercises: tuple[PlannedExercise, ...]  # the rest of today's programme: their turn is on other days
+    avoided: tuple[Activity, ...]  # every activity to avoid today, the most relevant to the patient's sport first
+    avoid_shown: int  # how many of them to show before "and N more"
     reasons: tuple[str, ...]
     day_class: DayClass | None = None
 
@@ -76,6 +79,10 @@ class Plan:
     def avoid(self) -> tuple[str, ...]:
         """The ids of the activities to avoid today."""
         return tuple(activity.id for activity in self.avoided)
+
+    def dose(self, exercise_id: str) -> Dose | None:
+        """The exercise's dose in today's programme (today's session or another day's), None if not in it."""
+        return next((p.dose for p in (*self.exercises, *self.more_exercises) if p.exercise.id == exercise_id), None)
 
 
 @dataclass(frozen=True)
@@ -269,13 +276,25 @@ def plan_for_today(patient: Patient, history: Sequence[CheckIn], today: date, kn
         reasons += (f"after a red day: gentler phase {programme.number} exercises and no provoking activities "
                     f"for {knowledge.rules.flare.protect_days} days",)
     avoided = avoided_activities(state, today, knowledge)
-    exercises = tuple(
-        PlannedExercise(exercise, levels[min(state.dose_level, len(levels) - 1)])
+    doses = {
+        exercise.id: PlannedExercise(exercise, levels[min(state.dose_level, len(levels) - 1)])
         for exercise in knowledge.exercises.values()
         if (levels := exercise.dosage.get(programme.id)) and not set(exercise.involves) & {a.id for a in avoided}
+    }
+    rules = knowledge.rules.session
+    cycle = selection.cycle(tuple(doses), rules)
+    todays = cycle[(today - max(state.since, patient.enrolled)).days % len(cycle)]  # the phase's first day first
+    if len(cycle) > 1:
+        reasons += (f"{len(todays)} of your {len(doses)} exercises today: they take turns, so each one comes "
+                    f"round at least every {len(cycle)} days",)
+    relevant = selection.most_relevant_first(avoided, patient.sport, knowledge.rules.avoid_today)
+    return Plan(
+        day=today, phase=phase, status=status,
+        exercises=tuple(doses[ident] for ident in todays),
+        more_exercises=tuple(doses[ident] for ident in selection.in_kind_order(doses.keys() - set(todays), rules)),
+        avoided=relevant, avoid_shown=min(knowledge.rules.avoid_today.shown, len(relevant)), reasons=reasons,
+        day_class=checked_in.classification.day_class if checked_in else None,
     )
-    day_class = checked_in.classification.day_class if checked_in else None
-    return Plan(today, phase, status, exercises, avoided, reasons, day_class)
 
 
 def advise_activity(

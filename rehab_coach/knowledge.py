@@ -14,15 +14,18 @@ from rehab_coach.model import (
     ADHERENCE,
     CONTEXT_CATEGORIES,
     MECHANICAL,
+    SPORTS,
     SWELLING,
     URGENCIES,
     VERDICTS,
     Activity,
+    AvoidTodayRules,
     Cue,
     DayRules,
     DayThresholds,
     Dose,
     Exercise,
+    ExerciseKind,
     ExitCriteria,
     FlareRules,
     Knowledge,
@@ -34,10 +37,12 @@ from rehab_coach.model import (
     ReferralRules,
     Rules,
     SafetyCheck,
+    SessionRules,
     Source,
     Verdict,
 )
 from rehab_coach.paths import KNOWLEDGE_DIR
+from rehab_coach.selection import cycle
 
 T = TypeVar("T")
 FILES = ("sources.yml", "phases.yml", "exercises.yml", "activities.yml", "rules.yml", "red_flags.yml",
@@ -351,11 +356,20 @@ def _exercise_ref(ids: set, own: str) -> Callable[[Any], str | None]:
     return check
 
 
-def _rules(data: Any, sources: Mapping[str, Source], problems: list[str]) -> Rules:
+def _rules(
+    data: Any,
+    sources: Mapping[str, Source],
+    phases: Sequence[Phase],
+    exercises: Mapping[str, Exercise],
+    activities: Mapping[str, Activity],
+    problems: list[str],
+) -> Rules:
     root = _Entry(data, "rules.yml", problems)
     day = root.child("day_classification")
     progression = root.child("progression")
     flare = root.child("flare")
+    session = root.child("session")
+    avoid_today = root.child("avoid_today")
     referral = root.child("referral")
     rules = Rules(
         day=DayRules(
@@ -378,11 +392,57 @@ def _rules(data: Any, sources: Mapping[str, Source], problems: list[str]) -> Rul
             reentry_consecutive_green=flare.number("reentry_consecutive_green", 1, 30) or 1,
             sources=_sourced(flare, sources),
         ),
+        session=_session(session, phases, exercises, sources),
+        avoid_today=_avoid_today(avoid_today, activities, sources),
         referral=_referral(referral, sources),
     )
-    for entry in (day, progression, flare, referral, root):
+    for entry in (day, progression, flare, session, avoid_today, referral, root):
         entry.finish()
     return rules
+
+
+def _session(
+    entry: _Entry, phases: Sequence[Phase], exercises: Mapping[str, Exercise], sources: Mapping[str, Source]
+) -> SessionRules:
+    before = len(entry.problems)
+    max_exercises = entry.number("max_exercises", 1, 50) or 1
+    kinds = []
+    kind_of: dict[str, str] = {}
+    entry.read.add("kinds")
+    for ident, kind in _entries(entry.data, "kinds", entry.where, entry.problems):
+        listed = kind.refs("exercises", exercises, "exercise")
+        for exercise in listed:
+            if exercise in kind_of:
+                kind.problem("exercises", f"{exercise!r} already belongs to {kind_of[exercise]}")
+            kind_of.setdefault(exercise, ident)
+        kinds.append(ExerciseKind(id=ident, name=kind.text("name"), exercises=listed,
+                                  min_per_day=kind.number("min_per_day", 0, max_exercises) or 0))
+        kind.finish()
+    for exercise in exercises:
+        if exercise not in kind_of:
+            entry.problem("kinds", f"exercise {exercise!r} belongs to no kind")
+    if sum(kind.min_per_day for kind in kinds) > max_exercises:
+        entry.problem("kinds", f"the kinds' min_per_day add up to more than max_exercises ({max_exercises})")
+    rules = SessionRules(max_exercises=max_exercises, cover_days=entry.number("cover_days", 1, 28) or 1,
+                         kinds=tuple(kinds), sources=_sourced(entry, sources))
+    if len(entry.problems) == before:  # the turns can be worked out only from valid rules
+        for phase in phases:
+            programme = tuple(e.id for e in exercises.values() if phase.id in e.dosage)
+            left_out = set(programme).difference(*cycle(programme, rules))
+            if left_out:
+                entry.problem("", f"phase {phase.id}: {', '.join(sorted(left_out))} would not come round within "
+                                  f"{rules.cover_days} days of at most {max_exercises} exercises")
+    return rules
+
+
+def _avoid_today(entry: _Entry, activities: Mapping[str, Activity], sources: Mapping[str, Source]) -> AvoidTodayRules:
+    by_sport_entry = entry.child("by_sport")
+    by_sport = {sport: by_sport_entry.refs(sport, activities, "activity") for sport in SPORTS}
+    for sport, ranking in by_sport.items():
+        if len(set(ranking)) < len(ranking):
+            by_sport_entry.problem(sport, "names an activity more than once")
+    by_sport_entry.finish()
+    return AvoidTodayRules(shown=entry.number("shown", 1, 50) or 1, by_sport=by_sport, sources=_sourced(entry, sources))
 
 
 def _sourced(entry: _Entry, sources: Mapping[str, Source]) -> tuple[str, ...]:
@@ -588,7 +648,7 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     phases = _phases(docs["phases.yml"], sources, problems)
     activities = _activities(docs["activities.yml"], phases, sources, problems)
     exercises = _exercises(docs["exercises.yml"], phases, activities, sources, problems)
-    rules = _rules(docs["rules.yml"], sources, problems)
+    rules = _rules(docs["rules.yml"], sources, phases, exercises, activities, problems)
     parts, findings, red_flags, checks = _red_flags(docs["red_flags.yml"], sources, rules.referral, problems)
     language = _language(docs["language.yml"], problems)
     vocabulary = _Entry(docs["vocabulary.yml"], "vocabulary.yml", problems)

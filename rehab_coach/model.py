@@ -160,6 +160,35 @@ class FlareRules:
 
 
 @dataclass(frozen=True)
+class ExerciseKind:
+    """A kind of exercise (mobility, strength ...): its exercises, most important first."""
+
+    id: str
+    name: str
+    min_per_day: int  # at least this many of the kind in every session, when the programme has them
+    exercises: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionRules:
+    """How today's session is chosen from the programme's exercises (selection.py)."""
+
+    max_exercises: int
+    cover_days: int  # every exercise of the programme comes round within this many days
+    kinds: tuple[ExerciseKind, ...]  # in priority order; every exercise belongs to exactly one
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AvoidTodayRules:
+    """How the activities to avoid are ordered and how many are shown before "and N more"."""
+
+    shown: int
+    by_sport: Mapping[str, tuple[str, ...]]  # sport -> activity ids that matter most to it, most first
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ReferralRule:
     """One routine-referral trigger; `reason` is patient-facing with {placeholders} for its numbers."""
 
@@ -191,6 +220,8 @@ class Rules:
     day: DayRules
     progression: ProgressionRules
     flare: FlareRules
+    session: SessionRules
+    avoid_today: AvoidTodayRules
     referral: ReferralRules
 
 

@@ -25,7 +25,7 @@ from rehab_coach.model import URGENCIES
 from rehab_coach.portal import auth
 from rehab_coach.portal.charts import pain_chart, phase_changes
 from rehab_coach.portal.exports import csv_chunks, json_chunks
-from rehab_coach.portal.present import describe, dose_text, exercise_line
+from rehab_coach.portal.present import describe, dose_text, exercise_line, other_days
 from rehab_coach.storage import EscalationRecord, PatientRecord, Store, UnknownRecord, make_engine
 from rehab_coach.storage.clinic import EXPORT_FIELDS, Clinic, ClinicianSession, PatientSummary, PlanRecord
 from rehab_coach.transcripts import Transcripts
@@ -280,6 +280,7 @@ templates.filters.update(
     percent=lambda share: "" if share is None else f"{share:.0%}",
     dose=dose_text,
     exercise=exercise_line,
+    other_days=other_days,
     describe=describe,
     channel=lambda name: CHANNEL_NAMES.get(name, name),
 )

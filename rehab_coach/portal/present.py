@@ -32,6 +32,12 @@ def exercise_line(exercise: dict[str, Any]) -> str:
     return f"{name}: {dose}" if dose else str(name)
 
 
+def other_days(plan: dict[str, Any]) -> str:
+    """'and 9 more exercises of the phase on other days' for a plan payload; empty when there are none."""
+    count = len(plan.get("more_exercises") or [])
+    return f"and {count} more exercise{'s' * (count != 1)} of the phase on other days" if count else ""
+
+
 def describe(payload: dict[str, Any]) -> Payload:
     """A readable heading and list for any payload; unknown kinds are shown as their JSON."""
     kind = str(payload.get("kind", "unknown"))
@@ -63,6 +69,8 @@ def _checkin(p: dict[str, Any]) -> Payload:
 def _plan(p: dict[str, Any]) -> Payload:
     phase = f"phase {p['phase_number']}" + (f" ({p['phase_name']})" if p.get("phase_name") else "")
     items = [exercise_line(exercise) for exercise in p.get("exercises", [])]
+    if other_days(p):
+        items.append(other_days(p))
     avoid = p.get("avoid_names") or p.get("avoid")
     if avoid:
         items.append("avoid: " + ", ".join(map(str, avoid)))

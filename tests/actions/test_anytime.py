@@ -13,6 +13,7 @@ from actions.action_greet import CARRY_ON, WELCOME, WELCOME_AGAIN, ActionGreet
 from actions.action_plan import NOT_CHECKED_IN, ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_start_checkin import AGAIN, FINISH_SETUP, REMINDER, RESUME, START, ActionStartCheckin
+from rehab_coach.model import Dose
 from tests.actions.conftest import QUIET_DAY, TODAY, clock, entity, kinds, payloads, run, texts, tracker
 
 
@@ -49,13 +50,24 @@ async def test_no_known_activity_asks_which_one(coach, domain, patient, entities
 
 
 async def test_exercise_info_gives_the_dose_from_todays_plan(coach, domain, patient):
-    message = tracker("how do I do it?", "ask_exercise", entities=[entity("exercise", "Towel scrunches")])
+    todays = coach.plan_for_today(patient, TODAY).exercises[0]
+    message = tracker("how do I do it?", "ask_exercise", entities=[entity("exercise", todays.exercise.name)])
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     planned = {e["id"]: e for e in coach.store.latest_plan(patient.id)["exercises"]}
-    assert info["exercise"] == "towel_curls"
-    assert info["dosage"]["sets"] == planned["towel_curls"]["sets"] and info["in_plan"] is True
+    assert info["exercise"] == todays.exercise.id
+    assert info["dosage"]["sets"] == planned[todays.exercise.id]["sets"] and info["in_plan"] is True
     assert "Your dose today" in texts(dispatcher)[0]
+
+
+async def test_an_exercise_whose_turn_is_another_day_is_explained_with_its_dose(coach, domain, patient):
+    other = coach.plan_for_today(patient, TODAY).more_exercises[0]
+    message = tracker("how?", "ask_exercise", entities=[entity("exercise", other.exercise.name)])
+    _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
+    (info,) = payloads(dispatcher)
+    assert (info["exercise"], info["in_plan"], info["in_phase"]) == (other.exercise.id, False, True)
+    assert Dose.from_payload(info["dosage"]) == other.dose
+    assert "its turn comes on another day" in texts(dispatcher)[0]
 
 
 async def test_an_exercise_outside_todays_plan_is_explained_without_a_dose(coach, domain, patient):
@@ -63,7 +75,7 @@ async def test_an_exercise_outside_todays_plan_is_explained_without_a_dose(coach
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     assert info["exercise"] == "ankle_hop_plyometrics" and set(info["dosage"].values()) == {None}
-    assert info["in_plan"] is False
+    assert info["in_plan"] is False and info["in_phase"] is False
     assert "isn't in your plan" in texts(dispatcher)[0]
 
 
@@ -72,7 +84,8 @@ async def test_an_unknown_exercise_lists_todays(coach, domain, patient):
                               domain)
     assert kinds(dispatcher) == ["plan"]
     assert texts(dispatcher)[0].startswith("Which exercise do you mean?")
-    assert "Towel scrunches" in texts(dispatcher)[1]
+    todays = coach.plan_for_today(patient, TODAY).exercises
+    assert all(p.exercise.name in texts(dispatcher)[1] for p in todays)
 
 
 async def test_progress_counts_days_checkins_and_the_pain_trend(coach, domain, patient):

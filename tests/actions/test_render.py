@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from actions import _render
-from rehab_coach.model import Dose
-from tests.builders import day
+from rehab_coach.engine import Plan, plan_for_today
+from rehab_coach.model import Dose, Patient
+from tests.builders import START, day
 
 
 @pytest.mark.parametrize(
@@ -28,3 +31,42 @@ def test_doses_read_as_sets_reps_holds_and_how_often(dose, text):
 @pytest.mark.parametrize(("day_class", "article"), [("green", "a"), ("amber", "an"), ("red", "a")])
 def test_the_day_class_reads_naturally(day_class, article):
     assert f"saved: {article} {day_class} day." in _render.checkin_recorded(day(0), day_class, ())
+
+
+def _dancers_first_plan(knowledge) -> Plan:
+    return plan_for_today(Patient(enrolled=START, sport="dance"), [], START, knowledge)
+
+
+def test_the_plan_lists_todays_session_the_first_activities_to_avoid_and_how_many_more(knowledge):
+    plan = _dancers_first_plan(knowledge)
+    text = _render.plan(plan, knowledge)
+    assert all(f"• {p.exercise.name}: " in text for p in plan.exercises)
+    assert not any(p.exercise.name in text for p in plan.more_exercises)
+    shown = _render.activity_names(plan.avoid[:plan.avoid_shown], knowledge)
+    more = len(plan.avoid) - plan.avoid_shown
+    assert f"Avoid today: {', '.join(shown)} and {more} more." in text
+    assert f"Why: {'; '.join(plan.reasons)}." in text
+    assert text.endswith(_render.SHOW_ALL)
+
+
+def test_a_plan_with_nothing_left_out_does_not_offer_more(knowledge):
+    plan = replace(_dancers_first_plan(knowledge), more_exercises=(), avoided=(), avoid_shown=0)
+    text = _render.plan(plan, knowledge)
+    assert "Avoid today" not in text and _render.SHOW_ALL not in text
+
+
+def test_all_my_exercises_lists_today_the_other_days_and_everything_to_avoid(knowledge):
+    plan = _dancers_first_plan(knowledge)
+    text = _render.full_plan(plan, knowledge)
+    today, other_days = text.split("\nToday:\n")[1].split("\nOn other days:\n")
+    assert all(p.exercise.name in today for p in plan.exercises)
+    assert all(p.exercise.name in other_days for p in plan.more_exercises)
+    assert f"Avoid today: {', '.join(_render.activity_names(plan.avoid, knowledge))}." in text
+    assert "more." not in text and f"Why: {'; '.join(plan.reasons)}." in text
+
+
+def test_an_exercise_whose_turn_is_another_day_gives_its_dose_then(knowledge):
+    other = _dancers_first_plan(knowledge).more_exercises[0]
+    text = _render.exercise(other.exercise, other.dose, in_session=False)
+    assert text.endswith(f"It isn't in today's session: its turn comes on another day. "
+                         f"Your dose then: {_render.dose(other.dose)}.")

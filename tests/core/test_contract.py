@@ -66,3 +66,26 @@ def test_checkin_advice_escalation_exercise_and_progress_payloads_validate():
             valid(contract.exercise_info(exercise, levels[0]))
     history = days(0, 10)
     valid(contract.progress(START, START + timedelta(days=12), history, 2))
+
+
+def test_a_plan_payload_carries_todays_session_the_rest_of_the_phase_and_how_many_to_avoid_to_show():
+    dancer = Patient(enrolled=START, sport="dance")
+    result = plan_for_today(dancer, [], START, KNOWLEDGE)
+    payload = valid(contract.plan(result))
+    assert [e["id"] for e in payload["exercises"]] == [p.exercise.id for p in result.exercises]
+    assert [e["id"] for e in payload["more_exercises"]] == [p.exercise.id for p in result.more_exercises]
+    assert len(payload["exercises"]) <= KNOWLEDGE.rules.session.max_exercises
+    assert payload["avoid"] == list(result.avoid) and payload["avoid"][0] == "pointe"
+    assert payload["avoid_names"] == [KNOWLEDGE.activities[a].name for a in payload["avoid"]]
+    assert payload["avoid_shown"] == KNOWLEDGE.rules.avoid_today.shown < len(payload["avoid"])
+    assert "show_all" not in payload
+    assert valid(contract.plan(result, show_all=True)) == {**payload, "show_all": True}
+
+
+def test_an_exercise_whose_turn_is_another_day_has_its_dose_but_is_not_in_todays_plan():
+    other = plan_for_today(PATIENT, [], START, KNOWLEDGE).more_exercises[0]
+    info = valid(contract.exercise_info(other.exercise, other.dose, in_session=False))
+    assert (info["in_plan"], info["in_phase"]) == (False, True)
+    assert info["dosage"]["sets"] == other.dose.sets
+    outside = valid(contract.exercise_info(other.exercise, None))
+    assert (outside["in_plan"], outside["in_phase"]) == (False, False)

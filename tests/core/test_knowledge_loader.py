@@ -160,3 +160,48 @@ def test_cli_check_passes_on_the_real_folder_and_fails_naming_problems_on_a_brok
                          capture_output=True, text=True)
     assert bad.returncode == 1
     assert "rules.yml: flare: protect_days: missing" in bad.stderr
+
+
+def test_session_rules_name_every_exercise_once_and_avoid_orders_name_known_activities(broken):
+    session = yaml.safe_load((KNOWLEDGE_DIR / "rules.yml").read_text())["session"]
+    kinds = session["kinds"]
+    second, third = kinds[1]["id"], kinds[2]["id"]
+    left_out, moved = kinds[0]["exercises"][-1], kinds[2]["exercises"][0]
+
+    def break_session(data):
+        kinds = data["session"]["kinds"]
+        kinds[0]["exercises"].remove(left_out)
+        kinds[1]["exercises"] += [moved, "no_such_exercise"]
+        kinds[0]["min_per_day"] = data["session"]["max_exercises"]
+        kinds[1]["min_per_day"] = 1
+        data["avoid_today"]["by_sport"]["dance"] += ["no_such_activity", "pointe"]
+        data["avoid_today"]["by_sport"]["ballet"] = ["pointe"]
+        del data["avoid_today"]["by_sport"]["running"]
+
+    broken("rules.yml", break_session)
+    found = problems(broken.folder)
+    for line in [
+        f"rules.yml: session: kinds: exercise {left_out!r} belongs to no kind",
+        f"rules.yml: session: {third}: exercises: {moved!r} already belongs to {second}",
+        f"rules.yml: session: {second}: exercises: unknown exercise 'no_such_exercise'",
+        f"rules.yml: session: kinds: the kinds' min_per_day add up to more than max_exercises "
+        f"({session['max_exercises']})",
+        "rules.yml: avoid_today: by_sport: dance: unknown activity 'no_such_activity'",
+        "rules.yml: avoid_today: by_sport: dance: names an activity more than once",
+        "rules.yml: avoid_today: by_sport: ballet: unknown field",
+        "rules.yml: avoid_today: by_sport: running: missing",
+    ]:
+        assert line in found
+    assert not any(p.startswith("rules.yml: session: phase ") for p in found)  # turns are worked out on valid rules
+
+
+def test_a_phase_whose_exercises_cannot_all_come_round_in_time_is_refused(broken):
+    def shorten(data):
+        data["session"]["cover_days"] = 2
+        data["session"]["max_exercises"] = 5
+
+    broken("rules.yml", shorten)
+    found = [p for p in problems(broken.folder) if p.startswith("rules.yml: session: phase ")]
+    assert found and all("would not come round within 2 days of at most 5 exercises" in p for p in found)
+    assert any(p.startswith("rules.yml: session: phase settle: ") for p in found)
+    assert not any("phase maintain" in p for p in found)  # its 9 exercises fit in 2 days of 5

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from rehab_coach.engine import follow_course, plan_for_today
 from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import ADHERENCE, MECHANICAL, SWELLING, CheckIn, Patient
+from rehab_coach.model import ADHERENCE, MECHANICAL, SPORTS, SWELLING, CheckIn, Patient
 from tests.builders import START
 from tests.conftest import urgency
 
@@ -63,13 +63,53 @@ def test_phase_numbers_stay_in_range_and_move_one_step_at_a_time(history):
 def test_no_avoided_exercise_or_activity_is_ever_planned(history, offset):
     plan = plan_for_today(PATIENT, history, START + timedelta(days=offset), KNOWLEDGE)
     phase_id = plan.phase.id
-    for planned in plan.exercises:
+    for planned in plan.exercises + plan.more_exercises:
         assert not set(planned.exercise.involves) & set(plan.avoid)
         for activity in planned.exercise.involves:
             assert KNOWLEDGE.activities[activity].verdicts[phase_id] != "avoid"
     for activity in KNOWLEDGE.activities.values():
         if activity.verdicts[phase_id] == "avoid":
             assert activity.id in plan.avoid
+
+
+SESSION = KNOWLEDGE.rules.session
+KIND_OF = {exercise: kind.id for kind in SESSION.kinds for exercise in kind.exercises}
+patients = st.builds(Patient, enrolled=st.just(START), sport=st.sampled_from([*SPORTS, None]))
+
+
+@PROPERTY
+@given(histories(), st.integers(0, 70), patients)
+def test_a_session_never_holds_more_than_the_cap_and_keeps_each_kinds_minimum(history, offset, patient):
+    plan = plan_for_today(patient, history, START + timedelta(days=offset), KNOWLEDGE)
+    assert len(plan.exercises) <= SESSION.max_exercises
+    assert len(plan.exercises) == min(SESSION.max_exercises, len(plan.exercises) + len(plan.more_exercises))
+    today = [KIND_OF[p.exercise.id] for p in plan.exercises]
+    programme = today + [KIND_OF[p.exercise.id] for p in plan.more_exercises]
+    for kind in SESSION.kinds:
+        assert today.count(kind.id) >= min(kind.min_per_day, programme.count(kind.id))
+
+
+@PROPERTY
+@given(histories(), st.integers(0, 20), st.booleans())
+def test_every_exercise_of_the_programme_is_planned_in_any_cover_days_in_a_row(history, gap, check_in):
+    """Any run of cover_days days in one phase, without a flare: checking in (amber days hold the phase) or not."""
+    last = max((c.day for c in history), default=START)
+    first = last + timedelta(days=KNOWLEDGE.rules.flare.protect_days + gap)  # past any flare from the history
+    window = [first + timedelta(days=n) for n in range(SESSION.cover_days)]
+    amber = [CheckIn(d, 0, 4, 1, "none", "none", "all") for d in window] if check_in else []
+    plans = [plan_for_today(PATIENT, history + amber, d, KNOWLEDGE) for d in window]
+    assert len({(p.phase.number, p.avoid) for p in plans}) == 1  # one phase, one programme
+    programme = {p.exercise.id for p in plans[0].exercises + plans[0].more_exercises}
+    assert programme == {e.id for e in KNOWLEDGE.exercises.values() if plans[0].phase.id in e.dosage}
+    assert {p.exercise.id for plan in plans for p in plan.exercises} == programme
+
+
+@PROPERTY
+@given(histories(), st.integers(0, 70), patients, st.randoms(use_true_random=False))
+def test_the_same_history_and_date_always_give_the_same_plan(history, offset, patient, rng):
+    today = START + timedelta(days=offset)
+    shuffled = rng.sample(history, len(history))
+    assert plan_for_today(patient, history, today, KNOWLEDGE) == plan_for_today(patient, shuffled, today, KNOWLEDGE)
 
 
 def _phrases_that_fire_alone() -> list[str]:

@@ -68,6 +68,27 @@ export function doseWords(dose = {}) {
   return parts.join(" · ");
 }
 
+/**
+ * What a plan card shows, and what it keeps behind "N more": today's session and the rest of the
+ * phase; the activities to avoid shown first (`avoid_shown`) and the rest. `show_all` (the patient
+ * asked for everything) and plans from before `avoid_shown` existed show every activity.
+ */
+export function planLists(p = {}) {
+  const avoid = p.avoid_names?.length ? p.avoid_names : (p.avoid ?? []).map(humanise);
+  const shown = !p.show_all && Number.isInteger(p.avoid_shown) ? Math.max(0, p.avoid_shown) : avoid.length;
+  return {
+    today: p.exercises ?? [],
+    otherDays: p.more_exercises ?? [],
+    avoidShown: avoid.slice(0, shown),
+    avoidMore: avoid.slice(shown),
+  };
+}
+
+/** "9 more exercises on other days" / "1 more exercise on another day". */
+export function otherDaysLabel(count) {
+  return count === 1 ? "1 more exercise on another day" : `${count} more exercises on other days`;
+}
+
 export const EMERGENCY_DEFAULT = "your local emergency number";
 
 /** The banner heading: it tells the patient what to do, scaled to the urgency. */

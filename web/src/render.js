@@ -13,7 +13,9 @@ import {
   formatDay,
   formatTime,
   humanise,
+  otherDaysLabel,
   painChartLabel,
+  planLists,
   progressSummary,
   questionButtons,
   urgencyHeading,
@@ -141,12 +143,31 @@ function escalation(c, body, ctx, hx) {
   );
 }
 
+/** A <details> the patient opens for the rest of a list; open already when they asked for everything. */
+const more = (summary, content, open) => h("details", { class: "rc-more", open }, h("summary", {}, summary), content);
+
+const exerciseList = (exercises) =>
+  h(
+    "ul",
+    { class: "rc-exercises" },
+    exercises.map((e) =>
+      h(
+        "li",
+        {},
+        h("span", { class: "rc-ex-name" }, e.name),
+        doseWords(e) ? h("span", { class: "rc-dose" }, doseWords(e)) : null,
+        e.note ? h("span", { class: "rc-note" }, e.note) : null,
+      ),
+    ),
+  );
+
 function plan(p, hx) {
-  const avoid = p.avoid_names?.length ? p.avoid_names : (p.avoid ?? []).map(humanise);
+  const { today, otherDays, avoidShown, avoidMore } = planLists(p);
+  const all = p.show_all === true;
   return h(
     "div",
     { class: "rc-card rc-card--plan" },
-    hx("Today's plan"),
+    hx(all ? "All your exercises" : "Today's plan"),
     h("p", { class: "rc-phase" }, `Phase ${p.phase_number}: ${p.phase_name ?? humanise(p.phase)}`),
     h(
       "p",
@@ -154,43 +175,39 @@ function plan(p, hx) {
       STATUS_WORDS[p.status] ?? humanise(p.status),
       p.day_class ? [" ", badge(p.day_class, dayClassLabel(p.day_class))] : null,
     ),
-    p.exercises?.length
-      ? [
-          hx("Exercises", 1),
-          h(
-            "ul",
-            { class: "rc-exercises" },
-            p.exercises.map((e) =>
-              h(
-                "li",
-                {},
-                h("span", { class: "rc-ex-name" }, e.name),
-                doseWords(e) ? h("span", { class: "rc-dose" }, doseWords(e)) : null,
-                e.note ? h("span", { class: "rc-note" }, e.note) : null,
-              ),
-            ),
-          ),
-        ]
-      : null,
-    avoid.length ? [hx("Avoid today", 1), list(avoid)] : null,
+    today.length ? [hx(all ? "Today" : "Exercises", 1), exerciseList(today)] : null,
+    otherDays.length ? more(otherDaysLabel(otherDays.length), exerciseList(otherDays), all) : null,
+    avoidShown.length ? [hx("Avoid today", 1), list(avoidShown)] : null,
+    avoidMore.length ? more(`and ${avoidMore.length} more`, list(avoidMore), all) : null,
     p.reasons?.length ? [hx("Why", 1), list(p.reasons)] : null,
   );
 }
 
 function exerciseInfo(x, hx) {
-  const dose = doseWords(x.dosage);
   return h(
     "div",
     { class: "rc-card rc-card--exercise" },
     hx(x.name),
     x.target ? h("p", {}, x.target) : null,
     list(x.steps, true),
-    x.in_plan === false
-      ? h("p", { class: "rc-note" }, "This one isn't in your plan today: check with your physio before adding it.")
-      : dose ? h("p", { class: "rc-dose" }, h("strong", {}, "Your dose today: "), dose) : null,
+    exerciseDose(x),
     x.dosage?.note ? h("p", { class: "rc-note" }, x.dosage.note) : null,
     x.equipment?.length ? h("p", {}, h("strong", {}, "You need: "), x.equipment.join(", ")) : null,
   );
+}
+
+/** Today's dose; another day's (the exercise takes its turn then); or none (not in the patient's programme). */
+function exerciseDose(x) {
+  const dose = doseWords(x.dosage);
+  const doseLine = (words) => (dose ? h("p", { class: "rc-dose" }, h("strong", {}, words), dose) : null);
+  if (x.in_plan !== false) return doseLine("Your dose today: ");
+  if (x.in_phase !== true) {
+    return h("p", { class: "rc-note" }, "This one isn't in your plan today: check with your physio before adding it.");
+  }
+  return [
+    h("p", { class: "rc-note" }, "Not in today's session: its turn comes on another day."),
+    doseLine("Your dose then: "),
+  ];
 }
 
 function progress(p, hx) {

@@ -10,7 +10,9 @@ import {
   formatDay,
   formatTime,
   humanise,
+  otherDaysLabel,
   painChartLabel,
+  planLists,
   progressSummary,
   questionButtons,
   textColourOn,
@@ -78,4 +80,29 @@ test("text on the primary colour is white on dark colours, black on light ones",
   assert.equal(textColourOn("#0b5394"), "#fff");
   assert.equal(textColourOn("#ffd166"), "#000");
   assert.equal(textColourOn("rebeccapurple"), "#fff");
+});
+
+test("a plan card shows today's session and the first activities to avoid; the rest wait behind 'N more'", () => {
+  const plan = {
+    exercises: [{ id: "a", name: "A" }],
+    more_exercises: [{ id: "b", name: "B" }, { id: "c", name: "C" }],
+    avoid: ["pointe", "demi_pointe", "dance_class"],
+    avoid_names: ["Pointe work", "Demi-pointe", "Dance class"],
+    avoid_shown: 2,
+  };
+  const lists = planLists(plan);
+  assert.deepEqual(lists.today.map((e) => e.id), ["a"]);
+  assert.deepEqual(lists.otherDays.map((e) => e.id), ["b", "c"]);
+  assert.deepEqual(lists.avoidShown, ["Pointe work", "Demi-pointe"]);
+  assert.deepEqual(lists.avoidMore, ["Dance class"]);
+  assert.equal(otherDaysLabel(2), "2 more exercises on other days");
+  assert.equal(otherDaysLabel(1), "1 more exercise on another day");
+});
+
+test("asking for everything, or a plan from before avoid_shown, shows every activity to avoid", () => {
+  const plan = { avoid: ["running", "jumping"], avoid_shown: 1 };
+  assert.deepEqual(planLists({ ...plan, show_all: true }).avoidShown, ["Running", "Jumping"]);
+  assert.deepEqual(planLists({ avoid: ["running", "jumping"] }).avoidShown, ["Running", "Jumping"]);
+  assert.deepEqual(planLists({ avoid: ["running", "jumping"] }).avoidMore, []);
+  assert.deepEqual(planLists({}), { today: [], otherDays: [], avoidShown: [], avoidMore: [] });
 });
