@@ -6,6 +6,7 @@ import asyncio
 import logging
 import traceback
 from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,13 +17,15 @@ from rasa_sdk.types import DomainDict
 from actions import _deps, _render
 from actions._context import Turn, entity_values, turn
 from rehab_coach import contract
-from rehab_coach.clock import Clock, local_now
+from rehab_coach.clock import Clock, current_time, local_now
+from rehab_coach.intents import SERIOUS_INTENTS
 from rehab_coach.model import SERIOUS, Escalation, Knowledge
 from rehab_coach.services import Coach
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+MISSED_DAYS = 2  # how far back red flags answered without this server are looked for
 
 
 def where(error: BaseException) -> str:
@@ -68,6 +71,14 @@ class CoachAction(Action, ABC):
     def turn(self, tracker: Tracker) -> Turn:
         return turn(tracker, self.coach, self._clock)
 
+    def record(self, tracker: Tracker, escalation: Escalation, text: str | None) -> None:
+        """Keep an escalation for clinicians; the patient has their advice whether or not the database is there."""
+        try:
+            now = self.turn(tracker)
+            self.coach.escalate(now.patient, escalation, text, now.now)
+        except Exception as error:
+            log.error("escalation not stored: %s at %s", type(error).__name__, where(error))
+
     def checked_in_today(self, now: Turn) -> bool:
         checkins = self.coach.store.checkins(now.patient.id, until=now.today)
         return bool(checkins) and checkins[-1].day == now.today
@@ -76,7 +87,25 @@ class CoachAction(Action, ABC):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """The action's work (synchronous: it runs in a worker thread)."""
 
+    def record_missed(self, tracker: Tracker) -> None:
+        """Store the emergency and urgent red flags the Rasa server answered on its own while this server was
+        unreachable: each serious message of the last days is triaged again (stored once a day per finding)."""
+        serious = [e for e in tracker.events if e.get("event") == "user"
+                   and (e.get("parse_data") or {}).get("intent", {}).get("name") in SERIOUS_INTENTS.values()]
+        if not serious:
+            return
+        now = self.turn(tracker)
+        for event in serious:
+            sent = datetime.fromtimestamp(float(event["timestamp"])).astimezone()
+            at = current_time(event.get("metadata"), lambda: sent)  # noqa: B023  (called at once)
+            if (now.now - at).days <= MISSED_DAYS:
+                self.coach.triage(now.patient, at, str(event.get("text") or ""))
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            await asyncio.to_thread(self.record_missed, tracker)
+        except Exception as error:  # a clinician record must never cost the patient this turn's reply
+            log.error("missed escalations not stored: %s at %s", type(error).__name__, where(error))
         try:
             return await asyncio.to_thread(self.respond, dispatcher, tracker, domain)
         except Exception as error:  # the patient gets an apology rather than silence

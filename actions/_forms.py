@@ -1,7 +1,16 @@
-"""The forms' shared validation: every answer in a message fills its slot; unreadable ones are asked again."""
+"""The forms' shared validation: every answer in a message fills its slot; questions asked in between are
+answered; unreadable answers are asked again.
+
+A message is read for answers whatever its intent, so "rest 2, morning 3 - can I go to class?" keeps its
+answers and gets its answer. A question to the coach (plan, activity, exercise, progress, warning signs)
+is answered here, and the form asks its own question again: a digression never loses the check-in's
+place. A routine red flag said in an answer is given and stored here too. An emergency or urgent red flag,
+partial evidence, stop and goodbye make the form give way to the rules.
+"""
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
@@ -11,22 +20,57 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions._context import latest_intent, latest_text
+from actions._base import AnswerAction, CoachAction
+from actions._checkin import STALE, stale_checkin
+from actions._context import CHECKIN_SLOTS, entity_values, latest_intent, latest_text
+from actions.action_activity_advice import ActionActivityAdvice
+from actions.action_escalate import ActionEscalate
+from actions.action_exercise_info import ActionExerciseInfo
+from actions.action_plan import ActionPlan
+from actions.action_progress import ActionProgress
+from actions.action_warning_signs import ActionWarningSigns
 from rehab_coach.answers import Answers, read_answers
+from rehab_coach.clock import Clock, current_time, local_now
+from rehab_coach.intents import RED_FLAG_INTENT
+from rehab_coach.services import Coach
 
-# Messages read as answers. Any other intent (red_flag, stop, help, ask_*, greet, goodbye, thanks ...)
-# is a digression: nothing is extracted, the form rejects, and the rules handle it.
+# Messages read as answers to the question asked; a question to the coach is answered and only its
+# labelled answers ("rest 2") are kept. Anything else (stop, goodbye, help, greet, thanks, an emergency
+# or urgent red flag, partial evidence) is left to the rules.
 ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope", "nlu_fallback"})
+QUESTIONS: dict[str, type[AnswerAction]] = {
+    "ask_plan": ActionPlan, "ask_all_exercises": ActionPlan, "ask_activity": ActionActivityAdvice,
+    "ask_exercise": ActionExerciseInfo, "ask_progress": ActionProgress, "ask_warning_signs": ActionWarningSigns,
+}
+# Said with an unlabelled value, these correct the answer given just before ("sorry, I meant 4").
+CORRECTION_CUES = ("meant", "i mean", "correction", "typo", "scratch that", "my bad", "make that", "should have said",
+                   "change that", "change it", "wrong number", "got that wrong", "mistake")
+QUESTION_MARK = re.compile(r"\?|(^|[.!,;]\s*)(can|could|should|may|is|am|how|what)\b", re.IGNORECASE)
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
+CORRECTED = "Got it, I've changed that."
 
 Reader = Callable[[str, str | None], Answers]
+
+
+def asked_in_passing(tracker: Tracker, text: str) -> type[AnswerAction] | None:
+    """A question about an activity or exercise at the end of an answer ("rest 1, no swelling. can I cycle?")."""
+    if not QUESTION_MARK.search(text):
+        return None
+    if entity_values(tracker, "activity"):
+        return ActionActivityAdvice
+    return ActionExerciseInfo if entity_values(tracker, "exercise") else None
 
 
 class AnswerFormValidation(FormValidationAction, ABC):
     """Custom extraction for a form whose slots all use `type: custom` mappings."""
 
-    def __init__(self, read: Reader = read_answers) -> None:
+    def __init__(self, read: Reader = read_answers, clock: Clock = local_now, coach: Coach | None = None) -> None:
         self._read = read
+        self._clock = clock
+        self._coach = coach
+
+    def _run(self, action: type[CoachAction]) -> CoachAction:
+        return action(coach=self._coach, clock=self._clock)
 
     @abstractmethod
     def name(self) -> str: ...
@@ -36,22 +80,55 @@ class AnswerFormValidation(FormValidationAction, ABC):
     ) -> list[EventType]:
         fields = self.domain_slots(domain)
         requested = tracker.get_slot(REQUESTED_SLOT)
+        intent = latest_intent(tracker)
         # Only a reply to this form's own question is read: not the message that started the form, nor
         # the last answer of another form that handed over to this one.
-        if latest_intent(tracker) not in ANSWER_INTENTS or requested not in fields:
+        if requested not in fields or not (intent in ANSWER_INTENTS or intent in QUESTIONS or self._routine(tracker)):
             return []
-        answers = self._read(latest_text(tracker), requested)
+        today = current_time(tracker.latest_message.get("metadata"), self._clock).date()
+        events = stale_checkin(tracker, today) if set(fields) & set(CHECKIN_SLOTS) else []
+        if events:
+            dispatcher.utter_message(text=STALE.format(day=tracker.get_slot("checkin_day")))
+        text = latest_text(tracker)
+        if self._routine(tracker):  # a routine red flag said in passing: advised and stored, then read on
+            await self._run(ActionEscalate).run(dispatcher, tracker, domain)
+        question = QUESTIONS.get(intent or "") or asked_in_passing(tracker, text)
+        if question is not None:
+            await self._run(question).run(dispatcher, tracker, domain)
+        if intent in QUESTIONS:
+            answers = self._read(text, None)  # only what the message labels ("rest 2"), never a loose number
+        else:
+            answers = self._corrected(dispatcher, tracker, fields, requested, text)
         values: dict[str, object | None] = {f: v for f, v in answers.values.items() if f in fields}
         if requested not in values:
-            problem = answers.problems.get(requested)
-            if problem or not values:
+            problem = answers.problems.get(requested) if intent not in QUESTIONS else None
+            if problem or not (values or intent in QUESTIONS):
                 dispatcher.utter_message(text=problem or NOT_UNDERSTOOD)
             values[requested] = None  # a slot event, so the form asks the same question again
-        return [SlotSet(field, value) for field, value in values.items()]
+        if set(values) & set(CHECKIN_SLOTS):
+            values["checkin_day"] = today.isoformat()
+        return [*events, *(SlotSet(field, value) for field, value in values.items())]
+
+    def _corrected(self, dispatcher: CollectingDispatcher, tracker: Tracker, fields: list[str], requested: str,
+                   text: str) -> Answers:
+        """The answers, with "sorry, I meant 4" applied to the question answered just before this one."""
+        previous = [f for f in fields[:fields.index(requested)] if tracker.get_slot(f) is not None]
+        if previous and re.search(rf"\b({'|'.join(CORRECTION_CUES)})\b", text.lower()):
+            earlier = self._read(text, previous[-1])
+            if previous[-1] in earlier.values and requested not in self._read(text, None).values:
+                dispatcher.utter_message(text=CORRECTED)
+                return Answers({previous[-1]: earlier.values[previous[-1]]})
+        return self._read(text, requested)
+
+    @staticmethod
+    def _routine(tracker: Tracker) -> bool:
+        """The red_flag intent forced by routine findings only (no partial evidence, not the classifier alone)."""
+        return (latest_intent(tracker) == RED_FLAG_INTENT and bool(entity_values(tracker, RED_FLAG_INTENT))
+                and not entity_values(tracker, "safety_check"))
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """read_answers has already checked every value: pass this form's extracted slots through."""
-        fields = set(self.domain_slots(domain))
+        fields = {*self.domain_slots(domain), "checkin_day"}
         return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items() if name in fields]

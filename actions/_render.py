@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rehab_coach.engine import Advice, Plan, PlannedExercise
-from rehab_coach.model import CheckIn, Dose, Escalation, Exercise, Knowledge
+from rehab_coach.model import CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag
 
 _LEADS = {
     "emergency": "This could be an emergency: call the emergency number now (999, 112 or 911).",
@@ -81,6 +81,14 @@ def checkin_recorded(checkin: CheckIn, day_class: str, reasons: Sequence[str]) -
 def escalation(result: Escalation) -> str:
     """The urgency's instruction first, then the reasons from the knowledge base."""
     return "\n".join([_LEADS[result.urgency], _bullets(result.reasons)])
+
+
+WARNING_SIGNS_LEAD = "These need help at once. If you notice any of them, don't wait for your next check-in:"
+
+
+def warning_signs(flags: Sequence[RedFlag]) -> str:
+    """Each sign in the words of its red flag, which say how soon to act; most urgent first."""
+    return "\n".join([WARNING_SIGNS_LEAD, _bullets(f.reason for f in flags)])
 
 
 def advice(result: Advice) -> str:

@@ -1,26 +1,26 @@
-"""action_escalate: a red flag. Emergency or urgent advice replaces any coaching in this turn."""
+"""action_escalate: a red flag. Records it for clinicians, gives routine advice, or starts a safety check.
+
+An emergency or urgent finding's advice has already gone out from the Rasa server (utter_red_flag_*),
+so that it reaches the patient even without this server; here it is stored. A routine finding is
+answered and stored. Partial evidence, or a red flag only the classifier heard, starts the safety
+check whose questions the clinical rule needs (never silence).
+"""
 
 from __future__ import annotations
 
-import logging
-
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._base import CoachAction, response_escalation, send_escalation, where
-from actions._context import Turn, latest_text
-from rehab_coach import contract
-from rehab_coach.model import Escalation
-from rehab_coach.nlp import read
-from rehab_coach.redflags import detector_for
+from actions._base import CoachAction, send_escalation
+from actions._checkin import kept_answers
+from actions._context import active_loop, latest_intent, latest_text
+from actions._safety import UNCLEAR
+from rehab_coach.clock import current_time
+from rehab_coach.intents import SERIOUS_INTENTS
+from rehab_coach.model import SERIOUS
 from rehab_coach.triage import triage
-
-log = logging.getLogger(__name__)
-
-# Only the classifier heard a red flag (the deterministic detector found none): ask, and list the signs.
-DESCRIBE = "utter_red_flag_check"
 
 
 class ActionEscalate(CoachAction):
@@ -28,27 +28,16 @@ class ActionEscalate(CoachAction):
         return "action_escalate"
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        now: Turn | None = None
-        try:
-            now = self.turn(tracker)
-            escalation = self.coach.triage(now.patient, now.now, text=now.text)
-        except Exception as error:
-            # Safety advice must go out even when the database is away: detect without storing.
-            log.error("escalation not stored: %s at %s", type(error).__name__, where(error))
-            said = detector_for(self.knowledge, read).find_text(latest_text(tracker), self._clock().date())
-            escalation = triage(said, knowledge=self.knowledge)
-        if escalation is not None:
+        text = latest_text(tracker)
+        findings = self.coach.red_flags(text, current_time(tracker.latest_message.get("metadata"), self._clock).date())
+        escalation = triage(findings, knowledge=self.knowledge)
+        answered_by_server = latest_intent(tracker) in SERIOUS_INTENTS.values()
+        if escalation is not None and not (escalation.urgency in SERIOUS and answered_by_server):
             send_escalation(dispatcher, escalation)
+        if escalation is not None:
+            self.record(tracker, escalation, text)
+        if escalation is not None and (escalation.urgency in SERIOUS or not findings.partial):
             return []
-        text, unclear = response_escalation(domain, DESCRIBE)
-        dispatcher.utter_message(text=text, json_message=contract.escalation(unclear))
-        if now is not None:
-            self._store(now, unclear)
-        return []
-
-    def _store(self, now: Turn, escalation: Escalation) -> None:
-        """Keep the unclear case for clinicians too; the reply has already gone out."""
-        try:
-            self.coach.store.save_escalation(now.patient.id, escalation, now.text, now.now)
-        except Exception as error:
-            log.error("escalation not stored: %s at %s", type(error).__name__, where(error))
+        check = next((f.red_flag.check for f in findings.partial if f.red_flag.check), UNCLEAR)
+        return [SlotSet("safety_check", check), SlotSet("safety_answers", {}), SlotSet("safety_asking", True),
+                SlotSet("resume_form", active_loop(tracker)), *kept_answers(tracker, text, self._clock)]

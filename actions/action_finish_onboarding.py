@@ -39,6 +39,6 @@ class ActionFinishOnboarding(CoachAction):
         else:  # the advice's own wording leads into the check-in
             dispatcher.utter_message(text=SAVED)
             text, escalation = response_escalation(domain, ASSESSMENT_ADVISED)
-            self.coach.store.save_escalation(now.patient.id, escalation, None, now.now)
+            self.coach.escalate(now.patient, escalation, None, now.now)
             dispatcher.utter_message(text=text, json_message=contract.escalation(escalation))
         return [SlotSet("onboarded", True)]

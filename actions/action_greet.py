@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._base import CoachAction
+from actions._checkin import STALE, stale_checkin
 from actions._context import active_loop
 
 WELCOME = "Welcome back! Let's do today's check-in."
@@ -23,6 +24,9 @@ class ActionGreet(CoachAction):
         if active_loop(tracker):  # greeted in the middle of a form: the form asks its question again
             dispatcher.utter_message(text=CARRY_ON)
             return []
-        checked_in = self.checked_in_today(self.turn(tracker))
-        dispatcher.utter_message(text=WELCOME_AGAIN if checked_in else WELCOME)
-        return []
+        now = self.turn(tracker)
+        dropped = stale_checkin(tracker, now.today)  # answers from another day are never today's
+        dispatcher.utter_message(text=WELCOME_AGAIN if self.checked_in_today(now) else WELCOME)
+        if dropped:
+            dispatcher.utter_message(text=STALE.format(day=tracker.get_slot("checkin_day")))
+        return dropped

@@ -1,4 +1,5 @@
-"""action_plan: today's plan, at any time (before today's check-in it follows the latest one)."""
+"""action_plan: today's plan, at any time (before today's check-in it follows the latest one); on
+"show all my exercises", the whole phase and everything to avoid."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from actions._context import Turn
 from rehab_coach import contract
 
 NOT_CHECKED_IN = "You haven't checked in today yet: say \"check in\" for a plan that fits how your ankle is today."
+SHOW_ALL_INTENT = "ask_all_exercises"
 
 
 class ActionPlan(AnswerAction):
@@ -20,7 +22,11 @@ class ActionPlan(AnswerAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
         plan = self.coach.plan_for_today(now.patient, now.today)
-        dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
+        if now.intent == SHOW_ALL_INTENT:
+            dispatcher.utter_message(text=_render.full_plan(plan, self.knowledge),
+                                     json_message=contract.plan(plan, show_all=True))
+        else:
+            dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
         if plan.day_class is None:  # the plan carries a day class only once today's check-in is in
             dispatcher.utter_message(text=NOT_CHECKED_IN)
         return []

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions._base import CoachAction
+from actions._checkin import STALE, stale_checkin
 from actions._context import CHECKIN_SLOTS, active_loop
 from rehab_coach.reminders import REMINDER_INTENT
 
@@ -29,10 +30,14 @@ class ActionStartCheckin(CoachAction):
             dispatcher.utter_message(text=FINISH_SETUP if loop == "onboarding_form" else CARRY_ON)
             return []
         now = self.turn(tracker)
-        if any(tracker.get_slot(name) is not None for name in CHECKIN_SLOTS):  # paused earlier: the form resumes
+        dropped = stale_checkin(tracker, now.today)  # answers from another day are never today's
+        if dropped:
+            dispatcher.utter_message(text=STALE.format(day=tracker.get_slot("checkin_day")))
+        elif any(tracker.get_slot(name) is not None for name in CHECKIN_SLOTS):  # paused today: the form resumes
             dispatcher.utter_message(text=RESUME)
-        elif self.checked_in_today(now):
+            return []
+        if self.checked_in_today(now):
             dispatcher.utter_message(text=AGAIN)
-        else:
+        elif not dropped:
             dispatcher.utter_message(text=REMINDER if now.intent == REMINDER_INTENT else START)
-        return []
+        return dropped

@@ -113,6 +113,7 @@ _WORD_NUMBERS = {"zero": 0, "nil": 0, "nought": 0, "one": 1, "two": 2, "three": 
                  "nineteen": 19, "twenty": 20, "hundred": 100}
 # "the left one", "one more set": "one" is a number only when nothing says otherwise.
 _NOT_ONE_BEFORE = {"the", "this", "that", "left", "right", "which", "each", "every", "no", "any", "other",
+                   "morning", "rest", "resting", "exercise", "evening", "night", "yesterday", "pain", "swelling",
                    "another", "last", "first", "only", "little", "big", "bad", "good", "sore", "same"}
 _NOT_ONE_AFTER = {"side", "leg", "foot", "ankle", "day", "time", "more", "thing", "set", "rep", "exercise", "bit",
                   "way", "minute", "of"}
@@ -220,6 +221,9 @@ def _number_at(tokens: Tokens, i: int) -> _Number | None:
     if i + 1 < len(tokens) and tokens[i] == ":" and tokens[i + 1][0].isdigit():
         return None  # a time of day, 7:30
     value = -first if negative else first
+    corrected = _correction_end(tokens, i)  # "5 not 3", "5 instead of 3": the value is the first
+    if corrected is not None:
+        return _Number(start, corrected, value, _shown(tokens[start:i]))
     # A range ("4 or 5", "4-5", "4 to 5", "between 4 and 5", "2, maybe 3"): keep the higher value, so the
     # day is never classed milder than the patient's own upper estimate, the safer side for a rehab plan.
     # A change ("from 5 to 2") reports where the pain is now: the second value.
@@ -233,6 +237,18 @@ def _number_at(tokens: Tokens, i: int) -> _Number | None:
     if top is not None and top != QUESTIONS[PAIN_FIELDS[0]]["max"]:
         return _Number(start, end, None, _shown(tokens[start:end]))
     return _Number(start, end, value, _shown(tokens[start:end]))
+
+
+_CORRECTIONS = (("not",), ("instead", "of"), ("rather", "than"), ("not", "a"))
+
+
+def _correction_end(tokens: Tokens, i: int) -> int | None:
+    """After a number, 'not 3' / 'instead of 3' / 'rather than 3': the index after the replaced number."""
+    for words in _CORRECTIONS:
+        after = i + len(words)
+        if tuple(tokens[i:after]) == words and after < len(tokens) and _plain_number(tokens, after) is not None:
+            return after + 1
+    return None
 
 
 def _range_second(tokens: Tokens, i: int, between: bool) -> int | None:
@@ -701,6 +717,28 @@ def _read_diagnosed(tokens: Tokens, requested: str | None) -> tuple[object | Non
     if _has(tokens, _DIAGNOSED_YES) or any(t in _YES_WORDS for t in content):
         return YES, None
     return None, "Has a physiotherapist or doctor diagnosed the problem? Please answer yes or no."
+
+
+_ABLE = {"can", "could", "able", "managed", "manage", "fine", "ok", "okay"}
+
+
+def read_yes_no(text: str) -> str | None:
+    """A safety question's answer: "yes", "no", or None when it is neither ("not sure", a question back).
+
+    A leading yes or no decides; otherwise a negation says no ("I can't", "not really"), and an
+    affirmation without one says yes ("I can", "a bit", "it is").
+    """
+    tokens = tokenize(text or "")
+    content = [t for t in tokens if not _is_punct(t)]
+    if not content or _has(tokens, _UNSURE):
+        return None
+    if content[0] in _YES_WORDS:
+        return YES
+    if content[0] in _NO_WORDS or any(t in _NEGATIONS for t in content):
+        return NO
+    if set(content) & (_ABLE | _YES_WORDS | {"a", "bit", "little", "it", "is", "they", "are", "i", "did"}):
+        return YES
+    return None
 
 
 _CHOICE_READERS = {

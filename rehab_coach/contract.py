@@ -21,6 +21,7 @@ from rehab_coach.model import (
     Dose,
     Escalation,
     Exercise,
+    RedFlag,
 )
 
 SCHEMA_PATH = Path(__file__).with_name("reply_contract.schema.json")
@@ -105,3 +106,13 @@ def progress(enrolled: date, today: date, checkins: list[CheckIn], phase_number:
     """How the patient is doing: days since enrolment, check-ins made, phase and worst daily pain."""
     return {"kind": "progress", "days": (today - enrolled).days, "checkins": len(checkins),
             "phase_number": phase_number, "pain_trend": [[c.day.isoformat(), c.worst_pain] for c in checkins]}
+
+
+def warning_signs(flags: list[RedFlag]) -> dict:
+    """The warning signs a patient asked about (information, not an escalation)."""
+    return {"kind": "warning_signs", "signs": [{"urgency": f.urgency, "reason": f.reason} for f in flags]}
+
+
+def safety_question(question: str) -> dict:
+    """A safety check's question (its wording is the domain's utter_safety_<question>)."""
+    return {"kind": "question", "field": f"safety_{question}", "type": "yesno"}

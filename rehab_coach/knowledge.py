@@ -558,11 +558,8 @@ def _red_flags(
     for ident in checks_entry.data:
         entry = checks_entry.child(ident)
         questions = entry.texts("questions")
-        answers = [*entry.get("escalate_when", _answer_sets(questions), default=[]),
-                   *entry.get("emergency_when", _answer_sets(questions), default=[])]
-        escalate = tuple(answers[:len(entry.data.get("escalate_when") or [])])
-        checks[ident] = SafetyCheck(ident, entry.get("flag", _is_text, default=None), questions, escalate,
-                                    tuple(answers[len(escalate):]))
+        outcomes = entry.get("outcomes", _outcomes(questions)) or []
+        checks[ident] = SafetyCheck(ident, questions, tuple((o["when"], o["flag"]) for o in outcomes))
         entry.finish()
     checks_entry.finish()
     flags = []
@@ -570,12 +567,14 @@ def _red_flags(
     referral_names = set(ReferralRules.__dataclass_fields__) - {"sources"}
     for ident, entry in _entries(data, "red_flags", "red_flags.yml", problems):
         term_check = _terms(parts, findings, referral_names)
+        if "triggers" not in entry.data:
+            entry.problem("triggers", "missing (use [] for a flag only a safety check raises)")
         rule = entry.get("rule", _one_of(sorted(referral_names)), default=None)
         flag = RedFlag(
             id=ident,
             urgency=entry.get("urgency", _one_of(URGENCIES)) or "urgent",
             reason=entry.text("reason"),
-            triggers=tuple(tuple(t) for t in entry.get("triggers", term_check) or ()),
+            triggers=tuple(tuple(t) for t in entry.get("triggers", term_check, default=[]) or ()),
             partial=tuple(tuple(t) for t in entry.get("partial", term_check, default=[]) or ()),
             check=entry.get("check", _one_of(sorted(checks)), default=None),
             counts_when=entry.choices("counts_when", CONTEXT_CATEGORIES),  # type: ignore[arg-type]
@@ -588,9 +587,10 @@ def _red_flags(
             entry.problem("reason", f"has a placeholder its rule does not give: {error}")
         flags.append(flag)
         entry.finish()
+    ids = {f.id for f in flags}
     for check in checks.values():
-        if check.flag is not None and check.flag not in {f.id for f in flags}:
-            problems.append(f"red_flags.yml: checks: {check.id}: flag: unknown red flag {check.flag!r}")
+        for unknown in sorted({flag for _, flag in check.outcomes} - ids):
+            problems.append(f"red_flags.yml: checks: {check.id}: outcomes: unknown red flag {unknown!r}")
     root.finish()
     return parts, findings, tuple(flags), checks
 
@@ -603,12 +603,15 @@ def flag_reason(flag: RedFlag, referral: ReferralRules) -> str:
     return flag.reason.format(days=rule.days, weeks=rule.weeks, count=rule.count, window_days=rule.window_days)
 
 
-def _answer_sets(questions: Sequence[str]) -> Callable[[Any], str | None]:
+def _outcomes(questions: Sequence[str]) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        if not isinstance(value, list) or not all(isinstance(v, dict) and v for v in value):
-            return "must be a list of {question: answer} mappings"
-        for answers in value:
-            for question, answer in answers.items():
+        if not isinstance(value, list) or not value:
+            return "must be a non-empty list of {when: {question: answer}, flag: red flag id}"
+        for outcome in value:
+            when = outcome.get("when") if isinstance(outcome, dict) else None
+            if not isinstance(when, dict) or not when or not isinstance(outcome.get("flag"), str):
+                return "each outcome needs `when` (question: answer) and `flag`"
+            for question, answer in when.items():
                 if question not in questions:
                     return f"{question!r} is not one of this check's questions"
                 if answer not in ("yes", "no"):
@@ -633,7 +636,7 @@ def _terms(parts: Mapping[str, Any], findings: Mapping[str, Any], rules: set[str
 
     def check(value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(t, list) and t for t in value):
-            return "must be a list of term lists"
+            return "must be a list of term lists (empty for a flag only a safety check raises)"
         bad = sorted({str(term) for trigger in value for term in trigger if unknown(term)})
         return f"unknown term(s) {', '.join(map(repr, bad))}" if bad else None
 

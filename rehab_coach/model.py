@@ -276,14 +276,11 @@ class RedFlag:
 
 @dataclass(frozen=True)
 class SafetyCheck:
-    """Questions for partial evidence; an answer set matching one of `escalate_when` (or, more urgently,
-    `emergency_when`) raises the flag."""
+    """Questions for partial evidence, asked in order; the first outcome the answers meet gives the flag."""
 
     id: str
-    flag: str | None
     questions: tuple[str, ...]
-    escalate_when: tuple[Mapping[str, str], ...] = ()
-    emergency_when: tuple[Mapping[str, str], ...] = ()
+    outcomes: tuple[tuple[Mapping[str, str], str], ...]  # (answers that must all hold, red flag id)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, used as a cache key

@@ -25,10 +25,10 @@ from typing import Any
 import yaml
 
 from rehab_coach.answers import read_answers
+from rehab_coach.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.model import PAIN_FIELDS, SERIOUS, Knowledge
 from rehab_coach.nlp import read
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.rasa_components import RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.redflags import detector_for
 
 HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"

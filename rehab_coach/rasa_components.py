@@ -13,22 +13,14 @@ from rasa.shared.nlu.training_data.message import Message
 
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
 from rehab_coach.clock import current_time
+from rehab_coach.intents import ANSWERED_WITH_ROUTINE, RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.knowledge import default_knowledge, flag_reason
 from rehab_coach.model import SERIOUS
 from rehab_coach.nlp import read
 from rehab_coach.redflags import Findings, detector_for
 
-RED_FLAG_INTENT = "red_flag"
-# Forced for emergency and urgent findings: the rules answer them with a domain response from the Rasa
-# server itself (its `red_flag_advice` slot filled from the entity below), so the advice reaches the
-# patient even when the action server is down.
-SERIOUS_INTENTS = {"emergency": "red_flag_emergency", "urgent": "red_flag_urgent"}
-ADVICE_ENTITY = "red_flag_advice"
+ADVICE_ENTITY = "red_flag_advice"  # fills the slot the serious responses (utter_red_flag_*) are worded with
 CHECK_ENTITY = "safety_check"
-# A routine finding is added to these intents' answers by their actions; any other intent gives way to
-# the red_flag intent, so the routine advice is given (and stored) whatever the classifier guessed.
-ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_activity", "ask_exercise", "ask_progress", "start_checkin",
-                                   "stop", "goodbye", "ask_warning_signs"})
 
 
 def red_flag_entities(findings: Findings, text: str) -> list[dict[str, Any]]:

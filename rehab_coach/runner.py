@@ -105,6 +105,15 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
 
 
+def start_actions(port: int, environment: dict[str, str], log_dir: Path) -> subprocess.Popen:
+    """The action server alone (also to bring it back after a stop, in tests)."""
+    return subprocess.Popen(
+        rasa("run", "actions", "--actions", "actions", "--port", str(port)),
+        cwd=PROJECT_ROOT, env=environment,
+        stdout=(log_dir / f"actions-{port}.log").open("a"), stderr=subprocess.STDOUT,
+    )
+
+
 @contextmanager
 def serve(
     model: Path,
@@ -128,11 +137,7 @@ def serve(
     log_dir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
     try:
-        actions = subprocess.Popen(
-            rasa("run", "actions", "--actions", "actions", "--port", str(actions_port)),
-            cwd=PROJECT_ROOT, env=environment,
-            stdout=(log_dir / f"actions-{actions_port}.log").open("w"), stderr=subprocess.STDOUT,
-        )
+        actions = start_actions(actions_port, environment, log_dir)
         processes.append(actions)
         server = subprocess.Popen(
             rasa("run", "--model", str(model), "--port", str(rasa_port), "--enable-api", "--auth-token", token,

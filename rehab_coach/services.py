@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from rehab_coach import contract, engine
 from rehab_coach.engine import Advice, Classification, Plan
-from rehab_coach.model import CheckIn, Escalation, Knowledge
+from rehab_coach.model import SERIOUS, CheckIn, Escalation, Knowledge, RedFlag
 from rehab_coach.reading import Reader
 from rehab_coach.redflags import Detector, Findings, detector_for
 from rehab_coach.storage.repository import PatientRecord, Store
@@ -61,19 +61,22 @@ class Coach:
 
     def triage(self, patient: PatientRecord, at: datetime, text: str | None = None,
                include_course: bool = False) -> Escalation | None:
-        """Red flags in `text` (and, if asked, referral rules on the course) at time `at`; stored for clinicians.
-
-        The same escalation (same triggers) is stored once a day, however often it is raised.
-        """
+        """Red flags in `text` (and, if asked, referral rules on the course) at time `at`; stored for clinicians."""
         history = self.store.checkins(patient.id, until=at.date()) if include_course else []
         said = self.red_flags(text, at.date()) if text else None
         escalation = triage(said, history=history, knowledge=self.knowledge)
-        if escalation is not None and not self._raised_on(patient, escalation, at.date()):
-            self.store.save_escalation(patient.id, escalation, text, at)
+        if escalation is not None:
+            self.escalate(patient, escalation, text, at)
         return escalation
 
-    def _raised_on(self, patient: PatientRecord, escalation: Escalation, day: date) -> bool:
-        return any(
-            record.escalation.triggers == escalation.triggers and record.created_at.date() == day
-            for record in self.store.escalations(patient.id)
-        )
+    def escalate(self, patient: PatientRecord, escalation: Escalation, text: str | None, at: datetime) -> bool:
+        """Store an escalation for clinicians; the same one (same triggers) is stored once a day. True if stored."""
+        if any(record.escalation.triggers == escalation.triggers and record.created_at.date() == at.date()
+               for record in self.store.escalations(patient.id)):
+            return False
+        self.store.save_escalation(patient.id, escalation, text, at)
+        return True
+
+    def warning_signs(self) -> list[RedFlag]:
+        """The signs that need emergency or same-day care, most urgent first, for a patient who asks."""
+        return [flag for flag in self.knowledge.red_flags if flag.urgency in SERIOUS and flag.triggers]

@@ -44,7 +44,24 @@ def test_every_question_the_forms_ask_carries_the_contract_question(domain, fiel
 def test_every_form_slot_has_a_question(domain):
     for form in domain["forms"].values():
         for slot in form["required_slots"]:
-            assert f"utter_ask_{slot}" in domain["responses"]
+            assert f"utter_ask_{slot}" in domain["responses"] or f"action_ask_{slot}" in domain["actions"]
+
+
+def test_every_safety_question_is_worded_in_the_domain_with_its_contract_question(domain, knowledge):
+    asked = {question for check in knowledge.checks.values() for question in check.questions}
+    worded = {name.removeprefix("utter_safety_") for name in domain["responses"]
+              if name.startswith("utter_safety_")} - {"paused", "clear"}
+    assert asked == worded
+    for question in asked:
+        (variant,) = domain["responses"][f"utter_safety_{question}"]
+        assert variant["custom"] == contract.safety_question(question)
+
+
+def test_the_serious_red_flag_responses_are_worded_from_the_detectors_advice(domain):
+    for urgency in ("emergency", "urgent"):
+        (variant,) = domain["responses"][f"utter_red_flag_{urgency}"]
+        assert "{red_flag_advice}" in variant["text"]
+        assert variant["custom"] == {"kind": "escalation", "urgency": urgency, "reasons": ["{red_flag_advice}"]}
 
 
 def test_every_payload_in_the_domain_validates(domain):

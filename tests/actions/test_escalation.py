@@ -7,7 +7,7 @@ import pytest
 from actions._base import SORRY
 from actions.action_escalate import ActionEscalate
 from rehab_coach.storage import Store
-from tests.actions.conftest import clock, kinds, payloads, run, texts, tracker
+from tests.actions.conftest import clock, kinds, payloads, run, slot_events, texts, tracker
 
 COACHING = {"plan", "exercise_info", "activity_advice", "question"}
 
@@ -33,15 +33,29 @@ async def test_a_red_flag_is_escalated_at_its_urgency_and_stored(coach, domain, 
     assert stored.escalation.urgency == urgency and stored.message == text
 
 
-async def test_when_only_the_classifier_heard_a_red_flag_the_patient_is_asked_and_shown_the_signs(
-        coach, domain, patient):
-    _, dispatcher = await run(ActionEscalate(coach, clock), tracker("something is really wrong", "red_flag"), domain)
-    (payload,) = payloads(dispatcher)
-    assert (payload["urgency"], payload["triggers"]) == ("routine", ["possible_red_flag"])
-    (text,) = texts(dispatcher)
-    assert "tell me more" in text and "999" in text and "doctor today" in text
+async def test_when_only_the_classifier_heard_a_red_flag_the_safety_questions_start(coach, domain, patient):
+    events, dispatcher = await run(ActionEscalate(coach, clock), tracker("something is really wrong", "red_flag"),
+                                   domain)
+    assert slot_events(events) == {"safety_check": "unclear", "safety_answers": {}, "safety_asking": True,
+                                   "resume_form": None}
+    assert not dispatcher.messages  # the safety form asks its first question next: never silence
+    assert not coach.store.escalations(patient.id)  # nothing to record until the answers decide
+
+
+async def test_partial_evidence_starts_its_rules_check_and_remembers_the_form_it_interrupts(coach, domain, patient):
+    turn = tracker("I went over on it at training last night", "red_flag", active_loop="checkin_form")
+    events, _ = await run(ActionEscalate(coach, clock), turn, domain)
+    assert slot_events(events)["safety_check"] == "fracture"
+    assert slot_events(events)["resume_form"] == "checkin_form"
+
+
+@pytest.mark.parametrize("intent", ["red_flag_emergency", "red_flag_urgent"])
+async def test_advice_the_rasa_server_already_sent_is_recorded_not_repeated(coach, domain, patient, intent):
+    text = "my calf is swollen and I'm short of breath" if intent == "red_flag_emergency" else "my calf is swollen"
+    _, dispatcher = await run(ActionEscalate(coach, clock), tracker(text, intent), domain)
+    assert not dispatcher.messages
     (stored,) = coach.store.escalations(patient.id)
-    assert stored.escalation.triggers == ("possible_red_flag",)
+    assert stored.escalation.urgency == intent.removeprefix("red_flag_")
 
 
 async def test_emergency_advice_goes_out_even_when_the_database_is_away(coach, domain, monkeypatch):

@@ -1,23 +1,34 @@
-"""validate_checkin_form / validate_onboarding_form: every answer fills its slot, a bad one is asked again."""
+"""validate_checkin_form / validate_onboarding_form: every answer fills its slot, a bad one is asked again,
+a question asked in between is answered without losing the form's place."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from actions._forms import NOT_UNDERSTOOD
+from actions._checkin import STALE
+from actions._forms import CORRECTED, NOT_UNDERSTOOD
 from actions.validate_checkin_form import ValidateCheckinForm
 from actions.validate_onboarding_form import ValidateOnboardingForm
 from rehab_coach.answers import Answers
-from tests.actions.conftest import run, slot_events, texts, tracker
+from tests.actions.conftest import TODAY, clock, entity, kinds, run, slot_events, texts, tracker
 
-DIGRESSIONS = ["red_flag", "stop", "help", "ask_plan", "ask_activity", "ask_exercise", "ask_progress", "greet",
-               "goodbye", "thanks"]
+# Left to the rules: the form gives way (its validation reads nothing).
+DIGRESSIONS = ["red_flag", "red_flag_emergency", "red_flag_urgent", "stop", "help", "greet", "goodbye", "thanks"]
+QUESTIONS = {"ask_plan": "plan", "ask_activity": None, "ask_exercise": None, "ask_progress": "progress",
+             "ask_warning_signs": "warning_signs"}
 ANSWER_INTENTS = ["inform", "affirm", "deny", "out_of_scope", "nlu_fallback"]
 
 
-def checkin_turn(text: str, requested: str = "pain_rest", intent: str = "inform", **slots: object):
-    return tracker(text, intent, slots={"requested_slot": requested, **slots}, active_loop="checkin_form",
-                   form_turn=True)
+def answered(events) -> dict:
+    """The answers the validation filled (the day they were given is checked on its own)."""
+    return {k: v for k, v in slot_events(events).items() if k != "checkin_day"}
+
+
+def checkin_turn(text: str, requested: str = "pain_rest", intent: str = "inform", entities=(), **slots: object):
+    return tracker(text, intent, slots={"requested_slot": requested, **slots}, entities=entities,
+                   active_loop="checkin_form", form_turn=True)
 
 
 def onboarding_turn(text: str, requested: str = "side", intent: str = "inform"):
@@ -37,8 +48,9 @@ def onboarding_turn(text: str, requested: str = "side", intent: str = "inform"):
     ],
 )
 async def test_every_answer_in_a_message_fills_its_slot(domain, requested, text, filled):
-    events, dispatcher = await run(ValidateCheckinForm(), checkin_turn(text, requested), domain)
-    assert slot_events(events) == filled
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock), checkin_turn(text, requested), domain)
+    assert answered(events) == filled
+    assert slot_events(events)["checkin_day"] == TODAY.isoformat()
     assert not dispatcher.messages
 
 
@@ -48,29 +60,99 @@ async def test_every_answer_in_a_message_fills_its_slot(domain, requested, text,
      ("adherence", "banana")],
 )
 async def test_an_answer_that_cannot_be_accepted_gets_a_reason_and_the_question_again(domain, requested, text):
-    events, dispatcher = await run(ValidateCheckinForm(), checkin_turn(text, requested), domain)
-    assert slot_events(events) == {requested: None}  # a slot event, so the form re-asks instead of rejecting
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock), checkin_turn(text, requested), domain)
+    assert answered(events) == {requested: None}  # a slot event, so the form re-asks instead of rejecting
     (reason,) = texts(dispatcher)
     assert reason and not any(message.get("custom") for message in dispatcher.messages)
 
 
 @pytest.mark.parametrize("intent", DIGRESSIONS)
 async def test_a_digression_mid_form_extracts_nothing(domain, intent):
-    events, dispatcher = await run(ValidateCheckinForm(), checkin_turn("rest 2, swelling mild", intent=intent),
-                                   domain)
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock),
+                                   checkin_turn("rest 2, swelling mild", intent=intent), domain)
     assert events == [] and not dispatcher.messages  # so the form rejects and the rules take over
 
 
 async def test_a_red_flag_mid_form_extracts_nothing_even_with_numbers_in_it(domain):
     text = "my calf is swollen and hot, pain 8"
-    events, _ = await run(ValidateCheckinForm(), checkin_turn(text, "swelling", intent="red_flag"), domain)
+    events, _ = await run(ValidateCheckinForm(clock=clock), checkin_turn(text, "swelling", intent="red_flag_urgent"),
+                          domain)
     assert events == []
+
+
+@pytest.mark.parametrize(("intent", "kind"), QUESTIONS.items())
+async def test_a_question_mid_check_in_is_answered_and_the_same_question_comes_again(
+        domain, coach, patient, intent, kind):
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock, coach=coach),
+                                   checkin_turn("what about that?", intent=intent), domain)
+    assert answered(events) == {"pain_rest": None}  # the form keeps its place and asks again
+    assert dispatcher.messages  # the question got its answer
+    if kind:
+        assert kind in kinds(dispatcher)
+
+
+async def test_answers_given_with_a_question_are_kept_and_the_question_answered(domain, coach, patient):
+    turn = checkin_turn("rest 2, this morning 3, no swelling - what's my plan today?", intent="ask_plan")
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock, coach=coach), turn, domain)
+    assert answered(events) == {"pain_rest": 2, "pain_morning": 3, "swelling": "none"}
+    assert "plan" in kinds(dispatcher)
+
+
+async def test_a_loose_number_in_a_question_is_not_taken_for_an_answer(domain, coach, patient):
+    events, _ = await run(ValidateCheckinForm(clock=clock, coach=coach),
+                          checkin_turn("can I do 2 classes tomorrow?", intent="ask_activity"), domain)
+    assert answered(events) == {"pain_rest": None}
+
+
+async def test_a_routine_red_flag_in_an_answer_is_advised_and_the_answer_kept(domain, coach, patient):
+    turn = checkin_turn("3, and it locked twice in plie yesterday", intent="red_flag",
+                        entities=[entity("red_flag", "mechanical_locking_text", urgency="routine")])
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock, coach=coach), turn, domain)
+    assert answered(events) == {"pain_rest": 3, "mechanical": "locking"}
+    assert kinds(dispatcher) == ["escalation"]
+    assert [e.escalation.urgency for e in coach.store.escalations(patient.id)] == ["routine"]
+
+
+async def test_partial_evidence_mid_form_gives_way_to_the_safety_questions(domain):
+    turn = checkin_turn("3, I went over on it last night", intent="red_flag",
+                        entities=[entity("safety_check", "fracture")])
+    events, _ = await run(ValidateCheckinForm(clock=clock), turn, domain)
+    assert events == []
+
+
+@pytest.mark.parametrize(("text", "requested", "previous", "value"), [
+    ("sorry I meant 4", "pain_exercise", {"pain_rest": 2}, {"pain_rest": 4}),
+    ("oops, typo: 6 not 4", "pain_morning", {"pain_rest": 2, "pain_exercise": 4}, {"pain_exercise": 6}),
+])
+async def test_a_correction_changes_the_answer_before_and_the_question_comes_again(
+        domain, text, requested, previous, value):
+    turn = checkin_turn(text, requested, **previous)
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock), turn, domain)
+    assert answered(events) == {**value, requested: None}
+    assert texts(dispatcher) == [CORRECTED]
+
+
+async def test_a_labelled_correction_later_in_the_check_in_replaces_that_answer(domain):
+    turn = checkin_turn("mild, and the morning one was 5 not 3", "swelling", pain_rest=1, pain_exercise=2,
+                        pain_morning=3)
+    events, _ = await run(ValidateCheckinForm(clock=clock), turn, domain)
+    assert answered(events) == {"swelling": "mild", "pain_morning": 5}
+
+
+async def test_answers_left_from_an_earlier_day_are_dropped_never_recorded_for_today(domain):
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    turn = checkin_turn("2", "pain_morning", pain_rest=5, pain_exercise=6, checkin_day=yesterday)
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock), turn, domain)
+    filled = slot_events(events)
+    assert filled["pain_rest"] is None and filled["pain_exercise"] is None  # yesterday's answers gone
+    assert filled["pain_morning"] == 2 and filled["checkin_day"] == TODAY.isoformat()
+    assert texts(dispatcher) == [STALE.format(day=yesterday)]
 
 
 @pytest.mark.parametrize("intent", ANSWER_INTENTS)
 async def test_these_intents_are_answer_attempts(domain, intent):
-    events, _ = await run(ValidateCheckinForm(), checkin_turn("3", intent=intent), domain)
-    assert slot_events(events) == {"pain_rest": 3}
+    events, _ = await run(ValidateCheckinForm(clock=clock), checkin_turn("3", intent=intent), domain)
+    assert answered(events) == {"pain_rest": 3}
 
 
 async def test_nothing_is_read_without_a_question_of_this_form_open(domain):
@@ -94,9 +176,10 @@ class FakeReader:
 
 async def test_the_reader_gets_the_text_and_the_open_question_and_only_this_forms_fields_are_kept(domain):
     reader = FakeReader(Answers(values={"pain_rest": 2, "side": "left"}, problems={"sport": "which sport?"}))
-    events, dispatcher = await run(ValidateCheckinForm(read=reader), checkin_turn("2, left ankle"), domain)
+    events, dispatcher = await run(ValidateCheckinForm(read=reader, clock=clock), checkin_turn("2, left ankle"),
+                                   domain)
     assert reader.calls == [("2, left ankle", "pain_rest")]
-    assert slot_events(events) == {"pain_rest": 2}
+    assert answered(events) == {"pain_rest": 2}
     assert not dispatcher.messages
 
 
@@ -108,15 +191,17 @@ async def test_the_reader_gets_the_text_and_the_open_question_and_only_this_form
     ],
 )
 async def test_the_reason_is_the_readers_or_a_plain_not_understood(domain, answers, message):
-    events, dispatcher = await run(ValidateCheckinForm(read=FakeReader(answers)), checkin_turn("hmm"), domain)
-    assert slot_events(events) == {"pain_rest": None}
+    events, dispatcher = await run(ValidateCheckinForm(read=FakeReader(answers), clock=clock), checkin_turn("hmm"),
+                                   domain)
+    assert answered(events) == {"pain_rest": None}
     assert texts(dispatcher) == [message]
 
 
 async def test_other_answers_are_kept_when_the_asked_one_is_missing(domain):
     reader = FakeReader(Answers(values={"swelling": "mild"}, problems={"pain_rest": "A number from 0 to 10?"}))
-    events, dispatcher = await run(ValidateCheckinForm(read=reader), checkin_turn("mild swelling"), domain)
-    assert slot_events(events) == {"swelling": "mild", "pain_rest": None}
+    events, dispatcher = await run(ValidateCheckinForm(read=reader, clock=clock), checkin_turn("mild swelling"),
+                                   domain)
+    assert answered(events) == {"swelling": "mild", "pain_rest": None}
     assert texts(dispatcher) == ["A number from 0 to 10?"]
 
 
@@ -146,7 +231,7 @@ async def test_an_unreadable_onboarding_answer_is_asked_again(domain):
 
 
 @pytest.mark.parametrize("intent", DIGRESSIONS)
-async def test_a_digression_during_onboarding_extracts_nothing(domain, intent):
+async def test_a_digression_during_onboarding_is_left_to_the_rules(domain, intent):
     events, _ = await run(ValidateOnboardingForm(), onboarding_turn("left", "side", intent), domain)
     assert events == []
 

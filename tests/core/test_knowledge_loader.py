@@ -123,7 +123,7 @@ def test_red_flag_with_unknown_term_and_bad_urgency_is_refused(broken):
     def break_flags(data):
         data["red_flags"][0]["triggers"] = [["no_such_term"], ["calf+no_such_finding"], ["weeks>=no_such_rule"]]
         data["red_flags"][1]["urgency"] = "whenever"
-        data["checks"]["fracture"]["escalate_when"] = [{"steps_now": False}]  # what YAML makes of a bare `no`
+        data["checks"]["fracture"]["outcomes"][0]["when"] = {"steps_now": False}  # what YAML makes of a bare `no`
 
     broken("red_flags.yml", break_flags)
     flags = yaml.safe_load((broken.folder / "red_flags.yml").read_text())["red_flags"]
@@ -131,7 +131,7 @@ def test_red_flag_with_unknown_term_and_bad_urgency_is_refused(broken):
     assert (f"red_flags.yml: {flags[0]['id']}: triggers: unknown term(s) 'calf+no_such_finding', 'no_such_term', "
             "'weeks>=no_such_rule'") in found
     assert f"red_flags.yml: {flags[1]['id']}: urgency: 'whenever' is not one of emergency, urgent, routine" in found
-    assert any("checks: fracture: escalate_when: steps_now: False must be \"yes\" or \"no\" (quoted)" in p
+    assert any("checks: fracture: outcomes: steps_now: False must be \"yes\" or \"no\" (quoted)" in p
                for p in found)
 
 

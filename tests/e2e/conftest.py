@@ -93,6 +93,9 @@ class Deployment:
     database_url: str
     chat_key: str
     rasa_url: str
+    env: dict[str, str]
+    actions_port: int
+    folder: Path
 
     def enrol(self) -> tuple[PatientRecord, str]:
         """A new web-chat patient of this deployment and their personal chat link."""
@@ -137,7 +140,8 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
         return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
                             log_dir=folder / "logs", portal_port=portal_port)
 
-    return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}")
+    return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}", env, actions_port,
+                      folder)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,46 @@
+"""validate_safety_form: reads the yes/no answer to the safety question just asked."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import _deps
+from actions._context import latest_intent, latest_text
+from actions._safety import current_check
+from rehab_coach.answers import read_yes_no
+from rehab_coach.intents import SERIOUS_INTENTS
+from rehab_coach.safety import next_question
+
+YES_OR_NO = "Please answer yes or no, so I can tell how soon you need to be seen."
+DONE = "answered"
+
+
+class ValidateSafetyForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_safety_form"
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # An emergency or urgent red flag said now is answered by the rules: the form gives way to them.
+        if tracker.get_slot("requested_slot") != "safety_answer" or latest_intent(tracker) in (
+                *SERIOUS_INTENTS.values(), "stop"):
+            return []
+        check, answers = current_check(tracker, _deps.knowledge())
+        question = next_question(check, answers)
+        answer = read_yes_no(latest_text(tracker))
+        if question is None or answer is None:
+            dispatcher.utter_message(text=YES_OR_NO)
+            return [SlotSet("safety_answer", None)]
+        answers[question] = answer
+        finished = next_question(check, answers) is None
+        return [SlotSet("safety_answers", answers), SlotSet("safety_answer", DONE if finished else None)]
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()]

@@ -1,0 +1,53 @@
+"""Never silent on a red flag: with the action server stopped, emergency and urgent advice still reaches the
+patient from the Rasa server alone, and is recorded for clinicians once the action server is back."""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.request
+from datetime import timedelta
+
+import pytest
+
+from rehab_coach import runner
+from tests.e2e.conftest import payloads
+from tests.e2e.test_conversation import DAY0, start
+from tests.e2e.test_safety_and_checkin import stored, texts
+
+pytestmark = pytest.mark.slow
+
+SAID = [
+    ("my calf is swollen and hot and I'm suddenly really short of breath", "emergency", "emergency number"),
+    ("I fell down the stairs and I can't put any weight on my foot", "urgent", "doctor today"),
+]
+
+
+def test_serious_advice_needs_only_the_rasa_server_and_is_recorded_when_the_action_server_is_back(
+        chat, deployment):
+    sender = "offline"
+    start(chat, sender)
+    actions = chat.servers.processes[0]
+    actions.terminate()
+    actions.wait(timeout=30)
+    now = DAY0 + timedelta(days=1)
+    for text, urgency, lead in SAID:
+        replies = chat.say(sender, text, now)
+        assert [p["urgency"] for p in payloads(replies, "escalation")] == [urgency]
+        assert lead in texts(replies)
+    assert stored(chat, sender) == []  # nobody could write them down yet
+
+    back = runner.start_actions(deployment.actions_port, {**os.environ, **deployment.env}, deployment.folder / "logs")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{chat.servers.actions_url}/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        chat.say(sender, "what's my plan today?", now)  # any turn that reaches the action server
+        assert sorted(stored(chat, sender)) == ["emergency", "urgent"]
+    finally:
+        back.terminate()
+        back.wait(timeout=30)
