@@ -7,8 +7,8 @@ from datetime import date
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from actions import _deps
 from actions._context import CHECKIN_SLOTS, active_loop
-from rehab_coach.answers import read_answers
 from rehab_coach.clock import Clock, current_time
 
 STALE = "The check-in you started on {day} wasn't finished, so I've dropped those answers: let's do today's."
@@ -27,7 +27,7 @@ def kept_answers(tracker: Tracker, text: str, clock: Clock) -> list[EventType]:
     requested = tracker.get_slot("requested_slot")
     if active_loop(tracker) != "checkin_form" or requested not in CHECKIN_SLOTS:
         return []
-    values = {k: v for k, v in read_answers(text, requested).values.items() if k in CHECKIN_SLOTS}
+    values = {k: v for k, v in _deps.answers()(text, requested).values.items() if k in CHECKIN_SLOTS}
     if not values:
         return []
     today = current_time(tracker.latest_message.get("metadata"), clock).date()

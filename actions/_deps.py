@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from functools import cache
 
+from rehab_coach.answers import AnswerReader
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import Knowledge
 from rehab_coach.nlp import read
@@ -30,3 +32,9 @@ def coach() -> Coach:
 def knowledge() -> Knowledge:
     """The project's knowledge, loaded once per process."""
     return default_knowledge()
+
+
+@cache
+def answers() -> AnswerReader:
+    """The answer reader on the project's reader, built on first use."""
+    return AnswerReader(default_knowledge(), read)

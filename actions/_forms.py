@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions import _deps
 from actions._base import AnswerAction, CoachAction
 from actions._checkin import STALE, stale_checkin
 from actions._context import CHECKIN_SLOTS, entity_values, latest_intent, latest_text
@@ -29,7 +30,7 @@ from actions.action_exercise_info import ActionExerciseInfo
 from actions.action_plan import ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_warning_signs import ActionWarningSigns
-from rehab_coach.answers import Answers, read_answers
+from rehab_coach.answers import Answers
 from rehab_coach.clock import Clock, current_time, local_now
 from rehab_coach.intents import RED_FLAG_INTENT
 from rehab_coach.services import Coach
@@ -64,10 +65,13 @@ def asked_in_passing(tracker: Tracker, text: str) -> type[AnswerAction] | None:
 class AnswerFormValidation(FormValidationAction, ABC):
     """Custom extraction for a form whose slots all use `type: custom` mappings."""
 
-    def __init__(self, read: Reader = read_answers, clock: Clock = local_now, coach: Coach | None = None) -> None:
-        self._read = read
+    def __init__(self, read: Reader | None = None, clock: Clock = local_now, coach: Coach | None = None) -> None:
+        self._reader = read
         self._clock = clock
         self._coach = coach
+
+    def _read(self, text: str, requested: str | None) -> Answers:
+        return (self._reader or _deps.answers())(text, requested)
 
     def _run(self, action: type[CoachAction]) -> CoachAction:
         return action(coach=self._coach, clock=self._clock)
@@ -129,6 +133,6 @@ class AnswerFormValidation(FormValidationAction, ABC):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """read_answers has already checked every value: pass this form's extracted slots through."""
+        """The answer reader has already checked every value: pass this form's extracted slots through."""
         fields = {*self.domain_slots(domain), "checkin_day"}
         return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items() if name in fields]

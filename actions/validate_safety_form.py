@@ -11,7 +11,6 @@ from rasa_sdk.types import DomainDict
 from actions import _deps
 from actions._context import latest_intent, latest_text
 from actions._safety import current_check
-from rehab_coach.answers import read_yes_no
 from rehab_coach.intents import SERIOUS_INTENTS
 from rehab_coach.safety import next_question
 
@@ -32,7 +31,7 @@ class ValidateSafetyForm(FormValidationAction):
             return []
         check, answers = current_check(tracker, _deps.knowledge())
         question = next_question(check, answers)
-        answer = read_yes_no(latest_text(tracker))
+        answer = _deps.answers().yes_no(latest_text(tracker))
         if question is None or answer is None:
             dispatcher.utter_message(text=YES_OR_NO)
             return [SlotSet("safety_answer", None)]

@@ -1,9 +1,13 @@
 """Read a patient's check-in and onboarding answers from how they actually write them. Pure, no I/O.
 
-`read_answers("rest 2, exercise 4 and 3 this morning", "pain_rest")` fills every field the message
-answers. A value is only accepted when it is unambiguous and inside the contract's range: anything
-else becomes a short, patient-facing problem, never a silent clamp or guess (shared/reply-contract.md).
-Allowed values and ranges come from `rehab_coach.contract.QUESTIONS`.
+`AnswerReader(knowledge, read)("rest 2, exercise 4 and 3 this morning", "pain_rest")` fills every field
+the message answers. A value is only accepted when it is unambiguous and inside the contract's range:
+anything else becomes a short, patient-facing problem, never a silent clamp or guess
+(shared/reply-contract.md). Allowed values and ranges come from `rehab_coach.contract.QUESTIONS`.
+
+The message is read like every other: tokens from the project's reader (the spaCy pipeline), with
+numbers written together split apart ("4/10" -> 4 / 10), and what it negates decided by the shared
+ConText component (`rehab_coach.context`), the same one the red-flag detector uses.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from rehab_coach.context import Context
 from rehab_coach.contract import QUESTIONS
-from rehab_coach.model import PAIN_FIELDS
+from rehab_coach.model import PAIN_FIELDS, Knowledge
+from rehab_coach.reading import Reader, Reading, Token
 from rehab_coach.text import normalise
 
 YES, NO = "yes", "no"  # the contract's `yesno` answers
@@ -36,25 +42,62 @@ _CLAUSE_END = {",", ";", ":", ".", "!", "?", "(", ")", "\n", "but", "however", "
 # Where one labelled pain value ends and the next may begin; ":" stays inside ("rest: 2").
 _SEGMENT_END = (_CLAUSE_END - {":"}) | {"and", "&", "+", "then", "plus", "also"}
 _NEGATIONS = ("no", "not", "never", "without", "nothing", "none", "neither", "nor", "zero")
-_NEGATION_WINDOW = 4  # tokens between a cue and the word it negates ("did not have any swelling")
-
-Tokens = Sequence[str]
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case words, numbers and punctuation, with negative contractions spelled out."""
-    return _TOKEN.findall(normalise(text))
+class Tokens(list[str]):
+    """A message's words, numbers and punctuation, and which of them it negates."""
+
+    def __init__(self, words: Sequence[str], negated: frozenset[int] = frozenset()) -> None:
+        super().__init__(words)
+        self.negated = negated
+
+
+def tokenize(text: str) -> Tokens:
+    """The words of a phrase in the answer tables (the patient's message goes through `AnswerReader`)."""
+    return Tokens(_TOKEN.findall(normalise(text)))
+
+
+def split_numbers(reading: Reading) -> Reading:
+    """The reading with each token cut into the answer reader's pieces: "4/10" -> 4 / 10, emoji dropped."""
+    pieces = []
+    for token in reading:
+        if token.text == "-" and token.spaced:  # a dash ("before work - 2"); "-2" is a minus sign, "4-5" a range
+            pieces.append(Token("–", "–", token.sentence, True))
+            continue
+        parts = _TOKEN.findall(token.text)
+        pieces += [token] if parts == [token.text] else [Token(p, p, token.sentence, not p[0].isalnum())
+                                                          for p in parts]
+    return Reading(reading.text, tuple(pieces))
+
+
+class AnswerReader:
+    """Reads answers with the project's reader and the shared ConText rules; call it with (text, requested)."""
+
+    def __init__(self, knowledge: Knowledge, read: Reader) -> None:
+        self.read = read
+        self.context = Context(knowledge.language, read)
+
+    def tokens(self, text: str) -> Tokens:
+        reading = split_numbers(self.read(text or ""))
+        scopes = self.context.scopes(reading)
+        return Tokens(reading.texts, frozenset(i for i in range(len(reading)) if scopes.negated(i)))
+
+    def __call__(self, text: str, requested: str | None) -> Answers:
+        return read_answers(self.tokens(text), requested)
+
+    def yes_no(self, text: str) -> str | None:
+        return read_yes_no(self.tokens(text))
 
 
 def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(tokenize(t)) for t in texts)
 
 
-def _at(tokens: Tokens, start: int, phrase: tuple[str, ...]) -> bool:
+def _at(tokens: Sequence[str], start: int, phrase: tuple[str, ...]) -> bool:
     return tuple(tokens[start:start + len(phrase)]) == phrase
 
 
-def _spans(tokens: Tokens, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
+def _spans(tokens: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
     """(start, end) of every occurrence; at one start only the longest phrase counts."""
     found = []
     for start in range(len(tokens)):
@@ -69,13 +112,8 @@ def _has(tokens: Tokens, phrases: Iterable[tuple[str, ...]]) -> bool:
 
 
 def _negated(tokens: Tokens, start: int) -> bool:
-    """A negation cue shortly before `start`, in the same clause ("did not lock", "no catching or locking")."""
-    for i in range(start - 1, max(-1, start - 1 - _NEGATION_WINDOW), -1):
-        if tokens[i] in _CLAUSE_END:
-            return False
-        if tokens[i] in _NEGATIONS:
-            return True
-    return False
+    """The message negates the word at `start` ("did not lock", "no catching or locking"): shared ConText."""
+    return start in tokens.negated
 
 
 def _clause(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
@@ -126,6 +164,8 @@ _UNITS = {"set", "sets", "rep", "reps", "time", "times", "x", "minute", "minutes
 _NOT_PAIN_BEFORE = {"day", "week", "phase", "level", "stage", "set", "rep", "number", "of", "x", "for", "by",
                     "size", "since", "after", "last", "under", "over", "every", "page", "version", "plus"}
 _RANGE_JOINS = {"-", "–", "—", "to", "or", "~"}
+_AT_A_TIME = {"up", "woke", "wake", "waking", "bed", "slept", "sleep", "home", "work", "school", "class", "lunch",
+              "started", "start", "back", "finished", "night"}
 _HEDGES = {"maybe", "possibly", "perhaps", "probably", "prob", "even"}
 _ZERO_ALWAYS = _phrases("no pain", "pain free", "pain - free", "painfree", "does not hurt", "did not hurt",
                         "not hurting", "not sore", "no pain at all", "zero pain", "not painful", "no soreness")
@@ -135,7 +175,8 @@ _ZERO_CONTEXT_ONLY_ALONE = {"fine", "no"}  # too loose to read as 0 inside a lon
 
 _LABELS: dict[str, tuple[tuple[str, ...], ...]] = {
     "pain_rest": _phrases("rest", "resting", "at rest", "right now", "now", "sitting", "sitting down",
-                          "at the moment", "atm", "currently", "still", "lying down", "sat down"),
+                          "at the moment", "atm", "currently", "still", "lying down", "sat down", "lying here",
+                          "just lying", "lying in bed", "on the sofa", "sat here", "sitting here"),
     "pain_exercise": _phrases("exercise", "exercises", "exercising", "workout", "training", "class", "activity",
                               "activities", "yesterday", "during", "rehab", "session", "stretches", "stretching",
                               "dance", "dancing", "running", "run", "walk", "walking", "practice", "rehearsal",
@@ -215,6 +256,8 @@ def _number_at(tokens: Tokens, i: int) -> _Number | None:
     first = _plain_number(tokens, i)
     if first is None or (start > 0 and tokens[start - 1] in _NOT_PAIN_BEFORE and not negative):
         return None
+    if start > 1 and tokens[start - 1] == "at" and tokens[start - 2] in _AT_A_TIME:
+        return None  # "woke up at 5", "home at 6": a time of day
     i = _skip_ish(tokens, i + 1)
     if i < len(tokens) and tokens[i] in _UNITS:
         return None
@@ -264,7 +307,7 @@ def _range_second(tokens: Tokens, i: int, between: bool) -> int | None:
     return k if k > joined and k < len(tokens) else None
 
 
-def _shown(words: Tokens) -> str:
+def _shown(words: Sequence[str]) -> str:
     """The value as the patient wrote it, near enough: '11/10', '-1', '4-5'."""
     return re.sub(r"\s*([/\-–])\s*", r"\1", " ".join(words))
 
@@ -337,7 +380,7 @@ def _read_pain(tokens: Tokens, requested: str | None) -> tuple[dict[str, object]
             claimed.setdefault(name, number)
     if requested in PAIN_FIELDS and requested not in claimed:
         real = [n for n in loose if not n.zero_word] or loose
-        if len(real) > 1:
+        if len({n.value for n in real}) > 1:  # "4, and it's 4 all the time" says one value
             shown = ", ".join(n.shown for n in real)
             problem = f"I read several numbers ({shown}): please send just the one you mean, from {_low()} to {_high()}"
             return _accept(claimed), {**_reject(claimed), requested: problem}
@@ -538,8 +581,8 @@ def _read_adherence(tokens: Tokens, requested: str | None) -> tuple[object | Non
     """all | some | none; 'not all' is some, 'did not do any' is none, 'yes all of it' is all."""
     asked = requested == "adherence"
     scope = range(len(tokens)) if asked else _plan_clauses(tokens)
-    spans = {level: [(s, e) for s, e in _spans(tokens, phrases) if s in scope] for level, phrases in
-             (("all", _ADHERENCE_ALL), ("some", _ADHERENCE_SOME), ("none", _ADHERENCE_NONE))}
+    spans = {level: [(s, e) for s, e in _spans(tokens, phrases) if s in scope and not _about_other_field(tokens, s, e)]
+             for level, phrases in (("all", _ADHERENCE_ALL), ("some", _ADHERENCE_SOME), ("none", _ADHERENCE_NONE))}
     some_cover = {k for s, e in spans["some"] for k in range(s, e)}
     none_cover = {k for s, e in spans["none"] for k in range(s, e)}
     found = ["some"] * len(spans["some"])
@@ -562,6 +605,12 @@ def _read_adherence(tokens: Tokens, requested: str | None) -> tuple[object | Non
     if asked:
         return None, "Did you do yesterday's plan? Please answer all, some or none."
     return None, None
+
+
+def _about_other_field(tokens: Tokens, start: int, end: int) -> bool:
+    """'swelling none', 'no swelling', 'none at rest': an answer to another question, not about the plan."""
+    neighbours = {tokens[start - 1] if start > 0 else "", tokens[end] if end < len(tokens) else ""}
+    return bool(neighbours & (_CHOICE_TOPIC_WORDS | _PAIN_WORDS | {"rest", "resting", "morning"}))
 
 
 def _plan_clauses(tokens: Tokens) -> set[int]:
@@ -607,6 +656,7 @@ def _is_plan_denial(tokens: Tokens, start: int, end: int) -> bool:
     return True
 
 
+_OWNERS = {"my", "its", "the", "is", "in", "are", ",", ".", ";", "–"}  # before a side that names the patient's
 _SIDE_NOUNS = {"ankle", "ankles", "foot", "feet", "leg", "legs", "side", "sides", "one", "heel", "heels", "calf"}
 
 
@@ -620,7 +670,7 @@ def _read_side(tokens: Tokens, requested: str | None) -> tuple[object | None, st
         after = tokens[i + 1:i + 3]
         if token == "right" and (after[:1] in (["now"], ["away"], ["?"]) or tokens[max(0, i - 1)] in {"all", "thats"}):
             continue  # "right now", "all right"
-        owned = i == 0 or tokens[i - 1] in {"my", "its", "the", "is", "in", "are"}  # not "on both feet"
+        owned = i == 0 or tokens[i - 1] in _OWNERS  # not "on both feet"
         if asked or (owned and any(t in _SIDE_NOUNS for t in after)):
             found.add(token)
     if found >= {"left", "right"} and not _has(tokens, _phrases("left and right", "right and left", "left & right",
@@ -656,7 +706,7 @@ _SPORT_NONE = _phrases("none", "nothing", "no sport", "no sports", "not really",
 # Unasked, a sport counts only when the patient describes themselves: "I dance", "I'm a runner".
 _SELF_DESCRIPTION = re.compile(r"(?<!can )(?<!could )(?<!should )(?<!may )(?<!do )(?<!will )(?<!when )(?<!if )"
                                r"\bi (?:mainly |mostly |usually |also |mostly just |just )?(?:play|dance|run|do)\b"
-                               r"|\b(?:im|i am) an? (?:\w+ )?(?:dancer|runner|footballer|player|ballerina)\b"
+                               r"|\b(?:im|i am|i m) an? (?:\w+ )?(?:dancer|runner|footballer|player|ballerina)\b"
                                r"|\bmy (?:main )?(?:sport|pastime|hobby) is\b")
 _PLAY = re.compile(r"\b(?:play|do|playing|doing)\s+(?!not\b|any\b|a\b|the\b|it\b|much\b|anything\b|my\b)[a-z]{3,}")
 
@@ -668,7 +718,7 @@ def _read_sport(tokens: Tokens, requested: str | None) -> tuple[object | None, s
     described = _SELF_DESCRIPTION.search(text)
     if not asked and not described:
         return None, None
-    told = tokens if asked else tokenize(text[described.start():]) if described else []
+    told = tokens if asked else tokens[text[:described.start()].count(" "):] if described else []
     for token in told:  # the first sport named is the main one ("ballet, and a bit of running")
         for sport, words in _SPORT_WORDS.items():
             if token in words:
@@ -722,13 +772,12 @@ def _read_diagnosed(tokens: Tokens, requested: str | None) -> tuple[object | Non
 _ABLE = {"can", "could", "able", "managed", "manage", "fine", "ok", "okay"}
 
 
-def read_yes_no(text: str) -> str | None:
+def read_yes_no(tokens: Tokens) -> str | None:
     """A safety question's answer: "yes", "no", or None when it is neither ("not sure", a question back).
 
     A leading yes or no decides; otherwise a negation says no ("I can't", "not really"), and an
     affirmation without one says yes ("I can", "a bit", "it is").
     """
-    tokens = tokenize(text or "")
     content = [t for t in tokens if not _is_punct(t)]
     if not content or _has(tokens, _UNSURE):
         return None
@@ -765,14 +814,13 @@ def _expected(field_name: str) -> str:
 # --- the whole message --------------------------------------------------------------------------------
 
 
-def read_answers(text: str, requested: str | None) -> Answers:
-    """Every answer in `text`; `requested` is the field the coach just asked for (None: no question open).
+def read_answers(tokens: Tokens, requested: str | None) -> Answers:
+    """Every answer in the message; `requested` is the field the coach just asked for (None: no question open).
 
     An unlabelled number answers the requested pain field; labelled values ("at rest 2, exercise 4")
     fill their own fields. When the requested field cannot be read, `problems` says what is expected.
     """
     requested = requested if requested in QUESTIONS else None
-    tokens = tokenize(text or "")
     values, problems = _read_pain(tokens, requested)
     for name, reader in _CHOICE_READERS.items():
         value, problem = reader(tokens, requested)

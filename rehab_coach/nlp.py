@@ -112,7 +112,7 @@ def read(text: str, knowledge: Knowledge | None = None) -> Reading:
                 sentence += 1
             continue
         punct = token.is_punct
-        tokens.append(Token(token.text, token.lemma_, sentence, punct))
+        tokens.append(Token(token.text, token.lemma_, sentence, punct, bool(token.whitespace_)))
         if punct and token.text in _SENTENCE_ENDS:
             sentence += 1
     offsets = {t.i: n for n, t in enumerate(t for t in doc if not t.is_space)}

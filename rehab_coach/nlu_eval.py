@@ -19,13 +19,15 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from rehab_coach.answers import read_answers
+from rehab_coach.answers import AnswerReader
 from rehab_coach.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
+from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import PAIN_FIELDS, SERIOUS, Knowledge
 from rehab_coach.nlp import read
 from rehab_coach.paths import PROJECT_ROOT
@@ -219,9 +221,14 @@ def entity_scores(items: Sequence[Item], parsed: Sequence[Parsed]) -> dict[str, 
     return scores
 
 
+@cache
+def answer_reader() -> AnswerReader:
+    return AnswerReader(default_knowledge(), read)
+
+
 def answers_read_right(item: Item) -> bool:
     """Every expected value is read exactly, and every expected problem is reported (not a value)."""
-    answers = read_answers(item.text, item.requested)
+    answers = answer_reader()(item.text, item.requested)
     return (all(answers.values.get(name) == value for name, value in item.answers.items())
             and all(name in answers.problems and name not in answers.values for name in item.problems))
 
@@ -283,7 +290,7 @@ def _errors(items: Sequence[Item], parsed: Sequence[Parsed], flags: Sequence[boo
         if item.entities is not None and set(item.entities.items()) != set(p.entities):
             yield f"entities {dict(item.entities)} -> {sorted(p.entities)} {item.text!r}"
         if (item.answers or item.problems) and not answers_read_right(item):
-            yield f"answers  {item.answers or list(item.problems)} -> {read_answers(item.text, item.requested)}"
+            yield f"answers  {item.answers or list(item.problems)} -> {answer_reader()(item.text, item.requested)}"
         if item.red_flag in SERIOUS and not flag:
             yield f"MISSED   {item.red_flag} {item.text!r}"
         if item.red_flag == "none" and flag:

@@ -17,6 +17,7 @@ class Token:
     lemma: str
     sentence: int  # sentences are numbered from 0 in reading order
     punct: bool  # punctuation (or a line break): ends a clause
+    spaced: bool = True  # followed by whitespace ("4 - 5" is a dash, "4-5" a hyphen)
 
 
 @dataclass(frozen=True)

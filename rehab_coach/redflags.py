@@ -20,15 +20,14 @@ from functools import lru_cache
 
 import spacy_lookups_data
 
+from rehab_coach.context import Context
 from rehab_coach.knowledge import QUANTITY
 from rehab_coach.model import URGENCIES, Knowledge, RedFlag
-from rehab_coach.phrases import Match, PhraseBook, longest
+from rehab_coach.phrases import PhraseBook, longest
 from rehab_coach.quantities import Quantities, quantities
 from rehab_coach.reading import Reader, Reading
 
 _CLAUSE_ENDS = {".", "!", "?", ";", "\n", "...", "…", ":", "(", ")"}
-_NEW_CLAUSE = {"my", "i", "im", "it", "its", "the", "this", "that", "she", "he", "her", "his", "they", "and",
-               "but", "so", "also", "plus", "no", "not"}
 _COORDINATION = {"and", "or", "&", ",", "/", "my", "the", "both", "of", "its", "it", "s", "whole", "lower", "upper"}
 DEFAULT_PART = "ankle"  # what a finding with no body part in its sentence is about: the patient's ankle
 
@@ -82,18 +81,9 @@ class Detector:
     def __init__(self, knowledge: Knowledge, read: Reader, known_words: frozenset[str] = frozenset()) -> None:
         self.knowledge = knowledge
         self.read = read
-        language = knowledge.language
         self.parts = set(knowledge.parts)
         self.concepts = PhraseBook({**knowledge.parts, **knowledge.findings}, read, known_words)
-        cue_lists: dict[str, list[str]] = {}
-        for index, cue in enumerate(language.cues):
-            cue_lists.setdefault(f"{cue.category}:{cue.direction}:{index}", []).append(cue.phrase)
-        self.cues = PhraseBook(cue_lists, read, lemmas=False)
-        self.fixed = PhraseBook({
-            "ignore": language.ignore, "pseudo": language.pseudo, "terminator": language.terminators,
-            "persisting": language.persisting, "pronoun": language.pronouns,
-            "patient_named": language.patient_named, "writing_for": language.writing_for,
-        }, read, lemmas=False)
+        self.context = Context(knowledge.language, read)
 
     def find_text(self, text: str, today: date) -> Findings:
         return self.find(self.read(text), today)
@@ -117,64 +107,16 @@ class Detector:
         return Findings(tuple(fired), tuple(partial), tuple(hypothetical), tuple(occurrences))
 
     def _occurrences(self, reading: Reading) -> list[Occurrence]:
-        fixed = self.fixed.find(reading)
-        spans = {name: [(m.start, m.end) for m in fixed if m.name == name] for name in
-                 ("ignore", "pseudo", "terminator", "persisting", "pronoun", "patient_named", "writing_for")}
-        concepts = [m for m in longest(self.concepts.find(reading))
-                    if not any(s <= m.start and m.end <= e and e - s >= m.end - m.start for s, e in spans["ignore"])]
-        taken = {i for m in concepts for i in range(m.start, m.end)}
-        in_pseudo = {i for s, e in spans["pseudo"] for i in range(s, e)}
-        # a cue's words inside a concept ("not" in "can not walk") or a pseudo-cue ("not sure") are not a cue;
-        # a harmless cause may name a concept ("hot bath", "ski boot")
-        cues = [m for m in self.cues.find(reading) if not in_pseudo & set(range(m.start, m.end))
-                and (m.name.startswith("benign:") or not taken & set(range(m.start, m.end)))]
-        if spans["writing_for"]:
-            cues = [m for m in cues if not m.name.startswith("other:")]
-        pronouns = [] if spans["patient_named"] or spans["writing_for"] else spans["pronoun"]
-        cues += [Match("other:before:pronoun", s, e, "pronoun") for s, e in pronouns]
-        stops = self._stops(reading, spans["terminator"], concepts)
-        persisting = bool(spans["persisting"])
-        windows = self.knowledge.language.windows
+        matched = longest(self.concepts.find(reading))
+        scopes = self.context.scopes(reading, matched, [m for m in matched if m.name in self.parts])
         result = []
-        for m in concepts:
-            context: set[str] = set()
-            benign: set[str] = set()
-            for cue in cues:
-                category, direction, index = cue.name.split(":")
-                applies = self.knowledge.language.cues[int(index)].applies_to if category == "benign" else ()
-                # a named harmless cause reaches across "but" and "because" ("hot, but that's the bath")
-                if not _in_scope(m, cue, direction, windows[category], reading, stops if not applies else set()):
-                    continue
-                if category == "benign":
-                    if not persisting:
-                        benign |= set(applies) or {"*"}
-                else:
-                    context.add(category)
+        for m in matched:
+            if scopes.ignored_at(m.start, m.end):
+                continue
+            context, benign = scopes.of(m.start, m.end)
             result.append(Occurrence(m.name, m.start, m.end, reading[m.start].sentence, m.name in self.parts,
-                                     frozenset(context), frozenset(benign)))
+                                     context, benign))
         return result
-
-    def _stops(self, reading: Reading, terminators: Iterable[tuple[int, int]], concepts: Sequence[Match]) -> set[int]:
-        """Token positions that end a cue's scope: clause punctuation, terminators, and a comma that
-        starts a new clause ("no pain, my calf is swollen")."""
-        stops = {i for i, t in enumerate(reading) if t.punct and t.text in _CLAUSE_ENDS}
-        stops |= {s for s, _ in terminators}
-        part_starts = {m.start for m in concepts if m.name in self.parts}
-        for i, token in enumerate(reading):
-            if token.text == "," and (reading.texts[i + 1:i + 2] and reading[i + 1].text in _NEW_CLAUSE
-                                      or part_starts & {i + 1, i + 2}):
-                stops.add(i)
-        return stops
-
-
-def _in_scope(m: Match, cue: Match, direction: str, window: int, reading: Reading, stops: set[int]) -> bool:
-    if reading[cue.start].sentence != reading[m.start].sentence:
-        return False
-    if direction in ("before", "both") and cue.end <= m.start and m.start - cue.end < window:
-        return not any(cue.end <= i < m.start for i in stops)
-    if direction in ("after", "both") and m.end <= cue.start and cue.start - m.end < window:
-        return not any(m.end <= i < cue.start for i in stops)
-    return False
 
 
 class _Evaluation:

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from hypothesis import settings
 
+from rehab_coach.answers import AnswerReader
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import Knowledge
 from rehab_coach.nlp import read
@@ -36,3 +37,6 @@ def urgency(text: str, today: date = TODAY) -> str | None:
     knowledge = default_knowledge()
     escalation = triage(detector_for(knowledge, read).find_text(text, today), knowledge=knowledge)
     return escalation.urgency if escalation else None
+
+
+read_answers = AnswerReader(default_knowledge(), read)  # the patient's answers, read as the coach reads them

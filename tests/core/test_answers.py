@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rehab_coach.answers import Answers, read_answers
+from rehab_coach.answers import Answers
 from rehab_coach.contract import QUESTIONS
 from rehab_coach.model import PAIN_FIELDS
+from tests.conftest import read_answers
 
 WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import yaml
 
-from rehab_coach.answers import read_answers
 from rehab_coach.contract import QUESTIONS
 from rehab_coach.model import SERIOUS
 from rehab_coach.nlu_eval import HELDOUT, NLU_DATA, Item, Parsed, evaluate, is_pain_item, load_heldout
+from tests.conftest import read_answers
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain.yml"
 # One-word canonical answers ("yes", "no") are bound to occur in both sets; nothing longer may.
