@@ -43,6 +43,8 @@ QUESTIONS: dict[str, type[AnswerAction]] = {
     "ask_plan": ActionPlan, "ask_all_exercises": ActionPlan, "ask_activity": ActionActivityAdvice,
     "ask_exercise": ActionExerciseInfo, "ask_progress": ActionProgress, "ask_warning_signs": ActionWarningSigns,
 }
+# What runs between a patient's message and the form it opens (greeting, check-in, disclaimer).
+OPENERS = frozenset({"action_greet", "action_start_checkin", "utter_disclaimer"})
 # Said with an unlabelled value, these correct the answer given just before ("sorry, I meant 4").
 CORRECTION_CUES = ("meant", "i mean", "correction", "typo", "scratch that", "my bad", "make that", "should have said",
                    "change that", "change it", "wrong number", "got that wrong", "mistake")
@@ -51,6 +53,13 @@ NOT_UNDERSTOOD = "Sorry, I didn't catch that."
 CORRECTED = "Got it, I've changed that."
 
 Reader = Callable[[str, str | None], Answers]
+
+
+def opened_by_this_message(tracker: Tracker) -> bool:
+    """The form was opened by the patient's latest message (not handed over by another form)."""
+    actions = [e.get("name") for e in reversed(tracker.events) if e.get("event") == "action"]
+    earlier = [name for name in actions[1:] if name != "action_listen"][:1]
+    return earlier == [] or earlier[0] in OPENERS
 
 
 def asked_in_passing(tracker: Tracker, text: str) -> type[AnswerAction] | None:
@@ -85,8 +94,10 @@ class AnswerFormValidation(FormValidationAction, ABC):
         fields = self.domain_slots(domain)
         requested = tracker.get_slot(REQUESTED_SLOT)
         intent = latest_intent(tracker)
-        # Only a reply to this form's own question is read: not the message that started the form, nor
-        # the last answer of another form that handed over to this one.
+        if requested is None and opened_by_this_message(tracker):  # "check in: rest 2, no swelling"
+            return self._given_up_front(tracker, fields)
+        # Only a reply to this form's own question is read, never the last answer of another form that
+        # handed over to this one.
         if requested not in fields or not (intent in ANSWER_INTENTS or intent in QUESTIONS or self._routine(tracker)):
             return []
         today = current_time(tracker.latest_message.get("metadata"), self._clock).date()
@@ -112,6 +123,15 @@ class AnswerFormValidation(FormValidationAction, ABC):
         if set(values) & set(CHECKIN_SLOTS):
             values["checkin_day"] = today.isoformat()
         return [*events, *(SlotSet(field, value) for field, value in values.items())]
+
+    def _given_up_front(self, tracker: Tracker, fields: list[str]) -> list[EventType]:
+        """The answers the message that opened the form already gives (only what it states, no loose number)."""
+        answers = self._read(latest_text(tracker), None)
+        values: dict[str, object] = {f: v for f, v in answers.values.items() if f in fields}
+        if set(values) & set(CHECKIN_SLOTS):
+            today = current_time(tracker.latest_message.get("metadata"), self._clock).date()
+            values["checkin_day"] = today.isoformat()
+        return [SlotSet(field, value) for field, value in values.items()]
 
     def _corrected(self, dispatcher: CollectingDispatcher, tracker: Tracker, fields: list[str], requested: str,
                    text: str) -> Answers:

@@ -1,4 +1,13 @@
 """Where `./coach run` puts its processes on this machine (each can be moved with a flag or parameter)."""
 
+import socket
+
 RASA_PORT, ACTIONS_PORT, PORTAL_PORT = 5005, 5055, 5100  # endpoints.yml names the actions port too
 RASA_URL = f"http://127.0.0.1:{RASA_PORT}"
+
+
+def free_port() -> int:
+    """A port nobody listens on now, on the loopback interface (tests, benchmarks, evaluations)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -26,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rehab_coach import runner
+from rehab_coach.addresses import free_port
 from rehab_coach.storage import upgrade
 
 CHECKIN = ["check in", "about a 1", "2 out of 10", "1", "no swelling", "nothing like that", "did all of it"]
@@ -46,12 +46,6 @@ class Load:
                 self.errors += 1
             else:
                 self.latencies.append(milliseconds)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def turn(url: str, sender: str, text: str, now: datetime | None, load: Load) -> None:

@@ -83,12 +83,10 @@ def chat_bench(args: argparse.Namespace) -> int:
 
 
 def nlu_eval(args: argparse.Namespace) -> int:
-    """Train an NLU-only model and report intent, entity, answer and red-flag figures on the held-out set."""
-    from rehab_coach.nlu_eval import format_report
-    from rehab_coach.nlu_eval import run as run_eval
+    """Understanding and behaviour on the evaluation sets (independent, development_blind, development)."""
+    from rehab_coach.nlu_eval import main as run_eval
 
-    print(format_report(run_eval()))
-    return 0
+    return run_eval(args.sets)
 
 
 def remind(args: argparse.Namespace) -> int:
@@ -235,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     upgrade.add_argument("--url", help="database URL (default: DATABASE_URL or the project's SQLite file)")
     commands.add_parser("bench", help=bench.__doc__)
     commands.add_parser("build-nlp", help=build_nlp.__doc__)
-    commands.add_parser("nlu-eval", help=nlu_eval.__doc__)
+    evaluation = commands.add_parser("nlu-eval", help=nlu_eval.__doc__)
+    evaluation.add_argument("sets", nargs="*", help="independent, development_blind, development (default: all)")
     commands.add_parser("chat-bench", help=chat_bench.__doc__)
     portal_figures = commands.add_parser("portal-bench", help=portal_bench.__doc__)
     portal_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")

@@ -1,10 +1,17 @@
-"""Evaluate the chat's language understanding on the held-out set (tests/nlu/heldout.yml).
+"""Evidence of understanding on messages written by people who never saw the training data.
 
-Trains an NLU-only model on data/nlu with the project's config.yml, parses every held-out message and
-reports: intent precision/recall/F1 per intent and macro-F1; activity/exercise entity P/R/F1 (matched
-text mapped to knowledge ids); answer reading accuracy (rehab_coach.answers); red-flag recall and false
-alarms, where a message counts as flagged when its final intent is red_flag or the deterministic triage
-finds an emergency or urgent red flag. Figures are reported next to their targets; tests/nlu asserts them.
+Sets (tests/nlu/, keys in tests/nlu/README.md):
+- `independent.yml`: written blind from shared/clinical-reference.md, kept sealed while the coach changed,
+  never tuned on. The README's figures come from it.
+- `development_blind.yml`: written blind the same way, then used to tune: development figures.
+- `development.yml`: the old held-out set, written beside the training data and used to tune the red-flag
+  lexicon: development figures.
+
+Two levels:
+- understanding (the trained model's NLU on each message, offline): intent macro-F1, and red-flag recall of
+  the rules alone, the classifier alone and both together, with false alarms on look-alikes;
+- behaviour (the real Rasa and action servers, each message in its context: a new patient's first message,
+  any time, or an answer inside the check-in): what the coach did, per category.
 """
 
 from __future__ import annotations
@@ -12,112 +19,317 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import os
+import secrets
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from rehab_coach.answers import AnswerReader
 from rehab_coach.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import PAIN_FIELDS, SERIOUS, Knowledge
-from rehab_coach.nlp import read
+from rehab_coach.model import PAIN_FIELDS, SERIOUS, URGENCIES
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.redflags import detector_for
 
-HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
+NLU_DIR = PROJECT_ROOT / "tests" / "nlu"
+INDEPENDENT = NLU_DIR / "independent.yml"
+DEVELOPMENT_BLIND = NLU_DIR / "development_blind.yml"
+DEVELOPMENT = NLU_DIR / "development.yml"
 NLU_DATA = PROJECT_ROOT / "data" / "nlu"
-CONFIG = PROJECT_ROOT / "config.yml"
-DOMAIN = PROJECT_ROOT / "domain.yml"
-ENTITY_LABELS = ("activity", "exercise")
+SETS = {"independent": INDEPENDENT, "development_blind": DEVELOPMENT_BLIND, "development": DEVELOPMENT}
 
-# The bar the project holds its NLU to (reported next to each figure; asserted by tests/nlu).
-TARGETS = {"intent_macro_f1": 0.95, "pain_accuracy": 0.98, "red_flag_recall": 1.0, "false_alarm_rate": 0.05}
+# The bar issue 9 sets (reported next to each figure).
+TARGETS = {"serious_recall": 1.0, "serious_false_alarms": 0, "routine_recall": 0.95, "resolved": 0.95,
+           "pain_values": 1.0, "intent_macro_f1": 0.95}
+CHECKIN_ORDER = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
+NEUTRAL = {"pain_rest": "1", "pain_exercise": "2", "pain_morning": "1", "swelling": "none", "mechanical": "none",
+           "adherence": "all of it"}
+RANK = {u: n for n, u in enumerate(URGENCIES)} | {"none": len(URGENCIES)}
 
 
 @dataclass(frozen=True)
 class Item:
-    """One held-out message and what a careful human reads in it."""
+    """One message and what a careful clinician expects the coach to make of it."""
 
+    id: str
     text: str
+    category: str  # emergency | urgent | routine | lookalike | exercise | activity | plan | values | chat
+    urgency: str  # emergency | urgent | routine | none
     intent: str
-    red_flag: str
-    entities: dict[str, str] | None = None  # None: not labelled for entities
-    answers: dict[str, object] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
-    requested: str | None = None
+    where: str = "anytime"  # first | anytime | checkin
+    asked: str | None = None  # the check-in question just asked (where: checkin)
+    lookalike: str | None = None
+    exercises: tuple[str, ...] = ()  # the one meant, or the 2-3 it honestly fits
+    activity: str | None = None  # an activity id, or "unknown"
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inside(self) -> bool:
+        """A red flag said inside something else: an answer, or a long message about other things too."""
+        return self.urgency != "none" and (self.where == "checkin" or len(self.text.split()) >= 30)
+
+
+def load_items(path: Path) -> list[Item]:
+    """A set's items; the old held-out format (red_flag, answers, requested, entities) is read too."""
+    items = []
+    for number, raw in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))["items"], start=1):
+        if "category" in raw:
+            exercises = raw.get("exercise_candidates") or ([raw["exercise"]] if raw.get("exercise") else [])
+            items.append(Item(str(raw["id"]), str(raw["text"]), raw["category"], raw["urgency"], raw["intent"],
+                              raw.get("where", "anytime"), raw.get("asked"), raw.get("lookalike"),
+                              tuple(exercises), raw.get("activity"), dict(raw.get("values") or {})))
+            continue
+        entities = raw.get("entities") or {}
+        urgency = raw["red_flag"]
+        items.append(Item(f"{path.stem}-{number}", str(raw["text"]),
+                          urgency if urgency != "none" else "chat", urgency, raw["intent"],
+                          "checkin" if raw.get("requested") in CHECKIN_ORDER else "anytime",
+                          raw.get("requested"), None,
+                          (entities["exercise"],) if "exercise" in entities else (), entities.get("activity"),
+                          dict(raw.get("answers") or {})))
+    return items
+
+
+# --- understanding: the model's NLU, offline ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """What the trained model made of a message: its final intent and activity/exercise knowledge ids."""
+    intent: str  # the final intent (the detector's own for serious findings, as `red_flag`)
+    classified: str  # the classifier's intent before the detector had its say
+    rules: str  # the detector alone: emergency | urgent | routine | asked (partial evidence) | none
 
-    intent: str
-    entities: frozenset[tuple[str, str]] = frozenset()
+
+def parse_all(model: Path, texts: Sequence[str]) -> list[Parsed]:
+    """Each text through the trained model's NLU pipeline (its RedFlagDetector included)."""
+    from rasa.core.agent import Agent
+
+    from rehab_coach.knowledge import default_knowledge
+    from rehab_coach.nlp import read
+    from rehab_coach.redflags import detector_for
+
+    async def parse() -> list[dict[str, Any]]:
+        agent = Agent.load(str(model))
+        return [await agent.parse_message(text) for text in texts]
+
+    with _in_project(), _quiet():
+        results = asyncio.run(parse())
+    detector = detector_for(default_knowledge(), read)
+    parsed = []
+    for text, result in zip(texts, results, strict=True):
+        final = (result.get("intent") or {}).get("name") or ""
+        found = detector.find_text(text, date.today())
+        rules = found.urgency or ("asked" if found.partial else "none")
+        parsed.append(Parsed(_as_labelled(final), _as_labelled(result.get("classified_intent") or final), rules))
+    return parsed
+
+
+def _as_labelled(intent: str) -> str:
+    return RED_FLAG_INTENT if intent in SERIOUS_INTENTS.values() else intent
 
 
 @dataclass(frozen=True)
-class Scores:
-    precision: float
-    recall: float
-    f1: float
-    support: int
-
-
-@dataclass(frozen=True)
-class Report:
+class Understanding:
     items: int
-    intents: dict[str, Scores]
+    intent_f1: dict[str, float]
     intent_macro_f1: float
-    entities: dict[str, Scores]
-    entity_f1: float
-    pain_accuracy: float
-    pain_items: int
-    answer_accuracy: float
-    answer_items: int
-    red_flag_recall: float
-    red_flag_items: int
-    false_alarm_rate: float  # on look-alikes: symptom words or negation, labelled none
-    look_alike_items: int
-    false_alarm_rate_all: float  # on every item labelled none
-    none_items: int
-    errors: tuple[str, ...] = ()  # what went wrong, one line each, for whoever improves the data
-
-    def meets_targets(self) -> dict[str, bool]:
-        return {
-            "intent_macro_f1": self.intent_macro_f1 >= TARGETS["intent_macro_f1"],
-            "pain_accuracy": self.pain_accuracy >= TARGETS["pain_accuracy"],
-            "red_flag_recall": self.red_flag_recall >= TARGETS["red_flag_recall"],
-            "false_alarm_rate": self.false_alarm_rate <= TARGETS["false_alarm_rate"],
-        }
+    layers: dict[str, tuple[int, int]]  # layer -> (serious caught, serious items)
+    rule_false_alarms: tuple[int, int]  # (serious alarms by the rules on look-alikes, look-alikes)
 
 
-# --- the held-out set -------------------------------------------------------------------------------
+def understanding(items: Sequence[Item], parsed: Sequence[Parsed]) -> Understanding:
+    labels = sorted({i.intent for i in items})
+    f1 = {label: _f1(items, parsed, label) for label in labels}
+    serious = [(i, p) for i, p in zip(items, parsed, strict=True) if i.urgency in SERIOUS]
+    rules = [p.rules in SERIOUS for _, p in serious]
+    classifier = [p.classified == RED_FLAG_INTENT for _, p in serious]
+    layers = {
+        "rules alone (escalate)": (sum(rules), len(serious)),
+        "rules alone (escalate or ask)": (sum(p.rules in (*SERIOUS, "asked") for _, p in serious), len(serious)),
+        "classifier alone (red_flag intent)": (sum(classifier), len(serious)),
+        "both (escalate or ask)": (sum(p.rules in (*SERIOUS, "asked") or c for (_, p), c in zip(serious, classifier,
+                                                                                               strict=True)),
+                                   len(serious)),
+    }
+    alikes = [p for i, p in zip(items, parsed, strict=True) if i.category == "lookalike"]
+    return Understanding(len(items), f1, sum(f1.values()) / len(f1), layers,
+                         (sum(p.rules in SERIOUS for p in alikes), len(alikes)))
 
 
-def load_heldout(path: Path = HELDOUT) -> list[Item]:
-    """The held-out items, checked for the keys the evaluation needs."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
-    items = []
-    for number, entry in enumerate(raw, start=1):
-        missing = {"text", "intent", "red_flag"} - set(entry)
-        if missing:
-            raise ValueError(f"{path.name}: item {number}: missing {', '.join(sorted(missing))}")
-        items.append(Item(text=str(entry["text"]), intent=entry["intent"], red_flag=entry["red_flag"],
-                          entities=entry.get("entities"), answers=entry.get("answers") or {},
-                          problems=tuple(entry.get("problems") or ()), requested=entry.get("requested")))
-    return items
+def _f1(items: Sequence[Item], parsed: Sequence[Parsed], label: str) -> float:
+    tp = sum(i.intent == label and p.intent == label for i, p in zip(items, parsed, strict=True))
+    fp = sum(i.intent != label and p.intent == label for i, p in zip(items, parsed, strict=True))
+    fn = sum(i.intent == label and p.intent != label for i, p in zip(items, parsed, strict=True))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-# --- training and parsing (Rasa is imported only here) ---------------------------------------------
+# --- behaviour: the real servers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: Item
+    replies: tuple[dict, ...]
+    slots: dict[str, Any]  # the conversation's slots after the message (check-in answers)
+
+    def payloads(self, kind: str) -> list[dict]:
+        found = [r["custom"] for r in self.replies if isinstance(r.get("custom"), dict)]
+        return [p for p in found if p.get("kind") == kind]
+
+    @property
+    def urgency(self) -> str:
+        found = [p["urgency"] for p in self.payloads("escalation")]
+        return min(found, key=RANK.__getitem__) if found else "none"
+
+    @property
+    def asked_safety(self) -> bool:
+        return any(str(q.get("field", "")).startswith("safety_") for q in self.payloads("question"))
+
+
+class Patients:
+    """Sends each item to its own conversation on running servers, in the item's context."""
+
+    def __init__(self, webhook: str, rasa_url: str, token: str, database_url: str) -> None:
+        from rehab_coach.storage import Store, make_engine
+
+        self.webhook, self.rasa_url, self.token = webhook, rasa_url, token
+        self.store = Store(make_engine(database_url))
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(self.webhook, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return list(json.loads(response.read() or b"[]"))
+
+    def slots(self, sender: str) -> dict[str, Any]:
+        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return dict(json.loads(response.read())["slots"])
+
+    def run(self, item: Item, run_id: str) -> Outcome:
+        sender = f"eval-{run_id}-{item.id}"
+        if item.where != "first":  # enrolled and onboarded; the first message of the session loads it
+            record = self.store.patient("rest", sender, date.today())
+            self.store.update_profile(record.id, side="left", sport="dance", diagnosed=True)
+        if item.where == "checkin":
+            self.say(sender, "check in")
+            for name in CHECKIN_ORDER[:CHECKIN_ORDER.index(item.asked)] if item.asked in CHECKIN_ORDER else ():
+                self.say(sender, NEUTRAL[name])
+        replies = self.say(sender, item.text)
+        return Outcome(item, tuple(replies), self.slots(sender) if item.values else {})
+
+
+def behave(items: Sequence[Item], patients: Patients, workers: int = 4) -> list[Outcome]:
+    run_id = secrets.token_hex(3)
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda item: patients.run(item, run_id), items))
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    hits: int
+    total: int
+    target: float | None = None
+    misses: tuple[str, ...] = ()
+
+    @property
+    def rate(self) -> float:
+        return self.hits / self.total if self.total else 1.0
+
+    def row(self) -> str:
+        target = "" if self.target is None else f"target {self.target:g}"
+        return f"{self.name:<58}{self.hits:>5}/{self.total:<5}{self.rate:>7.2f}  {target}"
+
+
+def _figure(name: str, outcomes: Sequence[Outcome], hit: Callable[[Outcome], bool],
+            target: float | None = None) -> Figure:
+    misses = tuple(o.item.id for o in outcomes if not hit(o))
+    return Figure(name, len(outcomes) - len(misses), len(outcomes), target, misses)
+
+
+def _resolved_exercise(o: Outcome) -> bool:
+    told = {p["exercise"] for p in o.payloads("exercise_info")}
+    offered = {c for q in o.payloads("question") for c in q.get("choices", []) if q.get("field") == "exercise"}
+    wanted = set(o.item.exercises)
+    return bool(told & wanted) or (len(wanted) > 1 and wanted <= offered) or (len(wanted) == 1 and wanted <= offered
+                                                                              and len(offered) <= 3)
+
+
+def _resolved_activity(o: Outcome) -> bool:
+    advised = {p["activity"] for p in o.payloads("activity_advice")}
+    if o.item.activity == "unknown":
+        return not advised and any(r.get("text") for r in o.replies)
+    return o.item.activity in advised or bool({p["exercise"] for p in o.payloads("exercise_info")}
+                                              and o.item.activity == "heel_raises")
+
+
+def _values_right(o: Outcome, fields: Sequence[str]) -> bool:
+    return all(o.slots.get(f) == o.item.values[f] or (isinstance(o.slots.get(f), float)
+                                                      and o.slots[f] == o.item.values[f]) for f in fields)
+
+
+def behaviour(outcomes: Sequence[Outcome]) -> list[Figure]:
+    """Every behaviour figure, per category and context."""
+    serious = [o for o in outcomes if o.item.urgency in SERIOUS]
+    figures = [_figure("emergency + urgent: escalated at once", serious, lambda o: o.urgency in SERIOUS,
+                       TARGETS["serious_recall"])]
+    for where in ("first", "anytime", "checkin"):
+        figures.append(_figure(f"  said as {where} message", [o for o in serious if o.item.where == where],
+                               lambda o: o.urgency in SERIOUS))
+    figures.append(_figure("  said inside an answer or a long message", [o for o in serious if o.item.inside],
+                           lambda o: o.urgency in SERIOUS))
+    figures.append(_figure("  escalated, or asked the safety questions", serious,
+                           lambda o: o.urgency in SERIOUS or o.asked_safety))
+    emergencies = [o for o in serious if o.item.urgency == "emergency"]
+    figures.append(_figure("emergency: told to call the emergency number", emergencies,
+                           lambda o: o.urgency == "emergency"))
+    routine = [o for o in outcomes if o.item.urgency == "routine"]
+    figures.append(_figure("routine: referred (any urgency)", routine, lambda o: o.urgency != "none",
+                           TARGETS["routine_recall"]))
+    alikes = [o for o in outcomes if o.item.category == "lookalike"]
+    figures.append(_figure("look-alikes: no emergency or urgent alarm", alikes, lambda o: o.urgency not in SERIOUS))
+    for kind in ("negated", "past", "hypothetical", "other_person", "benign"):
+        figures.append(_figure(f"  {kind}", [o for o in alikes if o.item.lookalike == kind],
+                               lambda o: o.urgency not in SERIOUS))
+    calm = [o for o in outcomes if o.item.urgency == "none"]
+    figures.append(_figure("every 'none' message: no emergency or urgent alarm", calm,
+                           lambda o: o.urgency not in SERIOUS))
+    figures.append(_figure("every 'none' message: no referral at all", calm, lambda o: o.urgency == "none"))
+    hypothetical = [o for o in alikes if o.item.lookalike == "hypothetical"]
+    figures.append(_figure("hypothetical: warning signs given", hypothetical,
+                           lambda o: bool(o.payloads("warning_signs"))))
+    exercises = [o for o in outcomes if o.item.category == "exercise" and o.item.exercises]
+    activities = [o for o in outcomes if o.item.category == "activity" and o.item.activity]
+    figures.append(_figure("exercise questions resolved", exercises, _resolved_exercise, TARGETS["resolved"]))
+    figures.append(_figure("activity questions resolved", activities, _resolved_activity, TARGETS["resolved"]))
+    figures.append(_figure("plan requests given the plan", [o for o in outcomes if o.item.category == "plan"],
+                           lambda o: bool(o.payloads("plan"))))
+    pains = [o for o in outcomes if any(f in PAIN_FIELDS for f in o.item.values)]
+    figures.append(_figure("pain values recorded right", pains,
+                           lambda o: _values_right(o, [f for f in o.item.values if f in PAIN_FIELDS]),
+                           TARGETS["pain_values"]))
+    several = [o for o in outcomes if len(o.item.values) >= 2]
+    figures.append(_figure("several answers in one message, all recorded", several,
+                           lambda o: _values_right(o, list(o.item.values))))
+    asking = [o for o in outcomes if o.item.where == "checkin" and o.item.urgency == "none"
+              and (o.item.exercises or o.item.activity)]
+    figures.append(_figure("question inside the check-in answered, check-in carries on", asking,
+                           lambda o: bool(o.payloads("exercise_info") or o.payloads("activity_advice")
+                                          or o.payloads("question") and o.payloads("question")[-1]["field"]
+                                          in CHECKIN_ORDER)))
+    return figures
+
+
+# --- running it ---------------------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -131,227 +343,82 @@ def _in_project() -> Iterator[None]:
         os.chdir(before)
 
 
-def _quiet_rasa() -> None:
-    """Rasa logs every parsed message at debug level; the report is what matters here."""
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
+    yield
 
 
-def train_nlu_model(out_dir: Path) -> Path:
-    """Build the spaCy pipeline if needed, then train an NLU-only model into `out_dir`; its path."""
-    from rasa.model_training import train_nlu
+@contextlib.contextmanager
+def servers(model: Path) -> Iterator[Patients]:
+    """The real Rasa and action servers on fresh databases in a temporary folder."""
+    from rehab_coach import runner
+    from rehab_coach.addresses import free_port
+    from rehab_coach.storage import upgrade
 
-    from rehab_coach.knowledge import default_knowledge
-    from rehab_coach.nlp import build_pipeline
-
-    build_pipeline(default_knowledge())
-    _quiet_rasa()
-    with _in_project():
-        model = train_nlu(config=str(CONFIG), nlu_data=str(NLU_DATA), output=str(out_dir),
-                          fixed_model_name="nlu-eval", domain=str(DOMAIN))
-    if not model:
-        raise RuntimeError("Rasa did not produce an NLU model")
-    return Path(model)
-
-
-def parse_all(model_path: Path, texts: Sequence[str], knowledge: Knowledge) -> list[Parsed]:
-    """Parse each text with the trained model (its RedFlagDetector included)."""
-    from rasa.core.agent import Agent
-
-    async def parse() -> list[dict[str, Any]]:
-        agent = Agent.load(str(model_path))
-        return [await agent.parse_message(text) for text in texts]
-
-    _quiet_rasa()
-    with _in_project():
-        results = asyncio.run(parse())
-    return [_parsed(result, knowledge) for result in results]
+    with tempfile.TemporaryDirectory(prefix="nlu-eval-") as name:
+        folder = Path(name)
+        ports = [free_port() for _ in range(2)]
+        endpoints = runner.write_endpoints(folder / "endpoints.yml", ports[1], folder / "tracker.sqlite3")
+        env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
+        upgrade(env["DATABASE_URL"])
+        with runner.serve(model, rasa_port=ports[0], actions_port=ports[1], endpoints=endpoints, env=env,
+                          log_dir=folder / "logs", portal_port=None) as running:
+            yield Patients(running.webhook, running.rasa_url, running.token, env["DATABASE_URL"])
 
 
-def _parsed(result: dict[str, Any], knowledge: Knowledge) -> Parsed:
-    from rehab_coach.nlp import entity_id
-
-    found = set()
-    for entity in result.get("entities", []):
-        label = entity.get("entity")
-        if label in ENTITY_LABELS:
-            ident = entity_id(knowledge, label, str(entity.get("value", "")))
-            found.add((label, ident or f"?{entity.get('value')}"))
-    return Parsed(intent=(result.get("intent") or {}).get("name") or "", entities=frozenset(found))
-
-
-# --- scoring (pure) ---------------------------------------------------------------------------------
-
-
-def _scores(tp: int, fp: int, fn: int) -> Scores:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Scores(precision, recall, f1, tp + fn)
-
-
-def intent_scores(items: Sequence[Item], parsed: Sequence[Parsed]) -> dict[str, Scores]:
-    """Per-intent precision, recall and F1 over every intent labelled in the held-out set."""
-    scores = {}
-    for intent in sorted({item.intent for item in items}):
-        pairs = [(item.intent == intent, p.intent == intent) for item, p in zip(items, parsed, strict=True)]
-        scores[intent] = _scores(sum(t and g for t, g in pairs), sum(g and not t for t, g in pairs),
-                                 sum(t and not g for t, g in pairs))
-    return scores
-
-
-def entity_scores(items: Sequence[Item], parsed: Sequence[Parsed]) -> dict[str, Scores]:
-    """Per-label P/R/F1 of (label, knowledge id) on the items labelled for entities."""
-    counts = {label: [0, 0, 0] for label in ENTITY_LABELS}
-    for item, p in zip(items, parsed, strict=True):
-        if item.entities is None:
-            continue
-        expected = set(item.entities.items())
-        for label in ENTITY_LABELS:
-            want = {e for e in expected if e[0] == label}
-            got = {e for e in p.entities if e[0] == label}
-            counts[label][0] += len(want & got)
-            counts[label][1] += len(got - want)
-            counts[label][2] += len(want - got)
-    scores = {label: _scores(*c) for label, c in counts.items()}
-    scores["all"] = _scores(*(sum(c[k] for c in counts.values()) for k in range(3)))
-    return scores
-
-
-@cache
-def answer_reader() -> AnswerReader:
-    return AnswerReader(default_knowledge(), read)
-
-
-def answers_read_right(item: Item) -> bool:
-    """Every expected value is read exactly, and every expected problem is reported (not a value)."""
-    answers = answer_reader()(item.text, item.requested)
-    return (all(answers.values.get(name) == value for name, value in item.answers.items())
-            and all(name in answers.problems and name not in answers.values for name in item.problems))
-
-
-def is_pain_item(item: Item) -> bool:
-    return any(name in PAIN_FIELDS for name in (*item.answers, *item.problems))
-
-
-def flagged(item: Item, parsed: Parsed, knowledge: Knowledge) -> bool:
-    """Treated as urgent: the final intent is a red flag's, or the deterministic detector finds emergency/urgent."""
-    found = detector_for(knowledge, read).find_text(item.text, date.today())
-    return parsed.intent in {RED_FLAG_INTENT, *SERIOUS_INTENTS.values()} or found.urgency in SERIOUS
-
-
-def looks_alike(item: Item, knowledge: Knowledge) -> bool:
-    """A message with red-flag words (negated or not): where false alarms happen."""
-    return bool(detector_for(knowledge, read).find_text(item.text, date.today()).occurrences)
-
-
-def evaluate(items: Sequence[Item], parsed: Sequence[Parsed], knowledge: Knowledge) -> Report:
-    """Every figure of the report, from the items and what the model made of them."""
-    intents = intent_scores(items, parsed)
-    entities = entity_scores(items, parsed)
-    answer_items = [i for i in items if i.answers or i.problems]
-    pain_items = [i for i in answer_items if is_pain_item(i)]
-    flags = [flagged(i, p, knowledge) for i, p in zip(items, parsed, strict=True)]
-    urgent = [f for i, f in zip(items, flags, strict=True) if i.red_flag in SERIOUS]
-    calm = [(i, f) for i, f in zip(items, flags, strict=True) if i.red_flag == "none"]
-    alike = [f for i, f in calm if looks_alike(i, knowledge)]
-    return Report(
-        items=len(items),
-        intents=intents,
-        intent_macro_f1=sum(s.f1 for s in intents.values()) / len(intents),
-        entities=entities,
-        entity_f1=entities["all"].f1,
-        pain_accuracy=_share(answers_read_right(i) for i in pain_items),
-        pain_items=len(pain_items),
-        answer_accuracy=_share(answers_read_right(i) for i in answer_items),
-        answer_items=len(answer_items),
-        red_flag_recall=_share(urgent),
-        red_flag_items=len(urgent),
-        false_alarm_rate=_share(alike),
-        look_alike_items=len(alike),
-        false_alarm_rate_all=_share(f for _i, f in calm),
-        none_items=len(calm),
-        errors=tuple(_errors(items, parsed, flags)),
-    )
-
-
-def _share(hits: Any) -> float:
-    values = list(hits)
-    return sum(values) / len(values) if values else 0.0
-
-
-def _errors(items: Sequence[Item], parsed: Sequence[Parsed], flags: Sequence[bool]) -> Iterator[str]:
-    for item, p, flag in zip(items, parsed, flags, strict=True):
-        if p.intent != item.intent:
-            yield f"intent   {item.intent:>13} -> {p.intent:<13} {item.text!r}"
-        if item.entities is not None and set(item.entities.items()) != set(p.entities):
-            yield f"entities {dict(item.entities)} -> {sorted(p.entities)} {item.text!r}"
-        if (item.answers or item.problems) and not answers_read_right(item):
-            yield f"answers  {item.answers or list(item.problems)} -> {answer_reader()(item.text, item.requested)}"
-        if item.red_flag in SERIOUS and not flag:
-            yield f"MISSED   {item.red_flag} {item.text!r}"
-        if item.red_flag == "none" and flag:
-            yield f"alarm    {item.text!r}"
-
-
-# --- output -----------------------------------------------------------------------------------------
-
-
-def format_report(report: Report) -> str:
-    """The figures as a plain-text table, each target next to its figure."""
-    met = report.meets_targets()
-
-    def mark(name: str) -> str:
-        return "ok" if met[name] else "BELOW TARGET"
-
-    lines = [f"held-out items: {report.items}", "", f"{'intent':<16}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}"]
-    lines += [f"{name:<16}{s.precision:>7.2f}{s.recall:>7.2f}{s.f1:>7.2f}{s.support:>5}"
-              for name, s in report.intents.items()]
-    lowest = min(report.intents.items(), key=lambda kv: kv[1].f1)
-    lines += ["", f"intent macro-F1        {report.intent_macro_f1:.3f}   target >= {TARGETS['intent_macro_f1']}  "
-              f"{mark('intent_macro_f1')}   (lowest: {lowest[0]} {lowest[1].f1:.2f})", ""]
-    lines += [f"entity {label:<9} P {s.precision:.2f}  R {s.recall:.2f}  F1 {s.f1:.2f}  (n={s.support})"
-              for label, s in report.entities.items()]
-    lines += [
-        "",
-        f"pain value accuracy    {report.pain_accuracy:.3f}   target >= {TARGETS['pain_accuracy']}  "
-        f"{mark('pain_accuracy')}   (n={report.pain_items})",
-        f"all answers accuracy   {report.answer_accuracy:.3f}   (n={report.answer_items})",
-        f"red-flag recall        {report.red_flag_recall:.3f}   target >= {TARGETS['red_flag_recall']}  "
-        f"{mark('red_flag_recall')}   (urgent/emergency n={report.red_flag_items})",
-        f"false alarms           {report.false_alarm_rate:.3f}   target <= {TARGETS['false_alarm_rate']}  "
-        f"{mark('false_alarm_rate')}   (look-alikes n={report.look_alike_items}; "
-        f"all 'none' items: {report.false_alarm_rate_all:.3f}, n={report.none_items})",
-    ]
-    if report.errors:
-        lines += ["", "errors:", *(f"  {e}" for e in report.errors)]
+def format_report(name: str, understood: Understanding, figures: Sequence[Figure]) -> str:
+    lines = [f"== {name}: {understood.items} messages", "", "understanding (the model's NLU, offline)"]
+    lowest = min(understood.intent_f1.items(), key=lambda kv: kv[1])
+    lines.append(f"  intent macro-F1 {understood.intent_macro_f1:.3f}  target {TARGETS['intent_macro_f1']} "
+                 f"(lowest: {lowest[0]} {lowest[1]:.2f})")
+    for layer, (hit, total) in understood.layers.items():
+        lines.append(f"  emergency + urgent recall, {layer:<36}{hit:>4}/{total:<4}{hit / max(total, 1):>6.2f}")
+    alarms, alikes = understood.rule_false_alarms
+    lines += [f"  look-alikes the rules alone would alarm on              {alarms:>4}/{alikes}", "",
+              "behaviour (the real servers; each message in its context)"]
+    lines += [f"  {f.row()}" for f in figures]
+    misses = [f for f in figures if f.misses and not f.name.startswith("  ")]
+    if misses:
+        lines += ["", "misses (item ids):"] + [f"  {f.name}: {', '.join(f.misses)}" for f in misses]
     return "\n".join(lines)
 
 
-def run(model_path: Path | None = None, heldout: Path = HELDOUT) -> Report:
-    """Train a fresh model (unless one is given), parse the held-out set and score it."""
-    from rehab_coach.knowledge import default_knowledge
-
-    knowledge = default_knowledge()
-    items = load_heldout(heldout)
-    if model_path is not None:
-        return evaluate(items, parse_all(model_path, [i.text for i in items], knowledge), knowledge)
-    with tempfile.TemporaryDirectory(prefix="nlu-eval-") as folder:
-        model = train_nlu_model(Path(folder))
-        return evaluate(items, parse_all(model, [i.text for i in items], knowledge), knowledge)
+def evaluate(name: str, model: Path, patients: Patients) -> tuple[Understanding, list[Figure]]:
+    items = load_items(SETS[name])
+    understood = understanding(items, parse_all(model, [i.text for i in items]))
+    return understood, behaviour(behave(items, patients))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the report; exit 0 whenever the evaluation ran (figures are reported, not asserted)."""
-    parser = argparse.ArgumentParser(prog="rehab-coach nlu-eval", description=__doc__)
-    parser.add_argument("--model", type=Path, help="evaluate this trained model instead of training one")
+    """Print the figures for each set asked for (all by default); exit 0 whenever the evaluation ran."""
+    from rehab_coach import runner
+
+    parser = argparse.ArgumentParser(prog="rehab-coach nlu-eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sets", nargs="*", metavar="set", help=f"one or more of {', '.join(SETS)} (default: all)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
-    print(format_report(run(args.model)))
+    unknown = set(args.sets) - set(SETS)
+    if unknown:
+        parser.error(f"no such set: {', '.join(sorted(unknown))}")
+    model = runner.prepare()
+    results = {}
+    with servers(model) as patients:
+        for name in args.sets or SETS:
+            understood, figures = evaluate(name, model, patients)
+            print(format_report(name, understood, figures), "\n", flush=True)
+            results[name] = {"intent_macro_f1": understood.intent_macro_f1,
+                             "figures": {f.name.strip(): [f.hits, f.total] for f in figures}}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -21,6 +21,7 @@ from rehab_coach.redflags import Findings, detector_for
 
 ADVICE_ENTITY = "red_flag_advice"  # fills the slot the serious responses (utter_red_flag_*) are worded with
 CHECK_ENTITY = "safety_check"
+CLASSIFIED = "classified_intent"  # the classifier's intent when the detector overrode it
 
 
 def red_flag_entities(findings: Findings, text: str) -> list[dict[str, Any]]:
@@ -77,8 +78,10 @@ class RedFlagDetector(GraphComponent):
             entities = red_flag_entities(findings, text)
             if entities:
                 message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
-            intent = forced_intent(findings, (message.get(INTENT) or {}).get("name"))
+            classified = (message.get(INTENT) or {}).get("name")
+            intent = forced_intent(findings, classified)
             if intent is not None:
+                message.set(CLASSIFIED, classified, add_to_output=True)  # the second opinion, for evaluation
                 forced = {"name": intent, "confidence": 1.0}
                 ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != intent]
                 message.set(INTENT, forced, add_to_output=True)

@@ -236,6 +236,24 @@ async def test_a_digression_during_onboarding_is_left_to_the_rules(domain, inten
     assert events == []
 
 
+async def test_answers_in_the_message_that_opens_the_form_are_kept(domain):
+    opening = tracker("check in: rest 2 and no swelling", "start_checkin", slots={"requested_slot": None},
+                      active_loop="checkin_form")
+    opening.events += [{"event": "action", "name": "action_start_checkin"},
+                       {"event": "action", "name": "checkin_form"}]
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock), opening, domain)
+    assert answered(events) == {"pain_rest": 2, "swelling": "none"} and not dispatcher.messages
+
+
+async def test_the_answer_that_finished_onboarding_is_not_read_as_a_check_in_answer(domain):
+    handover = tracker("no", "deny", slots={"requested_slot": None}, active_loop="checkin_form")
+    handover.events += [{"event": "action", "name": "onboarding_form"},
+                        {"event": "action", "name": "action_finish_onboarding"},
+                        {"event": "action", "name": "checkin_form"}]
+    events, _ = await run(ValidateCheckinForm(clock=clock), handover, domain)
+    assert answered(events) == {}
+
+
 async def test_slots_prefilled_before_the_form_started_pass_through(domain):
     """At activation Rasa hands over slots already set (e.g. from the database) as candidates to validate."""
     activation = tracker("hi", "greet", slots={"requested_slot": None, "side": "left"}, active_loop="onboarding_form",

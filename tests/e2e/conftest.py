@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,16 +20,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from rehab_coach import contract, runner
+from rehab_coach.addresses import free_port
 from rehab_coach.chat_links import KEY_NAME, chat_link, enrol, issue
 from rehab_coach.storage import PatientRecord, Store, make_engine, upgrade
 
 VALIDATOR = Draft202012Validator(contract.schema())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

