@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -18,7 +18,7 @@ from actions._context import Turn, entity_values, turn
 from rehab_coach import contract
 from rehab_coach.clock import Clock, local_now
 from rehab_coach.model import SERIOUS, Escalation, Knowledge
-from rehab_coach.services import Coach
+from rehab_coach.services import Coach, ExerciseAnswer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,27 @@ def where(error: BaseException) -> str:
 
 def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation) -> None:
     dispatcher.utter_message(text=_render.escalation(escalation), json_message=contract.escalation(escalation))
+
+
+EXERCISE_CANDIDATES = "exercise_candidates"  # the slot holding the exercises a "which one?" question offered
+
+
+def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer) -> list[EventType]:
+    """How to do the exercise meant, with today's dose; or which one: of a near tie, or of today's session.
+
+    The exercises offered go into the `exercise_candidates` slot, so that the answer ("the second", "the band
+    one") is read among them; an exercise explained clears it.
+    """
+    plan, winner = answer.plan, answer.resolution.winner
+    if winner is not None:
+        dose, in_session = plan.dose(winner.id), plan.in_session(winner.id)
+        dispatcher.utter_message(text=_render.exercise(winner, dose, in_session),
+                                 json_message=contract.exercise_info(winner, dose, in_session))
+        return [SlotSet(EXERCISE_CANDIDATES, None)]
+    offered = answer.resolution.candidates or tuple(p.exercise for p in plan.exercises)
+    dispatcher.utter_message(text=_render.which_exercise(offered, near_tie=bool(answer.resolution.candidates)),
+                             json_message=contract.choice("exercise", [(e.id, e.name) for e in offered]))
+    return [SlotSet(EXERCISE_CANDIDATES, [e.id for e in offered])]
 
 
 def response_escalation(domain: DomainDict, response: str) -> tuple[str, Escalation]:

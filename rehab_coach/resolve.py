@@ -147,8 +147,7 @@ class Resolver:
     def _plan_points(self, ident: str, plan: Plan | None) -> int:
         if plan is None or plan.dose(ident) is None:
             return 0
-        in_session = any(p.exercise.id == ident for p in plan.exercises)
-        return self.rules.points["in_programme"] + self.rules.points["in_session"] * in_session
+        return self.rules.points["in_programme"] + self.rules.points["in_session"] * plan.in_session(ident)
 
     def activities(self, reading: Reading, sport: str | None = None) -> ActivityResolution:
         """The activities the message asks about, those without advice yet, and the closest ones with advice
