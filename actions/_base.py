@@ -6,6 +6,7 @@ import asyncio
 import logging
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -38,22 +39,23 @@ def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation) ->
 EXERCISE_CANDIDATES = "exercise_candidates"  # the slot holding the exercises a "which one?" question offered
 
 
-def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer) -> list[EventType]:
+def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer,
+                  offered: Sequence[str] = ()) -> list[EventType]:
     """How to do the exercise meant, with today's dose; or which one: of a near tie, or of today's session.
 
     The exercises offered go into the `exercise_candidates` slot, so that the answer ("the second", "the band
-    one") is read among them; an exercise explained clears it.
+    one") is read among them; the exercise explained clears what was `offered`.
     """
     plan, winner = answer.plan, answer.resolution.winner
     if winner is not None:
         dose, in_session = plan.dose(winner.id), plan.in_session(winner.id)
         dispatcher.utter_message(text=_render.exercise(winner, dose, in_session),
                                  json_message=contract.exercise_info(winner, dose, in_session))
-        return [SlotSet(EXERCISE_CANDIDATES, None)]
-    offered = answer.resolution.candidates or tuple(p.exercise for p in plan.exercises)
-    dispatcher.utter_message(text=_render.which_exercise(offered, near_tie=bool(answer.resolution.candidates)),
-                             json_message=contract.choice("exercise", [(e.id, e.name) for e in offered]))
-    return [SlotSet(EXERCISE_CANDIDATES, [e.id for e in offered])]
+        return [SlotSet(EXERCISE_CANDIDATES, None)] if offered else []
+    choices = answer.resolution.candidates or tuple(p.exercise for p in plan.exercises)
+    dispatcher.utter_message(text=_render.which_exercise(choices, near_tie=bool(answer.resolution.candidates)),
+                             json_message=contract.choice("exercise", [(e.id, e.name) for e in choices]))
+    return [SlotSet(EXERCISE_CANDIDATES, [e.id for e in choices])]
 
 
 def response_escalation(domain: DomainDict, response: str) -> tuple[str, Escalation]:

@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import _render
-from actions._base import AnswerAction, send_exercise
+from actions._base import EXERCISE_CANDIDATES, AnswerAction, send_exercise
 from actions._context import Turn
 from rehab_coach import contract
 
@@ -21,7 +21,7 @@ class ActionActivityAdvice(AnswerAction):
         for advice in answer.advice:
             dispatcher.utter_message(text=_render.advice(advice), json_message=contract.activity_advice(advice))
         if answer.exercise is not None:
-            return send_exercise(dispatcher, answer.exercise)
+            return send_exercise(dispatcher, answer.exercise, tracker.get_slot(EXERCISE_CANDIDATES) or ())
         if answer.uncovered or not answer.advice:
             offer = (contract.choice("activity", [(a.id, a.name) for a in answer.closest])
                      if len(answer.closest) > 1 and not answer.advice else None)  # a choice needs two

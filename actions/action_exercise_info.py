@@ -16,4 +16,5 @@ class ActionExerciseInfo(AnswerAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
         offered = tracker.get_slot(EXERCISE_CANDIDATES) or ()  # the choices of a "which one?" just asked
-        return send_exercise(dispatcher, self.coach.explain_exercise(now.patient, now.text, now.today, offered))
+        answer = self.coach.explain_exercise(now.patient, now.text, now.today, offered)
+        return send_exercise(dispatcher, answer, offered)

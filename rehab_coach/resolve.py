@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from rehab_coach.engine import Plan
 from rehab_coach.model import CONCEPT_GROUPS, Activity, Exercise, Knowledge, UncoveredActivity
-from rehab_coach.phrases import Match, PhraseBook, longest
+from rehab_coach.phrases import _GAP_MARK, Match, PhraseBook
 from rehab_coach.reading import Reader, Reading
 from rehab_coach.redflags import english_words
 
@@ -48,7 +48,7 @@ class ExerciseResolution:
 class ActivityResolution:
     activities: tuple[Activity, ...] = ()  # asked about, in the message's order
     uncovered: tuple[UncoveredActivity, ...] = ()  # asked about, but the catalogue has no advice on them yet
-    closest: tuple[Activity, ...] = ()  # when something asked about has no advice: the nearest that have
+    closest: tuple[Activity, ...] = ()  # to name when something asked about has no advice, or nothing known is
 
 
 def _kind(match: Match) -> tuple[str, str]:
@@ -99,6 +99,7 @@ class Resolver:
         """The exercises the message means; with `among` (the choices just offered) an ordinal picks one of them,
         and a message that fits none of them is read against the whole catalogue."""
         reading = _joined(reading)
+        among = [ident for ident in among if ident in self.knowledge.exercises]  # a slot may outlive a rename
         if among:
             picked = self._ordinal(reading, among)
             if picked is not None:
@@ -118,7 +119,7 @@ class Resolver:
 
     def _details(self, reading: Reading) -> dict[str, frozenset[tuple[str, str]]]:
         """What the message says of each exercise it says anything of: its name, the concepts of its own."""
-        found = {_kind(match) for match in longest(self.exercise_book.find(reading))}
+        found = {_kind(match) for match in _longest(self.exercise_book.find(reading))}
         return {ident: own & found for ident, own in self.describes.items() if own & found}
 
     def _points(self, detail: tuple[str, str]) -> int:
@@ -154,7 +155,7 @@ class Resolver:
         (for a patient whose sport is `sport` when the message names nothing the coach knows)."""
         reading = _joined(reading)
         asides = self.set_aside.find(reading)
-        found = [m for m in longest(self.activity_book.find(reading)) if not _overlaps(m, asides)]
+        found = [m for m in _longest(self.activity_book.find(reading)) if not _overlaps(m, asides)]
         mentioned = [m for m in found if _kind(m)[0] == _ACTIVITY]
         asked = [m for m in mentioned if not self._set_aside(m, asides, reading)]
         uncovered = _unique(ident for kind, ident in map(_kind, found) if kind == _UNCOVERED)
@@ -175,6 +176,18 @@ class Resolver:
         """Right after a set-aside cue ("skip the jumps", "instead of running"), within the clause."""
         return any(cue.end <= match.start <= cue.end + self.rules.set_aside_window
                    and not any(t.punct for t in reading.tokens[cue.end:match.start]) for cue in asides)
+
+
+def _longest(matches: Sequence[Match]) -> list[Match]:
+    """Drop a match that is one of the words of a longer match of another name ("calf" in "calf stretch on the
+    step", "walking" in "walking down a steep hill"); a word a gap skipped belongs to no phrase ("big toe" in
+    "press my big toe down" still counts)."""
+    def within(m: Match, other: Match) -> bool:
+        return (other.name != m.name and other.start <= m.start and m.end <= other.end
+                and other.end - other.start > m.end - m.start
+                and (_GAP_MARK not in other.phrase or m.start == other.start or m.end == other.end))
+
+    return [m for m in matches if not any(within(m, other) for other in matches)]
 
 
 def _overlaps(match: Match, others: Iterable[Match]) -> bool:

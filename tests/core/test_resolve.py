@@ -58,6 +58,7 @@ def test_an_exercise_named_by_its_name_or_an_alias_is_the_winner(resolver, settl
     ("doming - lifting the arch without curling my toes?", "intrinsic_foot_doming"),
     ("the bouncy two-footed ones on the spot", "ankle_hop_plyometrics"),
     ("lying on my side with the little band round my knees", "hip_and_core"),
+    ("pressing my big toe down into the band", "fhl_band_big_toe_flexion"),  # "big toe" stands in a gap
 ])
 def test_an_exercise_described_by_what_it_targets_uses_and_does_is_the_winner(resolver, settle, text, exercise):
     assert exercises(resolver, text, settle) == [exercise]
@@ -137,6 +138,7 @@ def activities(resolver: Resolver, text: str, sport: str | None = "dance") -> tu
     ("can I go skipping with the kids", "jumping"),
     ("hill reps on saturday morning?", "downhill"),  # slopes and directions
     ("jogging down a steep slope", "downhill"),
+    ("walking down the ramp to the car park", "downhill"),
     ("coming down the stairs at home", "stair_descent"),
     ("is it ok to crouch down on my toes to garden", "squatting_on_toes"),
     ("sitting back on my heels when I pray", "kneeling_on_pointed_feet"),
