@@ -66,7 +66,7 @@ async def test_nothing_known_names_what_matters_for_the_patients_sport(coach, do
 
 
 async def test_an_activity_with_advice_is_answered_and_one_without_is_named(coach, domain, patient):
-    message = tracker("is my yoga class ok? it's a lot of kneeling", "ask_activity")
+    message = tracker("vinyasa session tonight, with lots of child's pose", "ask_activity")
     _, dispatcher = await run(ActionActivityAdvice(coach, clock), message, domain)
     (advice,) = payloads(dispatcher)
     assert (advice["kind"], advice["activity"]) == ("activity_advice", "kneeling_on_pointed_feet")
@@ -115,7 +115,7 @@ async def test_an_exercise_outside_todays_plan_is_explained_without_a_dose(coach
 
 
 async def test_an_exercise_described_in_the_patients_words_is_explained(coach, domain, patient):
-    message = tracker("the one where I sit and turn my foot outwards against the elastic?", "ask_exercise")
+    message = tracker("twisting my foot out to the side against the theraband, seated", "ask_exercise")
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     assert info["exercise"] == "band_eversion_peroneals"
@@ -123,7 +123,7 @@ async def test_an_exercise_described_in_the_patients_words_is_explained(coach, d
 
 async def test_a_near_tie_asks_which_one_naming_only_the_candidates(coach, domain, patient, knowledge):
     tied = ["band_inversion_tib_post", "band_eversion_peroneals"]
-    message = tracker("how tight should the band be when I twist my foot?", "ask_exercise")
+    message = tracker("the theraband one, twisting my foot: which direction?", "ask_exercise")
     events, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (question,) = payloads(dispatcher)
     assert (question["kind"], question["field"], question["type"]) == ("question", "exercise", "choice")
