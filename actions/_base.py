@@ -6,11 +6,12 @@ import asyncio
 import logging
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -20,7 +21,7 @@ from rehab_coach import contract
 from rehab_coach.clock import Clock, current_time, local_now
 from rehab_coach.intents import SERIOUS_INTENTS
 from rehab_coach.model import SERIOUS, Escalation, Knowledge
-from rehab_coach.services import Coach
+from rehab_coach.services import Coach, ExerciseAnswer
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,28 @@ def where(error: BaseException) -> str:
 
 def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation) -> None:
     dispatcher.utter_message(text=_render.escalation(escalation), json_message=contract.escalation(escalation))
+
+
+EXERCISE_CANDIDATES = "exercise_candidates"  # the slot holding the exercises a "which one?" question offered
+
+
+def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer,
+                  offered: Sequence[str] = ()) -> list[EventType]:
+    """How to do the exercise meant, with today's dose; or which one: of a near tie, or of today's session.
+
+    The exercises offered go into the `exercise_candidates` slot, so that the answer ("the second", "the band
+    one") is read among them; the exercise explained clears what was `offered`.
+    """
+    plan, winner = answer.plan, answer.resolution.winner
+    if winner is not None:
+        dose, in_session = plan.dose(winner.id), plan.in_session(winner.id)
+        dispatcher.utter_message(text=_render.exercise(winner, dose, in_session),
+                                 json_message=contract.exercise_info(winner, dose, in_session))
+        return [SlotSet(EXERCISE_CANDIDATES, None)] if offered else []
+    choices = answer.resolution.candidates or tuple(p.exercise for p in plan.exercises)
+    dispatcher.utter_message(text=_render.which_exercise(choices, near_tie=bool(answer.resolution.candidates)),
+                             json_message=contract.choice("exercise", [(e.id, e.name) for e in choices]))
+    return [SlotSet(EXERCISE_CANDIDATES, [e.id for e in choices])]
 
 
 def response_escalation(domain: DomainDict, response: str) -> tuple[str, Escalation]:

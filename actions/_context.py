@@ -9,8 +9,7 @@ from datetime import date, datetime
 from rasa_sdk import Tracker
 
 from rehab_coach.clock import Clock, current_time, local_now
-from rehab_coach.model import PAIN_FIELDS, Knowledge
-from rehab_coach.nlp import entity_id
+from rehab_coach.model import PAIN_FIELDS
 from rehab_coach.services import Coach
 from rehab_coach.storage.repository import PatientRecord
 
@@ -45,12 +44,6 @@ def entity_values(tracker: Tracker, label: str) -> list[str]:
     values = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
               if e.get("entity") == label and e.get("value")]
     return list(dict.fromkeys(values))
-
-
-def knowledge_ids(tracker: Tracker, knowledge: Knowledge, label: str) -> list[str]:
-    """Knowledge ids behind the latest message's `label` entities (unknown names are dropped)."""
-    ids = [entity_id(knowledge, label, value) for value in entity_values(tracker, label)]
-    return list(dict.fromkeys(i for i in ids if i is not None))
 
 
 @dataclass(frozen=True)

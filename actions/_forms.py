@@ -21,7 +21,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import _deps
-from actions._base import AnswerAction, CoachAction
+from actions._base import EXERCISE_CANDIDATES, AnswerAction, CoachAction
 from actions._checkin import STALE, stale_checkin
 from actions._context import CHECKIN_SLOTS, entity_values, latest_intent, latest_text
 from actions.action_activity_advice import ActionActivityAdvice
@@ -108,21 +108,25 @@ class AnswerFormValidation(FormValidationAction, ABC):
         if self._routine(tracker):  # a routine red flag said in passing: advised and stored, then read on
             await self._run(ActionEscalate).run(dispatcher, tracker, domain)
         question = QUESTIONS.get(intent or "") or asked_in_passing(tracker, text)
-        if question is not None:
-            await self._run(question).run(dispatcher, tracker, domain)
         if intent in QUESTIONS:
             answers = self._read(text, None)  # only what the message labels ("rest 2"), never a loose number
         else:
             answers = self._corrected(dispatcher, tracker, fields, requested, text)
+        if question is None and tracker.get_slot(EXERCISE_CANDIDATES) and requested not in answers.values:
+            question = ActionExerciseInfo  # not an answer: the pick from the "which one?" just asked
+        offered: list[EventType] = []  # a "which one?" the answer asked keeps its choices
+        if question is not None:
+            offered = [e for e in await self._run(question).run(dispatcher, tracker, domain)
+                       if e.get("name") == EXERCISE_CANDIDATES]
         values: dict[str, object | None] = {f: v for f, v in answers.values.items() if f in fields}
         if requested not in values:
-            problem = answers.problems.get(requested) if intent not in QUESTIONS else None
-            if problem or not (values or intent in QUESTIONS):
+            problem = answers.problems.get(requested) if question is None else None
+            if problem or not (values or question):
                 dispatcher.utter_message(text=problem or NOT_UNDERSTOOD)
             values[requested] = None  # a slot event, so the form asks the same question again
         if set(values) & set(CHECKIN_SLOTS):
             values["checkin_day"] = today.isoformat()
-        return [*events, *(SlotSet(field, value) for field, value in values.items())]
+        return [*events, *(SlotSet(field, value) for field, value in values.items()), *offered]
 
     def _given_up_front(self, tracker: Tracker, fields: list[str]) -> list[EventType]:
         """The answers the message that opened the form already gives (only what it states, no loose number)."""
@@ -154,5 +158,5 @@ class AnswerFormValidation(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """The answer reader has already checked every value: pass this form's extracted slots through."""
-        fields = {*self.domain_slots(domain), "checkin_day"}
+        fields = {*self.domain_slots(domain), "checkin_day", EXERCISE_CANDIDATES}
         return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items() if name in fields]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rehab_coach.engine import Advice, Plan, PlannedExercise
-from rehab_coach.model import CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag
+from rehab_coach.model import Activity, CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag, UncoveredActivity
 
 _LEADS = {
     "emergency": "This could be an emergency: call the emergency number now (999, 112 or 911).",
@@ -25,7 +25,8 @@ def _bullets(lines: Iterable[str]) -> str:
 
 
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+    """"Running" -> "running" in a sentence; "HIIT" stays."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def activity_names(ids: Sequence[str], knowledge: Knowledge) -> list[str]:
@@ -107,7 +108,27 @@ def exercise(item: Exercise, planned: Dose | None, in_session: bool = True) -> s
     return f"{item.name}\n{steps}\n{today}"
 
 
-WHICH_EXERCISE = "Which exercise do you mean? Ask me about any of today's:"
+WHICH_ONE = "Which one do you mean?"
+NOT_SURE = "I'm not sure which exercise you mean. Today's are:"
+
+
+def which_exercise(exercises: Sequence[Exercise], near_tie: bool) -> str:
+    """Which one of a near tie or, when nothing fitted, of today's session: numbered, so "the second" answers it."""
+    return "\n".join([WHICH_ONE if near_tie else NOT_SURE, *(f"{n}. {e.name}" for n, e in enumerate(exercises, 1))])
+
+
+def _one_of(names: Sequence[str]) -> str:
+    """"a, b or c"."""
+    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def no_advice(uncovered: Sequence[UncoveredActivity], closest: Sequence[Activity], answered: bool) -> str:
+    """"I don't have advice on that yet", naming what was asked and, if nothing was answered, what can be."""
+    asked = _one_of([_lower_first(u.name) for u in uncovered]) or "that"
+    if answered:
+        return f"I don't have advice on {asked} yet, beyond the above."
+    offer = f" I can tell you about {_one_of([_lower_first(a.name) for a in closest])}." if closest else ""
+    return f"I don't have advice on {asked} yet.{offer}"
 
 
 def progress(days: int, checkins: Sequence[CheckIn], phase_number: int, knowledge: Knowledge) -> str:

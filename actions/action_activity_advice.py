@@ -1,4 +1,4 @@
-"""action_activity_advice: "can I run / dance / jump?" for each activity the message names."""
+"""action_activity_advice: "can I run / dance / jump?" for each activity the message asks about."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import _render
-from actions._base import AnswerAction
-from actions._context import Turn, knowledge_ids
+from actions._base import EXERCISE_CANDIDATES, AnswerAction, send_exercise
+from actions._context import Turn
 from rehab_coach import contract
-
-EXAMPLES = ("running", "jumping", "dance_class", "football_training", "cycling", "swimming", "walking")
 
 
 class ActionActivityAdvice(AnswerAction):
@@ -19,12 +17,14 @@ class ActionActivityAdvice(AnswerAction):
         return "action_activity_advice"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
-        activities = knowledge_ids(tracker, self.knowledge, "activity")
-        if not activities:
-            examples = _render.activity_names([a for a in EXAMPLES if a in self.knowledge.activities], self.knowledge)
-            dispatcher.utter_message(text=f"Which activity do you mean? For example: {', '.join(examples)}.")
-            return []
-        for activity in activities:
-            advice = self.coach.advise_activity(now.patient, activity, now.today)
+        answer = self.coach.advise_on(now.patient, now.text, now.today)
+        for advice in answer.advice:
             dispatcher.utter_message(text=_render.advice(advice), json_message=contract.activity_advice(advice))
+        if answer.exercise is not None:
+            return send_exercise(dispatcher, answer.exercise, tracker.get_slot(EXERCISE_CANDIDATES) or ())
+        if answer.uncovered or not answer.advice:
+            offer = (contract.choice("activity", [(a.id, a.name) for a in answer.closest])
+                     if len(answer.closest) > 1 and not answer.advice else None)  # a choice needs two
+            dispatcher.utter_message(text=_render.no_advice(answer.uncovered, answer.closest, bool(answer.advice)),
+                                     json_message=offer)
         return []

@@ -164,6 +164,8 @@ _UNITS = {"set", "sets", "rep", "reps", "time", "times", "x", "minute", "minutes
 _NOT_PAIN_BEFORE = {"day", "week", "phase", "level", "stage", "set", "rep", "number", "of", "x", "for", "by",
                     "size", "since", "after", "last", "under", "over", "every", "page", "version", "plus"}
 _RANGE_JOINS = {"-", "–", "—", "to", "or", "~"}
+_BEFORE_A_NUMBER = {"is", "was", "about", "around", "like", "maybe", "a", "at", "probably", "just", "only", "to", "or",
+                    "and", ",", "–", "-", ":", "of", "be", "s"}
 _AT_A_TIME = {"up", "woke", "wake", "waking", "bed", "slept", "sleep", "home", "work", "school", "class", "lunch",
               "started", "start", "back", "finished", "night"}
 _HEDGES = {"maybe", "possibly", "perhaps", "probably", "prob", "even"}
@@ -205,9 +207,16 @@ def _plain_number(tokens: Tokens, i: int) -> float | None:
     value = _WORD_NUMBERS.get(token)
     if token == "one" and ((i > 0 and tokens[i - 1] in _NOT_ONE_BEFORE)
                            or (i + 1 < len(tokens) and tokens[i + 1] in _NOT_ONE_AFTER
-                               and not _at(tokens, i + 1, ("out", "of")))):
+                               and not _at(tokens, i + 1, ("out", "of")))
+                           or _names_a_thing(tokens, i)):
         return None
     return None if value is None else float(value)
+
+
+def _names_a_thing(tokens: Tokens, i: int) -> bool:
+    """'the band one', 'that towel one': "one" stands for a thing, not a number."""
+    before = tokens[max(0, i - 3):i]
+    return bool(before) and before[-1] not in _BEFORE_A_NUMBER and bool({"the", "that", "this", "which"} & set(before))
 
 
 def _skip_ish(tokens: Tokens, i: int) -> int:

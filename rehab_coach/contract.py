@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import lru_cache
@@ -50,6 +51,12 @@ def question(field: str, problem: str | None = None) -> dict:
     """Ask for one value; `problem` says why the previous answer was not accepted."""
     payload = {"kind": "question", "field": field, **QUESTIONS[field]}
     return {**payload, "problem": problem} if problem else payload
+
+
+def choice(field: str, options: Sequence[tuple[str, str]]) -> dict:
+    """Ask which one of `options`, (id, name) pairs: `choices` are the ids, `labels` the names to show."""
+    return {"kind": "question", "field": field, "type": "choice", "choices": [i for i, _ in options],
+            "labels": [name for _, name in options]}
 
 
 def checkin_recorded(checkin: CheckIn, day_class: str, reasons: tuple[str, ...] = ()) -> dict:

@@ -80,6 +80,10 @@ class Plan:
         """The ids of the activities to avoid today."""
         return tuple(activity.id for activity in self.avoided)
 
+    def in_session(self, exercise_id: str) -> bool:
+        """In today's session (not just in the programme)."""
+        return any(p.exercise.id == exercise_id for p in self.exercises)
+
     def dose(self, exercise_id: str) -> Dose | None:
         """The exercise's dose in today's programme (today's session or another day's), None if not in it."""
         return next((p.dose for p in (*self.exercises, *self.more_exercises) if p.exercise.id == exercise_id), None)

@@ -12,6 +12,7 @@ import yaml
 
 from rehab_coach.model import (
     ADHERENCE,
+    CONCEPT_GROUPS,
     CONTEXT_CATEGORIES,
     MECHANICAL,
     SPORTS,
@@ -20,6 +21,7 @@ from rehab_coach.model import (
     VERDICTS,
     Activity,
     AvoidTodayRules,
+    Concept,
     Cue,
     DayRules,
     DayThresholds,
@@ -35,10 +37,12 @@ from rehab_coach.model import (
     RedFlag,
     ReferralRule,
     ReferralRules,
+    ResolutionRules,
     Rules,
     SafetyCheck,
     SessionRules,
     Source,
+    UncoveredActivity,
     Verdict,
 )
 from rehab_coach.paths import KNOWLEDGE_DIR
@@ -271,9 +275,41 @@ def _activities(
             verdicts=verdicts,
             reasons=reasons,
             sources=entry.refs("sources", sources, "source"),
+            phrases=entry.lower_texts("phrases", allow_empty=True),
+            hints=entry.lower_texts("hints", allow_empty=True),
         )
         entry.finish()
     return activities
+
+
+def _uncovered(data: Any, activities: Mapping[str, Activity], problems: list[str]) -> dict[str, UncoveredActivity]:
+    """Activities patients ask about that have no advice yet (`not_covered`), each with its closest ones."""
+    uncovered = {}
+    for ident, entry in _entries(data, "not_covered", "activities.yml", problems):
+        if ident in activities:
+            entry.problem("", "is an activity with advice already")
+        uncovered[ident] = UncoveredActivity(ident, entry.text("name"), entry.lower_texts("phrases"),
+                                             entry.refs("closest", activities, "activity", allow_empty=True))
+        entry.finish()
+    return uncovered
+
+
+def _concepts(data: Any, problems: list[str]) -> dict[str, Concept]:
+    """exercises.yml `concepts`: per group, concept id -> the phrases patients use for it."""
+    root = _Entry(data.get("concepts") if isinstance(data, dict) else None, "exercises.yml: concepts", problems)
+    concepts: dict[str, Concept] = {}
+    for group in CONCEPT_GROUPS:
+        entry = root.child(group)
+        for ident in entry.data:
+            if not str(ident).isidentifier() or ident != ident.lower():
+                entry.problem(str(ident), "is not a snake_case id")
+            elif ident in concepts:
+                entry.problem(ident, f"is a concept of {concepts[ident].group} already")
+            else:
+                concepts[ident] = Concept(ident, group, entry.lower_texts(ident))
+        entry.finish()
+    root.finish()
+    return concepts
 
 
 DOSE_LIMITS = {"sets": 20, "reps": 500, "hold_seconds": 600, "minutes": 180, "per_day": 10, "per_week": 7}
@@ -296,10 +332,12 @@ def _exercises(
     phases: Sequence[Phase],
     activities: Mapping[str, Activity],
     sources: Mapping[str, Source],
+    concepts: Mapping[str, Concept],
     problems: list[str],
 ) -> dict[str, Exercise]:
     exercises = {}
     listed = _entries(data, "exercises", "exercises.yml", problems)
+    grouped = {group: {c.id: c for c in concepts.values() if c.group == group} for group in CONCEPT_GROUPS}
     ids = {ident for ident, _ in listed}
     phase_ids = [phase.id for phase in phases]
     for ident, entry in listed:
@@ -338,12 +376,17 @@ def _exercises(
             aliases=entry.lower_texts("aliases", allow_empty=True),
             regress_to=entry.get("regress_to", _exercise_ref(ids, ident), required=False),
             progress_to=entry.get("progress_to", _exercise_ref(ids, ident), required=False),
+            **{group: entry.refs(group, grouped[group], f"concept of {group}", allow_empty=True)
+               for group in CONCEPT_GROUPS},
         )
         exercises[ident] = exercise
         entry.finish()
     for phase in phases:
         if not any(phase.id in exercise.dosage for exercise in exercises.values()):
             problems.append(f"phases.yml: {phase.id}: no exercise in exercises.yml belongs to this phase")
+    for concept in concepts.values():
+        if not any(concept.id in getattr(exercise, concept.group) for exercise in exercises.values()):
+            problems.append(f"exercises.yml: concepts: {concept.group}: {concept.id}: no exercise names it")
     return exercises
 
 
@@ -371,6 +414,7 @@ def _rules(
     session = root.child("session")
     avoid_today = root.child("avoid_today")
     referral = root.child("referral")
+    resolution = root.child("resolution")
     rules = Rules(
         day=DayRules(
             baseline_checkins=day.number("baseline_checkins", 1, 60) or 1,
@@ -395,10 +439,32 @@ def _rules(
         session=_session(session, phases, exercises, sources),
         avoid_today=_avoid_today(avoid_today, activities, sources),
         referral=_referral(referral, sources),
+        resolution=_resolution(resolution),
     )
-    for entry in (day, progression, flare, session, avoid_today, referral, root):
+    for entry in (day, progression, flare, session, avoid_today, referral, resolution, root):
         entry.finish()
     return rules
+
+
+RESOLUTION_POINTS = ("names", *CONCEPT_GROUPS, "in_session", "in_programme")
+
+
+def _resolution(entry: _Entry) -> ResolutionRules:
+    points_entry = entry.child("points")
+    points = {name: points_entry.number(name, 0, 100) or 0 for name in RESOLUTION_POINTS}
+    points_entry.finish()
+    ordinals = entry.get("ordinals", lambda v: None if isinstance(v, dict) and v and all(
+        isinstance(k, str) and k == k.lower() and isinstance(n, int) and not isinstance(n, bool) and n
+        for k, n in v.items()) else "must map lower-case words to non-zero whole numbers (-1: the last)")
+    return ResolutionRules(
+        points=points,
+        clear_lead=entry.number("clear_lead", 1, 100) or 1,
+        min_points=entry.number("min_points", 1, 100) or 1,
+        max_choices=entry.number("max_choices", 2, 20) or 2,
+        closest=entry.number("closest", 1, 20) or 1,
+        set_aside_window=entry.number("set_aside_window", 0, 10) or 0,
+        ordinals=ordinals or {},
+    )
 
 
 def _session(
@@ -650,7 +716,10 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     sources = _sources(docs["sources.yml"], problems)
     phases = _phases(docs["phases.yml"], sources, problems)
     activities = _activities(docs["activities.yml"], phases, sources, problems)
-    exercises = _exercises(docs["exercises.yml"], phases, activities, sources, problems)
+    uncovered = _uncovered(docs["activities.yml"], activities, problems)
+    set_aside = _Entry(docs["activities.yml"], "activities.yml", problems).lower_texts("set_aside")
+    concepts = _concepts(docs["exercises.yml"], problems)
+    exercises = _exercises(docs["exercises.yml"], phases, activities, sources, concepts, problems)
     rules = _rules(docs["rules.yml"], sources, phases, exercises, activities, problems)
     parts, findings, red_flags, checks = _red_flags(docs["red_flags.yml"], sources, rules.referral, problems)
     language = _language(docs["language.yml"], problems)
@@ -675,6 +744,9 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         body_parts=body_parts,
         red_flags=red_flags,
         checks=checks,
+        concepts=concepts,
+        uncovered=uncovered,
+        set_aside=set_aside,
     )
 
 

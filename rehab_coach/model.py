@@ -111,6 +111,22 @@ class Exercise:
     aliases: tuple[str, ...] = ()  # what patients call it; the chat's entity patterns come from these
     regress_to: str | None = None
     progress_to: str | None = None
+    # How patients describe it without its name: concept ids of `Knowledge.concepts`, one field per group.
+    targets: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+    moves: tuple[str, ...] = ()
+
+
+CONCEPT_GROUPS = ("targets", "uses", "moves")  # what an exercise works, what it needs, what it does
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Words patients use for one thing an exercise targets, uses or does (phrases: knowledge/language.yml syntax)."""
+
+    id: str
+    group: str  # one of CONCEPT_GROUPS
+    phrases: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,18 @@ class Activity:
     verdicts: Mapping[str, Verdict]
     reasons: Mapping[Verdict, str]
     sources: tuple[str, ...]
+    phrases: tuple[str, ...] = ()  # more ways to say it, with gaps and alternatives (resolver only)
+    hints: tuple[str, ...] = ()  # words that mean it only when nothing else is named ("class", "training")
+
+
+@dataclass(frozen=True)
+class UncoveredActivity:
+    """An activity patients ask about that the catalogue has no advice on yet, and the nearest ones it has."""
+
+    id: str
+    name: str
+    phrases: tuple[str, ...]
+    closest: tuple[str, ...]  # activity ids
 
 
 @dataclass(frozen=True)
@@ -216,6 +244,19 @@ class ReferralRules:
 
 
 @dataclass(frozen=True)
+class ResolutionRules:
+    """How sure the coach must be of which exercise or activity a patient means (resolve.py)."""
+
+    points: Mapping[str, int]  # names, each concept group, in_session, in_programme
+    clear_lead: int  # a winner scores at least this much more than every other exercise
+    min_points: int  # the least evidence (plan points aside) that makes an exercise a candidate
+    max_choices: int  # a "which one?" question names at most this many
+    closest: int  # how many activities "no advice yet" names
+    set_aside_window: int  # words between a set-aside cue ("skip", "instead of") and the activity it sets aside
+    ordinals: Mapping[str, int]  # "second" -> 2, "last" -> -1: answers to "which one?"
+
+
+@dataclass(frozen=True)
 class Rules:
     day: DayRules
     progression: ProgressionRules
@@ -223,6 +264,7 @@ class Rules:
     session: SessionRules
     avoid_today: AvoidTodayRules
     referral: ReferralRules
+    resolution: ResolutionRules
 
 
 ContextCategory = Literal["negated", "historical", "hypothetical", "other", "benign"]
@@ -296,6 +338,9 @@ class Knowledge:
     body_parts: Mapping[str, tuple[str, ...]]  # id -> words patients use, for the chat's entity patterns
     red_flags: tuple[RedFlag, ...]
     checks: Mapping[str, SafetyCheck]
+    concepts: Mapping[str, Concept]  # exercises.yml `concepts`, by id
+    uncovered: Mapping[str, UncoveredActivity]  # activities.yml `not_covered`, by id
+    set_aside: tuple[str, ...]  # activities.yml: cues that set the activity after them aside ("skip", "instead of")
 
     def phase(self, number: int) -> Phase:
         """The phase with this number (1-based)."""

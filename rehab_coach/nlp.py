@@ -4,7 +4,9 @@ No pretrained model can be downloaded here, so the project builds its own: Rasa'
 from `SPACY_DIR`, and `read` turns a message into the core's `Reading` with the same tokenizer and
 lemmas, so every reader of patient text (red flags, answers, exercise and activity names) reads
 alike. Entity labels: activity, exercise, body_part; each pattern's `id` is the knowledge id, which
-Rasa's SpacyEntityExtractor does not keep, so the actions map the matched text back with `entity_id`.
+Rasa's SpacyEntityExtractor does not keep, so the NLU evaluation maps the matched text back with
+`entity_id`. (The actions read the message itself: `rehab_coach.resolve` matches the same names and
+more, the way patients describe exercises and activities.)
 """
 
 from __future__ import annotations

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from rehab_coach import contract, engine
 from rehab_coach.engine import Advice, Classification, Plan
-from rehab_coach.model import SERIOUS, CheckIn, Escalation, Knowledge, RedFlag
+from rehab_coach.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
 from rehab_coach.reading import Reader
 from rehab_coach.redflags import Detector, Findings, detector_for
+from rehab_coach.resolve import ExerciseResolution, Resolver, resolver_for
 from rehab_coach.storage.repository import PatientRecord, Store
 from rehab_coach.triage import triage
 
@@ -19,6 +21,24 @@ class RecordedCheckIn:
     checkin: CheckIn
     classification: Classification
     created: bool  # False when it replaced an earlier check-in of the same day
+
+
+@dataclass(frozen=True)
+class ExerciseAnswer:
+    """The exercise(s) a patient asked about, and today's plan they are read against (for doses)."""
+
+    plan: Plan
+    resolution: ExerciseResolution
+
+
+@dataclass(frozen=True)
+class ActivityAnswer:
+    """A verdict for each activity asked about; those with no advice yet and the closest that have it."""
+
+    advice: tuple[Advice, ...]
+    uncovered: tuple[UncoveredActivity, ...]
+    closest: tuple[Activity, ...]
+    exercise: ExerciseAnswer | None = None  # no activity, but an exercise asked about as if it were one
 
 
 class Coach:
@@ -55,9 +75,36 @@ class Coach:
         self.store.save_plan(patient.id, today, plan.phase.number, plan.status, contract.plan(plan))
         return plan
 
-    def advise_activity(self, patient: PatientRecord, activity_id: str, today: date) -> Advice:
+    @property
+    def resolver(self) -> Resolver:
+        return resolver_for(self.knowledge, self.read)
+
+    def explain_exercise(self, patient: PatientRecord, text: str, today: date,
+                         among: Sequence[str] = ()) -> ExerciseAnswer:
+        """The exercise the message means (`among`: the choices the patient was just offered) and today's plan.
+
+        The plan is worked out, not stored: asking about an exercise is not being given a plan.
+        """
+        plan = engine.plan_for_today(patient.profile, self.store.checkins(patient.id, until=today), today,
+                                     self.knowledge)
+        return ExerciseAnswer(plan, self.resolver.exercise(self.read(text), plan, among))
+
+    def advise_on(self, patient: PatientRecord, text: str, today: date) -> ActivityAnswer:
+        """Today's verdict for each activity the message asks about, from the patient's whole course.
+
+        A message naming no activity at all but an exercise ("can I do the calf stretch on the step?") is
+        answered as the exercise question it is.
+        """
         history = self.store.checkins(patient.id, until=today)
-        return engine.advise_activity(activity_id, patient.profile, history, today, self.knowledge)
+        reading = self.read(text)
+        found = self.resolver.activities(reading, patient.profile.sport)
+        advice = tuple(engine.advise_activity(a.id, patient.profile, history, today, self.knowledge)
+                       for a in found.activities)
+        if advice or found.uncovered:
+            return ActivityAnswer(advice, found.uncovered, found.closest)
+        plan = engine.plan_for_today(patient.profile, history, today, self.knowledge)
+        exercise = self.resolver.exercise(reading, plan)
+        return ActivityAnswer((), (), found.closest, ExerciseAnswer(plan, exercise) if exercise.candidates else None)
 
     def triage(self, patient: PatientRecord, at: datetime, text: str | None = None,
                include_course: bool = False) -> Escalation | None:

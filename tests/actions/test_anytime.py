@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from actions._base import SORRY
+from actions._base import EXERCISE_CANDIDATES, SORRY
+from actions._render import NOT_SURE
 from actions.action_activity_advice import ActionActivityAdvice
 from actions.action_exercise_info import ActionExerciseInfo
 from actions.action_greet import CARRY_ON, WELCOME, WELCOME_AGAIN, ActionGreet
@@ -14,7 +15,7 @@ from actions.action_plan import NOT_CHECKED_IN, ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_start_checkin import AGAIN, FINISH_SETUP, REMINDER, RESUME, START, ActionStartCheckin
 from rehab_coach.model import Dose
-from tests.actions.conftest import QUIET_DAY, TODAY, clock, entity, kinds, payloads, run, texts, tracker
+from tests.actions.conftest import QUIET_DAY, TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
 
 
 async def test_the_plan_before_todays_checkin_says_so(coach, domain, patient):
@@ -32,37 +33,71 @@ async def test_the_plan_after_todays_checkin_follows_it(coach, domain, patient):
 
 @pytest.mark.parametrize(
     ("said", "activities"),
-    [(["run"], ["running"]), (["dancing", "jump"], ["dance_class", "jumping"]), (["run", "running"], ["running"])],
+    [("can I run?", ["running"]), ("dancing tonight, and the jumps?", ["dance_class", "jumping"]),
+     ("can I run, I mean go running?", ["running"])],
 )
-async def test_activity_advice_for_each_activity_named(coach, domain, patient, said, activities):
-    message = tracker("can I ...?", "ask_activity", entities=[entity("activity", s) for s in said])
-    _, dispatcher = await run(ActionActivityAdvice(coach, clock), message, domain)
+async def test_activity_advice_for_each_activity_asked_about(coach, domain, patient, said, activities):
+    _, dispatcher = await run(ActionActivityAdvice(coach, clock), tracker(said, "ask_activity"), domain)
     assert [p["activity"] for p in payloads(dispatcher)] == activities
     assert all(p["kind"] == "activity_advice" for p in payloads(dispatcher))
 
 
-@pytest.mark.parametrize("entities", [[], [entity("activity", "knitting")]])
-async def test_no_known_activity_asks_which_one(coach, domain, patient, entities):
-    message = tracker("can I do it?", "ask_activity", entities=entities)
+async def test_an_activity_named_in_slang_gets_its_verdict(coach, domain, patient):
+    _, dispatcher = await run(ActionActivityAdvice(coach, clock), tracker("7-a-side tonight?", "ask_activity"), domain)
+    (advice,) = payloads(dispatcher)
+    assert (advice["activity"], advice["verdict"]) == ("football_training", "avoid")
+
+
+async def test_an_activity_without_advice_yet_says_so_and_offers_the_closest(coach, domain, patient, knowledge):
+    _, dispatcher = await run(ActionActivityAdvice(coach, clock), tracker("is squash ok?", "ask_activity"), domain)
+    (offer,) = payloads(dispatcher)
+    closest = knowledge.uncovered["racket_sports"].closest
+    assert (offer["kind"], offer["field"], offer["type"]) == ("question", "activity", "choice")
+    assert offer["choices"] == list(closest)
+    assert offer["labels"] == [knowledge.activities[a].name for a in closest]
+    assert texts(dispatcher)[0].startswith("I don't have advice on racket sports yet.")
+
+
+async def test_nothing_known_names_what_matters_for_the_patients_sport(coach, domain, patient, knowledge):
+    _, dispatcher = await run(ActionActivityAdvice(coach, clock), tracker("can I do it?", "ask_activity"), domain)
+    (offer,) = payloads(dispatcher)
+    assert offer["choices"] == list(knowledge.rules.avoid_today.by_sport["dance"][:knowledge.rules.resolution.closest])
+    assert texts(dispatcher)[0].startswith("I don't have advice on that yet. I can tell you about pointe work")
+
+
+async def test_an_activity_with_advice_is_answered_and_one_without_is_named(coach, domain, patient):
+    message = tracker("vinyasa session tonight, with lots of child's pose", "ask_activity")
     _, dispatcher = await run(ActionActivityAdvice(coach, clock), message, domain)
-    assert kinds(dispatcher) == []
-    assert "running" in texts(dispatcher)[0]
+    (advice,) = payloads(dispatcher)
+    assert (advice["kind"], advice["activity"]) == ("activity_advice", "kneeling_on_pointed_feet")
+    assert texts(dispatcher)[-1] == "I don't have advice on yoga yet, beyond the above."
+
+
+async def test_an_exercise_asked_about_as_an_activity_is_explained_with_its_place_in_todays_plan(coach, domain,
+                                                                                               patient):
+    other = coach.plan_for_today(patient, TODAY).more_exercises[0].exercise
+    message = tracker(f"can I do the {other.name.lower()} today?", "ask_activity")
+    _, dispatcher = await run(ActionActivityAdvice(coach, clock), message, domain)
+    (info,) = payloads(dispatcher)
+    assert (info["kind"], info["exercise"], info["in_plan"], info["in_phase"]) == ("exercise_info", other.id, False,
+                                                                                  True)
 
 
 async def test_exercise_info_gives_the_dose_from_todays_plan(coach, domain, patient):
     todays = coach.plan_for_today(patient, TODAY).exercises[0]
-    message = tracker("how do I do it?", "ask_exercise", entities=[entity("exercise", todays.exercise.name)])
-    _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
+    message = tracker(f"how do I do the {todays.exercise.name}?", "ask_exercise")
+    events, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     planned = {e["id"]: e for e in coach.store.latest_plan(patient.id)["exercises"]}
     assert info["exercise"] == todays.exercise.id
     assert info["dosage"]["sets"] == planned[todays.exercise.id]["sets"] and info["in_plan"] is True
     assert "Your dose today" in texts(dispatcher)[0]
+    assert events == []  # no "which one?" was pending
 
 
 async def test_an_exercise_whose_turn_is_another_day_is_explained_with_its_dose(coach, domain, patient):
     other = coach.plan_for_today(patient, TODAY).more_exercises[0]
-    message = tracker("how?", "ask_exercise", entities=[entity("exercise", other.exercise.name)])
+    message = tracker(f"how do I do the {other.exercise.name}?", "ask_exercise")
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     assert (info["exercise"], info["in_plan"], info["in_phase"]) == (other.exercise.id, False, True)
@@ -71,7 +106,7 @@ async def test_an_exercise_whose_turn_is_another_day_is_explained_with_its_dose(
 
 
 async def test_an_exercise_outside_todays_plan_is_explained_without_a_dose(coach, domain, patient):
-    message = tracker("how?", "ask_exercise", entities=[entity("exercise", "soft-landing hops")])
+    message = tracker("how do I do the soft-landing hops?", "ask_exercise")
     _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
     (info,) = payloads(dispatcher)
     assert info["exercise"] == "ankle_hop_plyometrics" and set(info["dosage"].values()) == {None}
@@ -79,13 +114,41 @@ async def test_an_exercise_outside_todays_plan_is_explained_without_a_dose(coach
     assert "isn't in your plan" in texts(dispatcher)[0]
 
 
-async def test_an_unknown_exercise_lists_todays(coach, domain, patient):
-    _, dispatcher = await run(ActionExerciseInfo(coach, clock), tracker("how do I do the thing?", "ask_exercise"),
-                              domain)
-    assert kinds(dispatcher) == ["plan"]
-    assert texts(dispatcher)[0].startswith("Which exercise do you mean?")
-    todays = coach.plan_for_today(patient, TODAY).exercises
-    assert all(p.exercise.name in texts(dispatcher)[1] for p in todays)
+async def test_an_exercise_described_in_the_patients_words_is_explained(coach, domain, patient):
+    message = tracker("twisting my foot out to the side against the theraband, seated", "ask_exercise")
+    _, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
+    (info,) = payloads(dispatcher)
+    assert info["exercise"] == "band_eversion_peroneals"
+
+
+async def test_a_near_tie_asks_which_one_naming_only_the_candidates(coach, domain, patient, knowledge):
+    tied = ["band_inversion_tib_post", "band_eversion_peroneals"]
+    message = tracker("the theraband one, twisting my foot: which direction?", "ask_exercise")
+    events, dispatcher = await run(ActionExerciseInfo(coach, clock), message, domain)
+    (question,) = payloads(dispatcher)
+    assert (question["kind"], question["field"], question["type"]) == ("question", "exercise", "choice")
+    assert question["choices"] == tied
+    assert question["labels"] == [knowledge.exercises[e].name for e in tied]
+    assert slot_events(events) == {EXERCISE_CANDIDATES: tied}
+    assert texts(dispatcher)[0].splitlines()[1:] == [f"{n}. {label}" for n, label in enumerate(question["labels"], 1)]
+
+
+async def test_the_answer_to_which_one_is_read_among_the_candidates(coach, domain, patient):
+    offered = {EXERCISE_CANDIDATES: ["band_inversion_tib_post", "band_eversion_peroneals"]}
+    events, dispatcher = await run(ActionExerciseInfo(coach, clock), tracker("the second", slots=offered), domain)
+    (info,) = payloads(dispatcher)
+    assert info["kind"] == "exercise_info" and info["exercise"] == "band_eversion_peroneals"
+    assert slot_events(events) == {EXERCISE_CANDIDATES: None}
+
+
+async def test_no_candidate_says_so_and_offers_todays_exercises(coach, domain, patient):
+    events, dispatcher = await run(ActionExerciseInfo(coach, clock), tracker("how do I do the thing?", "ask_exercise"),
+                                   domain)
+    (question,) = payloads(dispatcher)
+    todays = [p.exercise.id for p in coach.plan_for_today(patient, TODAY).exercises]
+    assert (question["field"], question["choices"]) == ("exercise", todays)
+    assert texts(dispatcher)[0].startswith(NOT_SURE)
+    assert slot_events(events) == {EXERCISE_CANDIDATES: todays}
 
 
 async def test_progress_counts_days_checkins_and_the_pain_trend(coach, domain, patient):
@@ -99,39 +162,39 @@ async def test_progress_counts_days_checkins_and_the_pain_trend(coach, domain, p
 
 
 ANSWERS = [
-    (ActionPlan, "ask_plan", []),
-    (ActionActivityAdvice, "ask_activity", [entity("activity", "run")]),
-    (ActionExerciseInfo, "ask_exercise", [entity("exercise", "towel scrunches")]),
-    (ActionProgress, "ask_progress", []),
+    (ActionPlan, "ask_plan", "what's my plan?"),
+    (ActionActivityAdvice, "ask_activity", "can I run?"),
+    (ActionExerciseInfo, "ask_exercise", "how do the towel scrunches go?"),
+    (ActionProgress, "ask_progress", "how am I doing?"),
 ]
 
 
-@pytest.mark.parametrize(("action", "intent", "entities"), ANSWERS)
+@pytest.mark.parametrize(("action", "intent", "question"), ANSWERS)
 async def test_a_routine_red_flag_said_in_passing_is_added_to_the_answer(coach, domain, patient, action, intent,
-                                                                         entities):
+                                                                         question):
     flag = entity("red_flag", "mechanical_locking_text", urgency="routine")
-    message = tracker("my ankle keeps locking, what now?", intent, entities=[*entities, flag])
+    message = tracker(f"{question} my ankle keeps locking", intent, entities=[flag])
     _, dispatcher = await run(action(coach, clock), message, domain)
     found = kinds(dispatcher)
     assert found[-1] == "escalation" and len(found) >= 2
     assert payloads(dispatcher)[-1]["urgency"] == "routine"
 
 
-@pytest.mark.parametrize(("action", "intent", "entities"), ANSWERS)
-async def test_a_serious_red_flag_replaces_the_answer(coach, domain, patient, action, intent, entities):
+@pytest.mark.parametrize(("action", "intent", "question"), ANSWERS)
+async def test_a_serious_red_flag_replaces_the_answer(coach, domain, patient, action, intent, question):
     flag = entity("red_flag", "possible_dvt", urgency="urgent")
-    message = tracker("my calf is swollen, hot and red", intent, entities=[*entities, flag])
+    message = tracker(f"{question} my calf is swollen, hot and red", intent, entities=[flag])
     _, dispatcher = await run(action(coach, clock), message, domain)
     assert kinds(dispatcher) == ["escalation"]
 
 
-@pytest.mark.parametrize(("action", "intent", "entities"), ANSWERS)
-async def test_a_failure_gets_an_apology_not_silence(coach, domain, patient, action, intent, entities, monkeypatch):
+@pytest.mark.parametrize(("action", "intent", "question"), ANSWERS)
+async def test_a_failure_gets_an_apology_not_silence(coach, domain, patient, action, intent, question, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("database unavailable")
 
     monkeypatch.setattr(coach.store, "checkins", broken)
-    events, dispatcher = await run(action(coach, clock), tracker("?", intent, entities=entities), domain)
+    events, dispatcher = await run(action(coach, clock), tracker(question, intent), domain)
     assert events == [] and texts(dispatcher)[-1] == SORRY
 
 

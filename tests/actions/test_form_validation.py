@@ -12,7 +12,7 @@ from actions._forms import CORRECTED, NOT_UNDERSTOOD
 from actions.validate_checkin_form import ValidateCheckinForm
 from actions.validate_onboarding_form import ValidateOnboardingForm
 from rehab_coach.answers import Answers
-from tests.actions.conftest import TODAY, clock, entity, kinds, run, slot_events, texts, tracker
+from tests.actions.conftest import TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
 
 # Left to the rules: the form gives way (its validation reads nothing).
 DIGRESSIONS = ["red_flag", "red_flag_emergency", "red_flag_urgent", "stop", "help", "greet", "goodbye", "thanks"]
@@ -22,8 +22,8 @@ ANSWER_INTENTS = ["inform", "affirm", "deny", "out_of_scope", "nlu_fallback"]
 
 
 def answered(events) -> dict:
-    """The answers the validation filled (the day they were given is checked on its own)."""
-    return {k: v for k, v in slot_events(events).items() if k != "checkin_day"}
+    """The answers the validation filled (the day they were given and any "which one?" are checked on their own)."""
+    return {k: v for k, v in slot_events(events).items() if k not in ("checkin_day", "exercise_candidates")}
 
 
 def checkin_turn(text: str, requested: str = "pain_rest", intent: str = "inform", entities=(), **slots: object):
@@ -89,6 +89,16 @@ async def test_a_question_mid_check_in_is_answered_and_the_same_question_comes_a
     assert dispatcher.messages  # the question got its answer
     if kind:
         assert kind in kinds(dispatcher)
+    if intent == "ask_exercise":  # no exercise named: today's are offered, and the choices kept for the answer
+        assert slot_events(events)["exercise_candidates"]
+
+
+async def test_the_pick_from_a_which_one_question_mid_check_in_is_explained(domain, coach, patient):
+    turn = checkin_turn("the band one", "pain_exercise", intent="inform",
+                        exercise_candidates=["band_inversion_tib_post", "towel_curls"])
+    events, dispatcher = await run(ValidateCheckinForm(clock=clock, coach=coach), turn, domain)
+    assert [p["exercise"] for p in payloads(dispatcher) if p["kind"] == "exercise_info"] == ["band_inversion_tib_post"]
+    assert answered(events) == {"pain_exercise": None}
 
 
 async def test_answers_given_with_a_question_are_kept_and_the_question_answered(domain, coach, patient):

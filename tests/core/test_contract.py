@@ -45,6 +45,13 @@ def test_every_question_validates(field):
     assert valid(contract.question(field, problem="15 is not on the 0-10 scale"))["problem"]
 
 
+def test_a_which_one_question_names_its_choices():
+    towel, band = KNOWLEDGE.exercises["towel_curls"], KNOWLEDGE.exercises["band_dorsiflexion"]
+    question = valid(contract.choice("exercise", [(towel.id, towel.name), (band.id, band.name)]))
+    assert (question["choices"], question["labels"]) == ([towel.id, band.id], [towel.name, band.name])
+    assert list(VALIDATOR.iter_errors({**question, "labels": [""]}))
+
+
 def test_wrong_kind_or_missing_field_is_rejected():
     assert list(VALIDATOR.iter_errors({"kind": "plan", "date": "2026-03-02"}))
     assert list(VALIDATOR.iter_errors({"kind": "escalation", "urgency": "soon", "reasons": ["x"]}))

@@ -205,3 +205,47 @@ def test_a_phase_whose_exercises_cannot_all_come_round_in_time_is_refused(broken
     assert found and all("would not come round within 2 days of at most 5 exercises" in p for p in found)
     assert any(p.startswith("rules.yml: session: phase settle: ") for p in found)
     assert not any("phase maintain" in p for p in found)  # its 9 exercises fit in 2 days of 5
+
+
+def test_the_resolvers_vocabulary_and_thresholds_are_checked_with_every_problem_at_once(broken):
+    def break_exercises(data):
+        data["concepts"]["moves"]["towel"] = ["towel"]  # a concept of `uses` already
+        data["concepts"]["moves"]["Wiggle"] = ["wiggle"]
+        data["concepts"]["moves"]["never_named"] = ["jiggle"]
+        data["concepts"]["gadgets"] = {"band": ["band"]}
+        data["exercises"][0]["moves"] = ["no_such_concept"]
+        data["exercises"][1]["uses"] = ["turn_in"]  # a concept of moves, not of uses
+
+    def break_activities(data):
+        data["activities"][0]["phrases"] = ["Go For A Run"]
+        data["not_covered"][0]["closest"] = ["no_such_activity"]
+        data["not_covered"].append({"id": "running", "name": "Running", "phrases": ["run"], "closest": []})
+        data["set_aside"] = "skip"
+
+    def break_rules(data):
+        del data["resolution"]["clear_lead"]
+        data["resolution"]["points"]["names"] = -1
+        data["resolution"]["ordinals"] = {"second": 0}
+
+    broken("exercises.yml", break_exercises)
+    broken("activities.yml", break_activities)
+    broken("rules.yml", break_rules)
+    found = problems(broken.folder)
+    ex = yaml.safe_load((broken.folder / "exercises.yml").read_text())["exercises"]
+    act = yaml.safe_load((broken.folder / "activities.yml").read_text())
+    for line in [
+        "exercises.yml: concepts: moves: towel: is a concept of uses already",
+        "exercises.yml: concepts: moves: Wiggle: is not a snake_case id",
+        "exercises.yml: concepts: moves: never_named: no exercise names it",
+        "exercises.yml: concepts: gadgets: unknown field",
+        f"exercises.yml: {ex[0]['id']}: moves: unknown concept of moves 'no_such_concept'",
+        f"exercises.yml: {ex[1]['id']}: uses: unknown concept of uses 'turn_in'",
+        f"activities.yml: {act['activities'][0]['id']}: phrases: 'Go For A Run' must be lower case",
+        f"activities.yml: {act['not_covered'][0]['id']}: closest: unknown activity 'no_such_activity'",
+        "activities.yml: running: is an activity with advice already",
+        "activities.yml: set_aside: must be a list of non-empty texts",
+        "rules.yml: resolution: clear_lead: missing",
+        "rules.yml: resolution: points: names: -1 is not a whole number from 0 to 100",
+        "rules.yml: resolution: ordinals: must map lower-case words to non-zero whole numbers (-1: the last)",
+    ]:
+        assert line in found

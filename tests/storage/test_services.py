@@ -87,4 +87,11 @@ def test_course_referral_is_found_when_asked(coach, patient):
 
 
 def test_activity_advice_follows_the_stored_course(coach, patient):
-    assert coach.advise_activity(patient, "running", TODAY).verdict == "avoid"
+    (advice,) = coach.advise_on(patient, "can I go for a run?", TODAY).advice
+    assert (advice.activity.id, advice.verdict) == ("running", "avoid")
+
+
+def test_asking_about_an_exercise_stores_no_plan(coach, patient):
+    answer = coach.explain_exercise(patient, "how do I do the towel scrunches?", TODAY)
+    assert answer.resolution.winner is not None and answer.resolution.winner.id == "towel_curls"
+    assert coach.store.latest_plan(patient.id) is None

@@ -15,10 +15,11 @@ const CHOICE_WORDS = {
 /**
  * The button for one choice of a question: `label` is shown, `send` is what the user "says".
  * We send the human words (the server parses free text anyway), except where those words are not
- * a value it knows: "Something else" sends "other".
+ * a value it knows: "Something else" sends "other". A question may name its choices itself
+ * (`labels`: an exercise's or an activity's name for its id).
  */
-export function choiceButton(field, choice) {
-  const label = CHOICE_WORDS[field]?.[choice] ?? humanise(choice);
+export function choiceButton(field, choice, named) {
+  const label = named ?? CHOICE_WORDS[field]?.[choice] ?? humanise(choice);
   const send = field === "sport" && choice === "other" ? "other" : label.toLowerCase();
   return { label, send };
 }
@@ -32,7 +33,7 @@ export function questionButtons(q) {
     for (let n = min; n <= max; n++) buttons.push({ label: String(n), name: `${n} out of ${max}`, send: String(n) });
     return buttons;
   }
-  if (q.type === "choice") return (q.choices ?? []).map((c) => choiceButton(q.field, c));
+  if (q.type === "choice") return (q.choices ?? []).map((c, i) => choiceButton(q.field, c, q.labels?.[i]));
   if (q.type === "yesno") return [{ label: "Yes", send: "yes" }, { label: "No", send: "no" }];
   return [];
 }

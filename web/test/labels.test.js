@@ -29,6 +29,13 @@ test("choice labels are human words and send what the server parses", () => {
   assert.deepEqual(choiceButton("mechanical", "none"), { label: "None", send: "none" });
 });
 
+test("a choice question's own labels name its buttons, and the names are what the user says", () => {
+  const q = { kind: "question", field: "exercise", type: "choice", choices: ["towel_curls", "band_dorsiflexion"],
+              labels: ["Towel scrunches", "Band foot pull-ups"] };
+  assert.deepEqual(questionButtons(q), [{ label: "Towel scrunches", send: "towel scrunches" },
+                                        { label: "Band foot pull-ups", send: "band foot pull-ups" }]);
+});
+
 test("a 0-10 scale gives eleven buttons named 'n out of 10'", () => {
   const buttons = questionButtons({ kind: "question", field: "pain_rest", type: "scale", min: 0, max: 10 });
   assert.equal(buttons.length, 11);
