@@ -130,11 +130,15 @@ class CoachAction(Action, ABC):
         except Exception as error:  # a clinician record must never cost the patient this turn's reply
             log.error("missed escalations not stored: %s at %s", type(error).__name__, where(error))
         try:
-            return await asyncio.to_thread(self.respond, dispatcher, tracker, domain)
+            events = await asyncio.to_thread(self.respond, dispatcher, tracker, domain)
         except Exception as error:  # the patient gets an apology rather than silence
             log.error("%s failed: %s at %s", self.name(), type(error).__name__, where(error))
             dispatcher.utter_message(text=SORRY)
-            return []
+            events = []
+        # a "which one?" is answered by the very next message or not at all: its choices do not linger
+        if tracker.get_slot(EXERCISE_CANDIDATES) and not any(e.get("name") == EXERCISE_CANDIDATES for e in events):
+            events.append(SlotSet(EXERCISE_CANDIDATES, None))
+        return events
 
 
 class AnswerAction(CoachAction, ABC):
