@@ -1,4 +1,11 @@
-"""Intent names the code relies on: the red-flag detector forces them, actions and rules respond to them."""
+"""The intents the code relies on, and how the rules overrule or route the classifier's. Pure."""
+
+from __future__ import annotations
+
+import re
+
+from rehab_coach.model import SERIOUS
+from rehab_coach.redflags import Findings
 
 RED_FLAG_INTENT = "red_flag"
 # Forced for emergency and urgent findings: the rules answer them with a domain response from the Rasa
@@ -8,3 +15,42 @@ SERIOUS_INTENTS = {"emergency": "red_flag_emergency", "urgent": "red_flag_urgent
 # the red_flag intent, so the routine advice is given (and stored) whatever the classifier guessed.
 ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_all_exercises", "ask_activity", "ask_exercise", "ask_progress",
                                    "start_checkin", "stop", "goodbye", "ask_warning_signs"})
+ASK_WARNING_SIGNS = "ask_warning_signs"
+DEMOTE = "demote"  # the classifier's red flag, overruled: take its next intent
+# Intents a question about an activity or exercise may be mistaken for, when it is a question.
+ROUTABLE = frozenset({"inform", "out_of_scope", "nlu_fallback", "help", "affirm", "deny", "thanks", "ask_activity",
+                      "ask_exercise"})
+_QUESTION = re.compile(r"\?|(^|[.!,;:]\s*)(can|could|should|shall|may|is|are|am|how|what|which|when|will|would|do|"
+                       r"does|any|ok|okay|alright)\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Asks something: a question mark, or a clause that opens like a question ("can I run", "ok to cycle")."""
+    return bool(_QUESTION.search(text))
+
+
+def after_red_flags(findings: Findings, classified: str | None) -> str | None:
+    """The intent a message's red flags call for (DEMOTE: overrule the classifier's red flag), or None."""
+    if findings.urgency in SERIOUS:
+        return SERIOUS_INTENTS[findings.urgency]
+    if findings.partial or (findings.fired and classified not in ANSWERED_WITH_ROUTINE):
+        return RED_FLAG_INTENT
+    if findings.fired:
+        return None
+    if findings.hypothetical and classified not in ANSWERED_WITH_ROUTINE:
+        return ASK_WARNING_SIGNS
+    if classified == RED_FLAG_INTENT and not findings.suspected:
+        return DEMOTE
+    return None
+
+
+def routed(intent: str | None, question: bool, activity: bool, exercise: bool, answers: bool) -> str | None:
+    """A question naming an activity or describing an exercise goes to its answer, whatever the classifier
+    made of the wording; answers with a question stay answers (the check-in reads both)."""
+    if intent not in ROUTABLE or not question or (intent == "inform" and answers):
+        return None
+    if activity and not exercise:
+        return "ask_activity"
+    if exercise and not activity:
+        return "ask_exercise"
+    return None

@@ -53,6 +53,7 @@ CHECKIN_ORDER = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
 NEUTRAL = {"pain_rest": "1", "pain_exercise": "2", "pain_morning": "1", "swelling": "none", "mechanical": "none",
            "adherence": "all of it"}
 RANK = {u: n for n, u in enumerate(URGENCIES)} | {"none": len(URGENCIES)}
+PROFILE = {"side": "left", "sport": "dance"}
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,22 @@ class Patients:
         with urllib.request.urlopen(url, timeout=30) as response:
             return dict(json.loads(response.read())["slots"])
 
+    def onboard(self, sender: str) -> None:
+        """An enrolled, onboarded patient: the profile in the database and the conversation's slots (as a
+        returning patient's session start would set them)."""
+        record = self.store.patient("rest", sender, date.today())
+        self.store.update_profile(record.id, **PROFILE, diagnosed=True)
+        slots = [{"event": "slot", "name": name, "value": value}
+                 for name, value in {**PROFILE, "diagnosed": "yes", "onboarded": True}.items()]
+        url = f"{self.rasa_url}/conversations/{sender}/tracker/events?token={self.token}"
+        request = urllib.request.Request(url, data=json.dumps(slots).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=30).close()
+
     def run(self, item: Item, run_id: str) -> Outcome:
         sender = f"eval-{run_id}-{item.id}"
-        if item.where != "first":  # enrolled and onboarded; the first message of the session loads it
-            record = self.store.patient("rest", sender, date.today())
-            self.store.update_profile(record.id, side="left", sport="dance", diagnosed=True)
+        if item.where != "first":
+            self.onboard(sender)
         if item.where == "checkin":
             self.say(sender, "check in")
             for name in CHECKIN_ORDER[:CHECKIN_ORDER.index(item.asked)] if item.asked in CHECKIN_ORDER else ():
@@ -376,6 +388,7 @@ def format_report(name: str, understood: Understanding, figures: Sequence[Figure
     lowest = min(understood.intent_f1.items(), key=lambda kv: kv[1])
     lines.append(f"  intent macro-F1 {understood.intent_macro_f1:.3f}  target {TARGETS['intent_macro_f1']} "
                  f"(lowest: {lowest[0]} {lowest[1]:.2f})")
+    lines.append("  intent F1: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(understood.intent_f1.items())))
     for layer, (hit, total) in understood.layers.items():
         lines.append(f"  emergency + urgent recall, {layer:<36}{hit:>4}/{total:<4}{hit / max(total, 1):>6.2f}")
     alarms, alikes = understood.rule_false_alarms

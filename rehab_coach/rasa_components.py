@@ -12,12 +12,14 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
+from rehab_coach.answers import AnswerReader
 from rehab_coach.clock import current_time
-from rehab_coach.intents import ANSWERED_WITH_ROUTINE, RED_FLAG_INTENT, SERIOUS_INTENTS
+from rehab_coach.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, is_question, routed
 from rehab_coach.knowledge import default_knowledge, flag_reason
 from rehab_coach.model import SERIOUS
 from rehab_coach.nlp import read
 from rehab_coach.redflags import Findings, detector_for
+from rehab_coach.resolve import resolver_for
 
 ADVICE_ENTITY = "red_flag_advice"  # fills the slot the serious responses (utter_red_flag_*) are worded with
 CHECK_ENTITY = "safety_check"
@@ -41,15 +43,6 @@ def red_flag_entities(findings: Findings, text: str) -> list[dict[str, Any]]:
     elif findings.partial and findings.partial[0].red_flag.check:
         entities.append(entity(CHECK_ENTITY, findings.partial[0].red_flag.check))
     return entities
-
-
-def forced_intent(findings: Findings, classified: str | None) -> str | None:
-    """The intent the findings impose over the classifier's, or None to keep the classifier's."""
-    if findings.urgency in SERIOUS:
-        return SERIOUS_INTENTS[findings.urgency]
-    if findings.partial or (findings.fired and classified not in ANSWERED_WITH_ROUTINE):
-        return RED_FLAG_INTENT
-    return None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -78,15 +71,59 @@ class RedFlagDetector(GraphComponent):
             entities = red_flag_entities(findings, text)
             if entities:
                 message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
-            classified = (message.get(INTENT) or {}).get("name")
-            intent = forced_intent(findings, classified)
+            intent = after_red_flags(findings, _intent(message))
+            if intent == DEMOTE:  # the rules read every red-flag word as negated, past or someone else's
+                ranking = message.get(INTENT_RANKING_KEY, [])
+                intent = next((r["name"] for r in ranking if r.get("name") != RED_FLAG_INTENT), None)
             if intent is not None:
-                message.set(CLASSIFIED, classified, add_to_output=True)  # the second opinion, for evaluation
-                forced = {"name": intent, "confidence": 1.0}
-                ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != intent]
-                message.set(INTENT, forced, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)
+                _override(message, intent)
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:
         return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionRouter(GraphComponent):
+    """Sends a question that names an activity or describes an exercise to its answer, whatever intent the
+    classifier gave its wording ("parkrun saturday??", "the band one where my foot turns in, how tight?")."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> QuestionRouter:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        knowledge = default_knowledge()
+        resolver, answers = resolver_for(knowledge, read), AnswerReader(knowledge, read)
+        for message in messages:
+            text = message.get(TEXT) or ""
+            reading = read(text)
+            found = resolver.activities(reading)
+            intent = routed(_intent(message), is_question(text), bool(found.activities or found.uncovered),
+                            bool(resolver.exercise(reading).candidates), bool(answers(text, None).values))
+            if intent is not None:
+                _override(message, intent)
+        return messages
+
+    def process_training_data(self, training_data: Any) -> Any:
+        return training_data
+
+
+def _intent(message: Message) -> str | None:
+    return (message.get(INTENT) or {}).get("name")
+
+
+def _override(message: Message, intent: str) -> None:
+    """Make `intent` the message's intent (confidence 1.0), keeping the classifier's own as `classified_intent`."""
+    if message.get(CLASSIFIED) is None:
+        message.set(CLASSIFIED, _intent(message), add_to_output=True)  # the second opinion, for evaluation
+    forced = {"name": intent, "confidence": 1.0}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != intent]
+    message.set(INTENT, forced, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [forced, *ranking], add_to_output=True)

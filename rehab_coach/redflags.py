@@ -22,13 +22,14 @@ import spacy_lookups_data
 
 from rehab_coach.context import Context
 from rehab_coach.knowledge import QUANTITY
-from rehab_coach.model import URGENCIES, Knowledge, RedFlag
+from rehab_coach.model import SERIOUS, URGENCIES, Knowledge, RedFlag
 from rehab_coach.phrases import PhraseBook, longest
 from rehab_coach.quantities import Quantities, quantities
 from rehab_coach.reading import Reader, Reading
 
 _CLAUSE_ENDS = {".", "!", "?", ";", "\n", "...", "…", ":", "(", ")"}
 _COORDINATION = {"and", "or", "&", ",", "/", "my", "the", "both", "of", "its", "it", "s", "whole", "lower", "upper"}
+ALARM = "alarm"  # words of worry (knowledge/red_flags.yml) that make the classifier's red flag worth asking about
 DEFAULT_PART = "ankle"  # what a finding with no body part in its sentence is about: the patient's ankle
 
 
@@ -65,6 +66,7 @@ class Findings:
     fired: tuple[Finding, ...] = ()  # most urgent first
     partial: tuple[Finding, ...] = ()  # some of a flag's evidence: ask its check's questions
     hypothetical: tuple[RedFlag, ...] = ()  # asked about, not present: answer with the warning signs
+    suspected: bool = False  # a finding of an emergency or urgent flag (or alarm) said as present
     occurrences: tuple[Occurrence, ...] = field(default=(), repr=False)
 
     def __bool__(self) -> bool:
@@ -84,6 +86,9 @@ class Detector:
         self.parts = set(knowledge.parts)
         self.concepts = PhraseBook({**knowledge.parts, **knowledge.findings}, read, known_words)
         self.context = Context(knowledge.language, read)
+        serious = [f for f in knowledge.red_flags if f.urgency in SERIOUS]
+        self.suspicious = {name for f in serious for trigger in (*f.triggers, *f.partial) for term in trigger
+                           for name in term.split("+") if name in knowledge.findings} - {"pain"} | {ALARM}
 
     def find_text(self, text: str, today: date) -> Findings:
         return self.find(self.read(text), today)
@@ -104,7 +109,8 @@ class Detector:
             elif evaluate.any_trigger(flag.triggers, flag, ignoring="hypothetical") is not None:
                 hypothetical.append(flag)
         fired.sort(key=lambda f: URGENCIES.index(f.red_flag.urgency))
-        return Findings(tuple(fired), tuple(partial), tuple(hypothetical), tuple(occurrences))
+        suspected = any(o.concept in self.suspicious and not o.context and not o.benign_for for o in occurrences)
+        return Findings(tuple(fired), tuple(partial), tuple(hypothetical), suspected, tuple(occurrences))
 
     def _occurrences(self, reading: Reading) -> list[Occurrence]:
         matched = longest(self.concepts.find(reading))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from rehab_coach.rasa_components import RedFlagDetector
+from rehab_coach.rasa_components import QuestionRouter, RedFlagDetector
 
 
 def classified(text: str, intent: str = "inform", confidence: float = 0.9) -> Message:
@@ -57,3 +57,33 @@ def test_negated_or_benign_text_is_left_alone():
         message = process(classified(text, intent="ask_activity"))
         assert message.get(INTENT)["name"] == "ask_activity"
         assert not message.get(ENTITIES)
+
+
+def test_the_classifiers_red_flag_is_overruled_when_every_red_flag_word_is_negated_or_past():
+    message = classified("no swelling or redness in my calf, all good", intent="red_flag")
+    message.set(INTENT_RANKING_KEY, [{"name": "red_flag", "confidence": 0.6}, {"name": "inform", "confidence": 0.3}])
+    assert process(message).get(INTENT)["name"] == "inform"
+    assert process(classified("something is really wrong with my foot", intent="red_flag")).get(INTENT)["name"] == \
+        "red_flag"  # worry said as present: the safety questions are asked
+
+
+def test_a_hypothetical_question_is_a_question_about_the_warning_signs():
+    message = process(classified("what should I do if my calf ever swells after a flight?", intent="out_of_scope"))
+    assert message.get(INTENT)["name"] == "ask_warning_signs"
+    assert not message.get(ENTITIES)
+
+
+def route(text: str, intent: str) -> str:
+    return QuestionRouter().process([classified(text, intent)])[0].get(INTENT)["name"]
+
+
+def test_a_question_naming_an_activity_or_describing_an_exercise_goes_to_its_answer():
+    assert route("parkrun on saturday??", "out_of_scope") == "ask_activity"
+    assert route("the band one where my foot turns in, how tight should it be?", "inform") == "ask_exercise"
+    # an exercise that is also an activity ("heel drops"): the classifier's reading of the question stands
+    assert route("can i do the heel drops off the step?", "ask_exercise") == "ask_exercise"
+
+
+def test_answers_and_statements_are_not_routed():
+    assert route("rest 2, this morning 3 - can I go running tonight?", "inform") == "inform"
+    assert route("I went running yesterday", "inform") == "inform"
