@@ -48,7 +48,8 @@ OPENERS = frozenset({"action_greet", "action_start_checkin", "utter_disclaimer"}
 # Said with an unlabelled value, these correct the answer given just before ("sorry, I meant 4").
 CORRECTION_CUES = ("meant", "i mean", "correction", "typo", "scratch that", "my bad", "make that", "should have said",
                    "change that", "change it", "wrong number", "got that wrong", "mistake")
-QUESTION_MARK = re.compile(r"\?|(^|[.!,;]\s*)(can|could|should|may|is|am|how|what)\b", re.IGNORECASE)
+# A question about an activity or exercise at the end of an answer ("rest 1, no swelling. can I cycle?").
+IN_PASSING: dict[str, type[AnswerAction]] = {"activity": ActionActivityAdvice, "exercise": ActionExerciseInfo}
 NOT_UNDERSTOOD = "Sorry, I didn't catch that."
 CORRECTED = "Got it, I've changed that."
 
@@ -62,15 +63,6 @@ def opened_by_this_message(tracker: Tracker) -> bool:
     return earlier == [] or earlier[0] in OPENERS
 
 
-def asked_in_passing(tracker: Tracker, text: str) -> type[AnswerAction] | None:
-    """A question about an activity or exercise at the end of an answer ("rest 1, no swelling. can I cycle?")."""
-    if not QUESTION_MARK.search(text):
-        return None
-    if entity_values(tracker, "activity"):
-        return ActionActivityAdvice
-    return ActionExerciseInfo if entity_values(tracker, "exercise") else None
-
-
 class AnswerFormValidation(FormValidationAction, ABC):
     """Custom extraction for a form whose slots all use `type: custom` mappings."""
 
@@ -81,6 +73,10 @@ class AnswerFormValidation(FormValidationAction, ABC):
 
     def _read(self, text: str, requested: str | None) -> Answers:
         return (self._reader or _deps.answers())(text, requested)
+
+    @property
+    def coach(self) -> Coach:
+        return self._coach or _deps.coach()
 
     def _run(self, action: type[CoachAction]) -> CoachAction:
         return action(coach=self._coach, clock=self._clock)
@@ -107,7 +103,7 @@ class AnswerFormValidation(FormValidationAction, ABC):
         text = latest_text(tracker)
         if self._routine(tracker):  # a routine red flag said in passing: advised and stored, then read on
             await self._run(ActionEscalate).run(dispatcher, tracker, domain)
-        question = QUESTIONS.get(intent or "") or asked_in_passing(tracker, text)
+        question = QUESTIONS.get(intent or "") or IN_PASSING.get(self.coach.asked_about(text) or "")
         if intent in QUESTIONS:
             answers = self._read(text, None)  # only what the message labels ("rest 2"), never a loose number
         else:

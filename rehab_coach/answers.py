@@ -492,6 +492,8 @@ def _swelling_level(tokens: Tokens, i: int) -> str:
         return "mild" if softened else "none"  # "not very swollen" is still a little swollen
     if any(t in {"gone", "disappeared", "vanished"} for t in after) and not any(t in {"down", "less"} for t in after):
         return "none"  # "the swelling has gone"
+    if after[:1] and after[0] in {"none", "nil", "zero", "0", "no", "nope", "nothing"}:
+        return "none"  # "swelling none", "swelling: 0"
     if any(t in _MARKED for t in before + after):
         return "marked"
     if any(t in _MILD for t in before + after) or tokens[i] in {"puffy", "puffiness", "puffed", "puff"}:

@@ -44,13 +44,9 @@ def after_red_flags(findings: Findings, classified: str | None) -> str | None:
     return None
 
 
-def routed(intent: str | None, question: bool, activity: bool, exercise: bool, answers: bool) -> str | None:
-    """A question naming an activity or describing an exercise goes to its answer, whatever the classifier
-    made of the wording; answers with a question stay answers (the check-in reads both)."""
-    if intent not in ROUTABLE or not question or (intent == "inform" and answers):
+def routed(intent: str | None, question: bool, about: str | None, answers: bool) -> str | None:
+    """A question about an activity or an exercise (`about`, the resolver's reading) goes to its answer, whatever
+    the classifier made of the wording; answers with a question stay answers (the check-in reads both)."""
+    if intent not in ROUTABLE or not question or about is None or (intent == "inform" and answers):
         return None
-    if activity and not exercise:
-        return "ask_activity"
-    if exercise and not activity:
-        return "ask_exercise"
-    return None
+    return f"ask_{about}"

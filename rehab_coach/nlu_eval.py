@@ -53,7 +53,7 @@ CHECKIN_ORDER = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
 NEUTRAL = {"pain_rest": "1", "pain_exercise": "2", "pain_morning": "1", "swelling": "none", "mechanical": "none",
            "adherence": "all of it"}
 RANK = {u: n for n, u in enumerate(URGENCIES)} | {"none": len(URGENCIES)}
-PROFILE = {"side": "left", "sport": "dance"}
+ONBOARDING = ("hi", "left", "dance", "yes, my physio diagnosed it")
 
 
 @dataclass(frozen=True)
@@ -198,11 +198,8 @@ class Outcome:
 class Patients:
     """Sends each item to its own conversation on running servers, in the item's context."""
 
-    def __init__(self, webhook: str, rasa_url: str, token: str, database_url: str) -> None:
-        from rehab_coach.storage import Store, make_engine
-
+    def __init__(self, webhook: str, rasa_url: str, token: str) -> None:
         self.webhook, self.rasa_url, self.token = webhook, rasa_url, token
-        self.store = Store(make_engine(database_url))
 
     def say(self, sender: str, text: str) -> list[dict]:
         body = json.dumps({"sender": sender, "message": text}).encode()
@@ -216,23 +213,18 @@ class Patients:
             return dict(json.loads(response.read())["slots"])
 
     def onboard(self, sender: str) -> None:
-        """An enrolled, onboarded patient: the profile in the database and the conversation's slots (as a
-        returning patient's session start would set them)."""
-        record = self.store.patient("rest", sender, date.today())
-        self.store.update_profile(record.id, **PROFILE, diagnosed=True)
-        slots = [{"event": "slot", "name": name, "value": value}
-                 for name, value in {**PROFILE, "diagnosed": "yes", "onboarded": True}.items()]
-        url = f"{self.rasa_url}/conversations/{sender}/tracker/events?token={self.token}"
-        request = urllib.request.Request(url, data=json.dumps(slots).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(request, timeout=30).close()
+        """Through the conversation, as a patient would: hello, which ankle, sport, diagnosed; the first
+        check-in follows at once."""
+        for text in ONBOARDING:
+            self.say(sender, text)
 
     def run(self, item: Item, run_id: str) -> Outcome:
         sender = f"eval-{run_id}-{item.id}"
         if item.where != "first":
             self.onboard(sender)
+        if item.where == "anytime":
+            self.say(sender, "stop")  # the first check-in waits: nothing is asked when the message comes
         if item.where == "checkin":
-            self.say(sender, "check in")
             for name in CHECKIN_ORDER[:CHECKIN_ORDER.index(item.asked)] if item.asked in CHECKIN_ORDER else ():
                 self.say(sender, NEUTRAL[name])
         replies = self.say(sender, item.text)
@@ -285,8 +277,10 @@ def _resolved_activity(o: Outcome) -> bool:
 
 
 def _values_right(o: Outcome, fields: Sequence[str]) -> bool:
-    return all(o.slots.get(f) == o.item.values[f] or (isinstance(o.slots.get(f), float)
-                                                      and o.slots[f] == o.item.values[f]) for f in fields)
+    """The answers kept: in the slots, or in the check-in the message completed."""
+    recorded = o.payloads("checkin_recorded")
+    kept = recorded[-1]["values"] if recorded else o.slots
+    return all(kept.get(f) == o.item.values[f] for f in fields)
 
 
 def behaviour(outcomes: Sequence[Outcome]) -> list[Figure]:
@@ -325,11 +319,13 @@ def behaviour(outcomes: Sequence[Outcome]) -> list[Figure]:
     figures.append(_figure("activity questions resolved", activities, _resolved_activity, TARGETS["resolved"]))
     figures.append(_figure("plan requests given the plan", [o for o in outcomes if o.item.category == "plan"],
                            lambda o: bool(o.payloads("plan"))))
-    pains = [o for o in outcomes if any(f in PAIN_FIELDS for f in o.item.values)]
+    # a serious red flag rightly ends the check-in: its answers are not kept
+    answering = [o for o in outcomes if o.item.urgency not in SERIOUS]
+    pains = [o for o in answering if any(f in PAIN_FIELDS for f in o.item.values)]
     figures.append(_figure("pain values recorded right", pains,
                            lambda o: _values_right(o, [f for f in o.item.values if f in PAIN_FIELDS]),
                            TARGETS["pain_values"]))
-    several = [o for o in outcomes if len(o.item.values) >= 2]
+    several = [o for o in answering if len(o.item.values) >= 2]
     figures.append(_figure("several answers in one message, all recorded", several,
                            lambda o: _values_right(o, list(o.item.values))))
     asking = [o for o in outcomes if o.item.where == "checkin" and o.item.urgency == "none"
@@ -380,7 +376,7 @@ def servers(model: Path) -> Iterator[Patients]:
         upgrade(env["DATABASE_URL"])
         with runner.serve(model, rasa_port=ports[0], actions_port=ports[1], endpoints=endpoints, env=env,
                           log_dir=folder / "logs", portal_port=None) as running:
-            yield Patients(running.webhook, running.rasa_url, running.token, env["DATABASE_URL"])
+            yield Patients(running.webhook, running.rasa_url, running.token)
 
 
 def format_report(name: str, understood: Understanding, figures: Sequence[Figure]) -> str:

@@ -19,7 +19,7 @@ from rehab_coach.knowledge import default_knowledge, flag_reason
 from rehab_coach.model import SERIOUS
 from rehab_coach.nlp import read
 from rehab_coach.redflags import Findings, detector_for
-from rehab_coach.resolve import resolver_for
+from rehab_coach.resolve import asked_about, resolver_for
 
 ADVICE_ENTITY = "red_flag_advice"  # fills the slot the serious responses (utter_red_flag_*) are worded with
 CHECK_ENTITY = "safety_check"
@@ -103,10 +103,8 @@ class QuestionRouter(GraphComponent):
         resolver, answers = resolver_for(knowledge, read), AnswerReader(knowledge, read)
         for message in messages:
             text = message.get(TEXT) or ""
-            reading = read(text)
-            found = resolver.activities(reading)
-            intent = routed(_intent(message), is_question(text), bool(found.activities or found.uncovered),
-                            bool(resolver.exercise(reading).candidates), bool(answers(text, None).values))
+            intent = routed(_intent(message), is_question(text), asked_about(resolver, read(text)),
+                            bool(answers(text, None).values))
             if intent is not None:
                 _override(message, intent)
         return messages

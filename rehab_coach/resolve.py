@@ -196,6 +196,14 @@ def _overlaps(match: Match, others: Iterable[Match]) -> bool:
 
 
 @lru_cache(maxsize=4)
+def asked_about(resolver: Resolver, reading: Reading) -> str | None:
+    """What a message asks about, going by its names and descriptions: "activity", "exercise", or None
+    (neither, or both)."""
+    found = resolver.activities(reading)
+    activity, exercise = bool(found.activities or found.uncovered), bool(resolver.exercise(reading).candidates)
+    return "activity" if activity and not exercise else "exercise" if exercise and not activity else None
+
+
 def resolver_for(knowledge: Knowledge, read: Reader) -> Resolver:
     """One compiled resolver per knowledge object and reader, with the English word list for typos."""
     return Resolver(knowledge, read, english_words())

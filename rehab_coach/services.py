@@ -8,10 +8,11 @@ from datetime import date, datetime
 
 from rehab_coach import contract, engine
 from rehab_coach.engine import Advice, Classification, Plan
+from rehab_coach.intents import is_question
 from rehab_coach.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
 from rehab_coach.reading import Reader
 from rehab_coach.redflags import Detector, Findings, detector_for
-from rehab_coach.resolve import ExerciseResolution, Resolver, resolver_for
+from rehab_coach.resolve import ExerciseResolution, Resolver, asked_about, resolver_for
 from rehab_coach.storage.repository import PatientRecord, Store
 from rehab_coach.triage import triage
 
@@ -88,6 +89,11 @@ class Coach:
         plan = engine.plan_for_today(patient.profile, self.store.checkins(patient.id, until=today), today,
                                      self.knowledge)
         return ExerciseAnswer(plan, self.resolver.exercise(self.read(text), plan, among))
+
+    def asked_about(self, text: str) -> str | None:
+        """A question's topic by its names and descriptions: "activity", "exercise" or None (not a question, or
+        neither, or both)."""
+        return asked_about(self.resolver, self.read(text)) if is_question(text) else None
 
     def advise_on(self, patient: PatientRecord, text: str, today: date) -> ActivityAnswer:
         """Today's verdict for each activity the message asks about, from the patient's whole course.
