@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import threading
-from functools import cache
 
-from rehab_coach.answers import AnswerReader
+from rehab_coach.answers import AnswerReader, reader_for
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import Knowledge
 from rehab_coach.nlp import read
@@ -34,7 +33,6 @@ def knowledge() -> Knowledge:
     return default_knowledge()
 
 
-@cache
 def answers() -> AnswerReader:
     """The answer reader on the project's reader, built on first use."""
-    return AnswerReader(default_knowledge(), read)
+    return reader_for(default_knowledge(), read)

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rehab_coach.context import Context
 from rehab_coach.contract import QUESTIONS
@@ -68,6 +69,12 @@ def split_numbers(reading: Reading) -> Reading:
         pieces += [token] if parts == [token.text] else [Token(p, p, token.sentence, not p[0].isalnum())
                                                           for p in parts]
     return Reading(reading.text, tuple(pieces))
+
+
+@lru_cache(maxsize=4)
+def reader_for(knowledge: Knowledge, read: Reader) -> AnswerReader:
+    """One answer reader per knowledge and reader: compiling the context rules reads hundreds of phrases."""
+    return AnswerReader(knowledge, read)
 
 
 class AnswerReader:

@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
-from rehab_coach.answers import AnswerReader
+from rehab_coach.answers import reader_for
 from rehab_coach.clock import current_time
 from rehab_coach.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, is_question, routed
 from rehab_coach.knowledge import default_knowledge, flag_reason
@@ -100,7 +100,7 @@ class QuestionRouter(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         knowledge = default_knowledge()
-        resolver, answers = resolver_for(knowledge, read), AnswerReader(knowledge, read)
+        resolver, answers = resolver_for(knowledge, read), reader_for(knowledge, read)
         for message in messages:
             text = message.get(TEXT) or ""
             intent = routed(_intent(message), is_question(text), asked_about(resolver, read(text)),

@@ -195,7 +195,6 @@ def _overlaps(match: Match, others: Iterable[Match]) -> bool:
     return any(match.start < other.end and other.start < match.end for other in others)
 
 
-@lru_cache(maxsize=4)
 def asked_about(resolver: Resolver, reading: Reading) -> str | None:
     """What a message asks about, going by its names and descriptions: "activity", "exercise", or None
     (neither, or both)."""
@@ -204,6 +203,7 @@ def asked_about(resolver: Resolver, reading: Reading) -> str | None:
     return "activity" if activity and not exercise else "exercise" if exercise and not activity else None
 
 
+@lru_cache(maxsize=4)
 def resolver_for(knowledge: Knowledge, read: Reader) -> Resolver:
     """One compiled resolver per knowledge object and reader, with the English word list for typos."""
     return Resolver(knowledge, read, english_words())

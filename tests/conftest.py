@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from hypothesis import settings
 
-from rehab_coach.answers import AnswerReader
+from rehab_coach.answers import reader_for
 from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import Knowledge
 from rehab_coach.nlp import read
@@ -39,4 +39,4 @@ def urgency(text: str, today: date = TODAY) -> str | None:
     return escalation.urgency if escalation else None
 
 
-read_answers = AnswerReader(default_knowledge(), read)  # the patient's answers, read as the coach reads them
+read_answers = reader_for(default_knowledge(), read)  # the patient's answers, read as the coach reads them
