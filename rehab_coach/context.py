@@ -90,11 +90,12 @@ class Context:
         body parts among them (a comma before one starts a new clause)."""
         fixed = self.fixed.find(reading)
         spans = {name: [(m.start, m.end) for m in fixed if m.name == name] for name in _FIXED}
-        taken = {i for m in matched for i in range(m.start, m.end)}
+        inside = [(m.start, m.end) for m in matched]
         in_pseudo = {i for s, e in spans["pseudo"] for i in range(s, e)}
-        # a harmless cause may name a concept ("hot bath", "ski boot")
+        # a cue within a phrase a reader matched is part of it ("not" in "can not walk"), but a harmless cause
+        # may name a concept ("hot bath") and a cue may hold one ("should I worry")
         cues = [m for m in self.cues.find(reading) if not in_pseudo & set(range(m.start, m.end))
-                and (m.name.startswith("benign:") or not taken & set(range(m.start, m.end)))]
+                and (m.name.startswith("benign:") or not any(s <= m.start and m.end <= e for s, e in inside))]
         if spans["writing_for"]:
             cues = [m for m in cues if not m.name.startswith("other:")]
         pronouns = [] if spans["patient_named"] or spans["writing_for"] else spans["pronoun"]

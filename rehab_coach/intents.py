@@ -24,6 +24,13 @@ _QUESTION = re.compile(r"\?|(^|[.!,;:]\s*)(can|could|should|shall|may|is|are|am|
                        r"does|any|ok|okay|alright)\b", re.IGNORECASE)
 
 
+_PERMISSION = re.compile(r"\b(can i|could i|may i|am i allowed|allowed|is it ok|is it okay|is it safe|ok to|"
+                         r"okay to|alright|yes or no|too early|too soon|should i (?:do|go|try|play|join|skip))\b",
+                         re.IGNORECASE)
+_HOW = re.compile(r"\b(how (?:do|should|many|long|far|high|low|often|tight|hard)|what's the|explain|show me)\b",
+                  re.IGNORECASE)
+
+
 def is_question(text: str) -> bool:
     """Asks something: a question mark, or a clause that opens like a question ("can I run", "ok to cycle")."""
     return bool(_QUESTION.search(text))
@@ -44,9 +51,18 @@ def after_red_flags(findings: Findings, classified: str | None) -> str | None:
     return None
 
 
-def routed(intent: str | None, question: bool, about: str | None, answers: bool) -> str | None:
-    """A question about an activity or an exercise (`about`, the resolver's reading) goes to its answer, whatever
-    the classifier made of the wording; answers with a question stay answers (the check-in reads both)."""
-    if intent not in ROUTABLE or not question or about is None or (intent == "inform" and answers):
+def asks_permission(text: str) -> bool:
+    """"can I ...", "is X ok?", "am I allowed": a question about doing something, not how to do it."""
+    return bool(_PERMISSION.search(text)) and not _HOW.search(text)
+
+
+def routed(intent: str | None, question: bool, about: str | None, answers: bool,
+           permission: bool = False) -> str | None:
+    """A question about an activity or an exercise (`about`, the resolver's reading: None when it names both or
+    neither) goes to its answer, whatever the classifier made of the wording; naming both, a request for
+    permission is about the activity. Answers with a question stay answers (the check-in reads both)."""
+    if intent not in ROUTABLE or not question or (intent == "inform" and answers):
         return None
-    return f"ask_{about}"
+    if about is None and permission and intent in ("ask_exercise", "ask_activity"):
+        return "ask_activity"
+    return f"ask_{about}" if about else None

@@ -80,8 +80,10 @@ def route(text: str, intent: str) -> str:
 def test_a_question_naming_an_activity_or_describing_an_exercise_goes_to_its_answer():
     assert route("parkrun on saturday??", "out_of_scope") == "ask_activity"
     assert route("the band one where my foot turns in, how tight should it be?", "inform") == "ask_exercise"
-    # an exercise that is also an activity ("heel drops"): the classifier's reading of the question stands
-    assert route("can i do the heel drops off the step?", "ask_exercise") == "ask_exercise"
+    # naming an exercise that is also an activity ("heel drops"): asking leave is about the activity,
+    # asking how is about the exercise
+    assert route("can i do the heel drops off the step?", "ask_exercise") == "ask_activity"
+    assert route("how do i do the heel drops off the step?", "ask_exercise") == "ask_exercise"
 
 
 def test_answers_and_statements_are_not_routed():
