@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rehab_coach.knowledge import FILES, default_knowledge
+from rehab_coach.knowledge import default_knowledge
 from rehab_coach.model import Knowledge
 from rehab_coach.paths import KNOWLEDGE_DIR, VAR_DIR
 from rehab_coach.reading import Entity, Reading, Token
@@ -60,10 +60,15 @@ def entity_id(knowledge: Knowledge, label: str, text: str) -> str | None:
     return _ids_by_name(knowledge).get((label, text.lower()))
 
 
+# The knowledge the pipeline is built from: the names in its entity patterns and the lemma corrections.
+# Red flags and rules are read at run time, so editing them needs no new pipeline (and no retraining).
+PIPELINE_FILES = ("exercises.yml", "activities.yml", "vocabulary.yml", "language.yml")
+
+
 def knowledge_fingerprint(folder: Path = KNOWLEDGE_DIR) -> str:
-    """Changes when the knowledge or this builder changes: the pipeline is then rebuilt."""
+    """Changes when the knowledge the pipeline is built from, or this builder, changes: it is then rebuilt."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    for name in FILES:
+    for name in PIPELINE_FILES:
         digest.update((folder / name).read_bytes())
     return digest.hexdigest()
 
