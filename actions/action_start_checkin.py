@@ -5,11 +5,10 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from actions._base import CoachAction
+from actions._base import AnswerAction
 from actions._checkin import STALE, stale_checkin
-from actions._context import CHECKIN_SLOTS, active_loop
+from actions._context import CHECKIN_SLOTS, Turn, active_loop
 from rehab_coach.reminders import REMINDER_INTENT
 
 START = "Let's do today's check-in."
@@ -20,16 +19,15 @@ FINISH_SETUP = "Let's finish setting up first; the check-in comes straight after
 CARRY_ON = "We're in the middle of your check-in; let's carry on."
 
 
-class ActionStartCheckin(CoachAction):
+class ActionStartCheckin(AnswerAction):
     def name(self) -> str:
         return "action_start_checkin"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
         loop = active_loop(tracker)
         if loop:  # asked again mid-form: the form repeats its question next
             dispatcher.utter_message(text=FINISH_SETUP if loop == "onboarding_form" else CARRY_ON)
             return []
-        now = self.turn(tracker)
         dropped = stale_checkin(tracker, now.today)  # answers from another day are never today's
         if dropped:
             dispatcher.utter_message(text=STALE.format(day=tracker.get_slot("checkin_day")))

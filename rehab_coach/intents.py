@@ -18,15 +18,19 @@ ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_all_exercises", "ask_activit
 ASK_WARNING_SIGNS = "ask_warning_signs"
 DEMOTE = "demote"  # the classifier's red flag, overruled: take its next intent
 # Intents a question about an activity or exercise may be mistaken for, when it is a question.
-ROUTABLE = frozenset({"inform", "out_of_scope", "nlu_fallback", "help", "affirm", "deny", "thanks", "ask_activity",
-                      "ask_exercise"})
+ROUTABLE = frozenset({"inform", "out_of_scope", "nlu_fallback", "help", "affirm", "deny", "thanks", "greet",
+                      "goodbye", "ask_activity", "ask_exercise"})
+# What a question about the plan names when the classifier missed it ("can u send my exercises again").
+_PLAN = re.compile(r"\b(plan|routine|programme|program|my exercises|the exercises|exercise list|sets and reps|"
+                   r"off limits|avoid)\b", re.IGNORECASE)
+_ALL = re.compile(r"\b(all|full|whole|every|complete|everything)\b", re.IGNORECASE)
 _QUESTION = re.compile(r"\?|(^|[.!,;:]\s*)(can|could|should|shall|may|is|are|am|how|what|which|when|will|would|do|"
                        r"does|any|ok|okay|alright)\b", re.IGNORECASE)
 
 
 _PERMISSION = re.compile(r"\b(can i|could i|may i|am i allowed|allowed|is it ok|is it okay|is it safe|ok to|"
-                         r"okay to|alright|yes or no|too early|too soon|should i (?:do|go|try|play|join|skip))\b",
-                         re.IGNORECASE)
+                         r"okay to|alright|yes or no|too early|too soon|should i (?:do|go|try|play|join|skip))\b|"
+                         r"\b(ok|okay|fine|alright)\s*\?", re.IGNORECASE)
 _HOW = re.compile(r"\b(how (?:do|should|many|long|far|high|low|often|tight|hard)|what's the|explain|show me)\b",
                   re.IGNORECASE)
 
@@ -56,13 +60,17 @@ def asks_permission(text: str) -> bool:
     return bool(_PERMISSION.search(text)) and not _HOW.search(text)
 
 
-def routed(intent: str | None, question: bool, about: str | None, answers: bool,
-           permission: bool = False) -> str | None:
-    """A question about an activity or an exercise (`about`, the resolver's reading: None when it names both or
-    neither) goes to its answer, whatever the classifier made of the wording; naming both, a request for
-    permission is about the activity. Answers with a question stay answers (the check-in reads both)."""
-    if intent not in ROUTABLE or not question or (intent == "inform" and answers):
+def routed(intent: str | None, text: str, about: str | None, answers: bool) -> str | None:
+    """A question goes to its answer whatever the classifier made of its wording: about an activity or an exercise
+    (`about`: what the resolver found it names), naming both, leave to do something is about the activity and
+    how to do it about the exercise; naming neither, a question about the plan gets the plan. Answers with a
+    question stay answers (the check-in reads both)."""
+    if intent not in ROUTABLE or not is_question(text) or (intent == "inform" and answers):
         return None
-    if about is None and permission and intent in ("ask_exercise", "ask_activity"):
-        return "ask_activity"
-    return f"ask_{about}" if about else None
+    if about == "both":
+        return "ask_activity" if asks_permission(text) else "ask_exercise" if _HOW.search(text) else None
+    if about:
+        return f"ask_{about}"
+    if _PLAN.search(text) and intent not in ("ask_activity", "ask_exercise"):
+        return "ask_all_exercises" if _ALL.search(text) else "ask_plan"
+    return None

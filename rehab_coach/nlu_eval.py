@@ -53,6 +53,7 @@ CHECKIN_ORDER = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
 NEUTRAL = {"pain_rest": "1", "pain_exercise": "2", "pain_morning": "1", "swelling": "none", "mechanical": "none",
            "adherence": "all of it"}
 RANK = {u: n for n, u in enumerate(URGENCIES)} | {"none": len(URGENCIES)}
+NO_ADVICE = "don't have advice on"  # how the coach says an activity is not in its catalogue (actions/_render.py)
 ONBOARDING = ("hi", "left", "dance", "yes, my physio diagnosed it")
 
 
@@ -270,8 +271,8 @@ def _resolved_exercise(o: Outcome) -> bool:
 
 def _resolved_activity(o: Outcome) -> bool:
     advised = {p["activity"] for p in o.payloads("activity_advice")}
-    if o.item.activity == "unknown":
-        return not advised and any(r.get("text") for r in o.replies)
+    if o.item.activity == "unknown":  # said so plainly, perhaps with advice on what it involves that is known
+        return any(NO_ADVICE in (r.get("text") or "") for r in o.replies)
     return o.item.activity in advised or bool({p["exercise"] for p in o.payloads("exercise_info")}
                                               and o.item.activity == "heel_raises")
 

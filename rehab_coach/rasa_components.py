@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
 from rehab_coach.answers import reader_for
 from rehab_coach.clock import current_time
-from rehab_coach.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, asks_permission, is_question, routed
+from rehab_coach.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, routed
 from rehab_coach.knowledge import default_knowledge, flag_reason
 from rehab_coach.model import SERIOUS
 from rehab_coach.nlp import read
@@ -103,8 +103,7 @@ class QuestionRouter(GraphComponent):
         resolver, answers = resolver_for(knowledge, read), reader_for(knowledge, read)
         for message in messages:
             text = message.get(TEXT) or ""
-            intent = routed(_intent(message), is_question(text), asked_about(resolver, read(text)),
-                            bool(answers(text, None).values), asks_permission(text))
+            intent = routed(_intent(message), text, asked_about(resolver, read(text)), bool(answers(text, None).values))
             if intent is not None:
                 _override(message, intent)
         return messages

@@ -196,11 +196,10 @@ def _overlaps(match: Match, others: Iterable[Match]) -> bool:
 
 
 def asked_about(resolver: Resolver, reading: Reading) -> str | None:
-    """What a message asks about, going by its names and descriptions: "activity", "exercise", or None
-    (neither, or both)."""
+    """What a message names or describes: "activity", "exercise", "both", or None."""
     found = resolver.activities(reading)
     activity, exercise = bool(found.activities or found.uncovered), bool(resolver.exercise(reading).candidates)
-    return "activity" if activity and not exercise else "exercise" if exercise and not activity else None
+    return "both" if activity and exercise else "activity" if activity else "exercise" if exercise else None
 
 
 @lru_cache(maxsize=4)

@@ -93,7 +93,8 @@ class Coach:
     def asked_about(self, text: str) -> str | None:
         """A question's topic by its names and descriptions: "activity", "exercise" or None (not a question, or
         neither, or both)."""
-        return asked_about(self.resolver, self.read(text)) if is_question(text) else None
+        about = asked_about(self.resolver, self.read(text)) if is_question(text) else None
+        return None if about == "both" else about
 
     def advise_on(self, patient: PatientRecord, text: str, today: date) -> ActivityAnswer:
         """Today's verdict for each activity the message asks about, from the patient's whole course.
