@@ -60,17 +60,25 @@ def asks_permission(text: str) -> bool:
     return bool(_PERMISSION.search(text)) and not _HOW.search(text)
 
 
-def routed(intent: str | None, text: str, about: str | None, answers: bool) -> str | None:
-    """A question goes to its answer whatever the classifier made of its wording: about an activity or an exercise
-    (`about`: what the resolver found it names), naming both, leave to do something is about the activity and
-    how to do it about the exercise; naming neither, a question about the plan gets the plan. Answers with a
-    question stay answers (the check-in reads both)."""
-    if intent not in ROUTABLE or not is_question(text) or (intent == "inform" and answers):
+def topic(text: str, about: str | None) -> str | None:
+    """What a question is about: "activity" or "exercise" (`about`: what the resolver found it names), or None.
+    Naming both, leave to do something is about the activity and how to do it about the exercise."""
+    if not is_question(text):
         return None
     if about == "both":
-        return "ask_activity" if asks_permission(text) else "ask_exercise" if _HOW.search(text) else None
+        return "activity" if asks_permission(text) else "exercise" if _HOW.search(text) else None
+    return about
+
+
+def routed(intent: str | None, text: str, about: str | None, answers: bool) -> str | None:
+    """A question goes to its answer whatever the classifier made of its wording: about an activity or an exercise
+    (see `topic`); naming neither, a question about the plan gets the plan. Answers with a question stay answers
+    (the check-in reads both)."""
+    if intent not in ROUTABLE or not is_question(text) or (intent == "inform" and answers):
+        return None
     if about:
-        return f"ask_{about}"
+        asked = topic(text, about)
+        return f"ask_{asked}" if asked else None
     if _PLAN.search(text) and intent not in ("ask_activity", "ask_exercise"):
         return "ask_all_exercises" if _ALL.search(text) else "ask_plan"
     return None

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from rehab_coach import contract, engine
 from rehab_coach.engine import Advice, Classification, Plan
-from rehab_coach.intents import is_question
+from rehab_coach.intents import is_question, topic
 from rehab_coach.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
 from rehab_coach.reading import Reader
 from rehab_coach.redflags import Detector, Findings, detector_for
@@ -91,10 +91,8 @@ class Coach:
         return ExerciseAnswer(plan, self.resolver.exercise(self.read(text), plan, among))
 
     def asked_about(self, text: str) -> str | None:
-        """A question's topic by its names and descriptions: "activity", "exercise" or None (not a question, or
-        neither, or both)."""
-        about = asked_about(self.resolver, self.read(text)) if is_question(text) else None
-        return None if about == "both" else about
+        """A question's topic by its names and descriptions: "activity", "exercise" or None (see `topic`)."""
+        return topic(text, asked_about(self.resolver, self.read(text))) if is_question(text) else None
 
     def advise_on(self, patient: PatientRecord, text: str, today: date) -> ActivityAnswer:
         """Today's verdict for each activity the message asks about, from the patient's whole course.
