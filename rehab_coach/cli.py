@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rehab_coach import nlu_eval as nlu_evaluation
 from rehab_coach.addresses import RASA_URL
 from rehab_coach.paths import KNOWLEDGE_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
@@ -84,9 +85,7 @@ def chat_bench(args: argparse.Namespace) -> int:
 
 def nlu_eval(args: argparse.Namespace) -> int:
     """Understanding and behaviour on the evaluation sets (independent, development_blind, development)."""
-    from rehab_coach.nlu_eval import main as run_eval
-
-    return run_eval(args.sets)
+    return nlu_evaluation.main(args)
 
 
 def remind(args: argparse.Namespace) -> int:
@@ -233,8 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     upgrade.add_argument("--url", help="database URL (default: DATABASE_URL or the project's SQLite file)")
     commands.add_parser("bench", help=bench.__doc__)
     commands.add_parser("build-nlp", help=build_nlp.__doc__)
-    evaluation = commands.add_parser("nlu-eval", help=nlu_eval.__doc__)
-    evaluation.add_argument("sets", nargs="*", help="independent, development_blind, development (default: all)")
+    nlu_evaluation.add_arguments(commands.add_parser("nlu-eval", help=nlu_eval.__doc__,
+                                                     description=nlu_evaluation.__doc__,
+                                                     formatter_class=argparse.RawDescriptionHelpFormatter))
     commands.add_parser("chat-bench", help=chat_bench.__doc__)
     portal_figures = commands.add_parser("portal-bench", help=portal_bench.__doc__)
     portal_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")

@@ -404,18 +404,19 @@ def evaluate(name: str, model: Path, patients: Patients) -> tuple[Understanding,
     return understood, behaviour(behave(items, patients))
 
 
-def main(argv: list[str] | None = None) -> int:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sets", nargs="*", metavar="set", help=f"one or more of {', '.join(SETS)} (default: all)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+
+
+def main(args: argparse.Namespace) -> int:
     """Print the figures for each set asked for (all by default); exit 0 whenever the evaluation ran."""
     from rehab_coach import runner
 
-    parser = argparse.ArgumentParser(prog="rehab-coach nlu-eval", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sets", nargs="*", metavar="set", help=f"one or more of {', '.join(SETS)} (default: all)")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args(argv)
     unknown = set(args.sets) - set(SETS)
     if unknown:
-        parser.error(f"no such set: {', '.join(sorted(unknown))}")
+        print(f"rehab-coach nlu-eval: no such set: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     model = runner.prepare()
     results = {}
     with servers(model) as patients:
@@ -427,8 +428,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-

@@ -1,0 +1,41 @@
+"""The slow evaluation: the coach's understanding and behaviour on the independent set, over the real servers.
+
+The report (every figure beside issue 9's targets, and the ids of the messages missed) goes to
+artifacts/nlu/independent.txt and to the terminal. The tests fail when a figure drops below the floor
+measured the first time the set was run (FLOORS, hits out of the set's total): a guard against
+regressions, never a target to tune to, since the set is never tuned on (tests/nlu/README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rehab_coach import nlu_eval, runner
+from rehab_coach.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+REPORT = PROJECT_ROOT / "artifacts" / "nlu" / "independent.txt"
+# Measured on first run (2026-11-30); a figure may rise, never fall.
+FLOORS = {}
+SAFETY = ("look-alikes: no emergency or urgent alarm", "every 'none' message: no emergency or urgent alarm")
+
+
+@pytest.fixture(scope="module")
+def figures() -> dict[str, nlu_eval.Figure]:
+    model: Path = runner.prepare()
+    with nlu_eval.servers(model) as patients:
+        understood, found = nlu_eval.evaluate("independent", model, patients)
+    report = nlu_eval.format_report("independent", understood, found)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(report + "\n", encoding="utf-8")
+    print(f"\n{report}")
+    return {f.name.strip(): f for f in found}
+
+
+@pytest.mark.parametrize("name", FLOORS)
+def test_no_figure_falls_below_its_floor(figures, name):
+    figure = figures[name]
+    assert figure.hits >= FLOORS[name], f"{figure.row()}; missed: {', '.join(figure.misses)}"
