@@ -3,10 +3,9 @@
 import subprocess
 import sys
 
-CORE = ["rehab_coach.model", "rehab_coach.knowledge", "rehab_coach.engine", "rehab_coach.selection",
-        "rehab_coach.triage",
-        "rehab_coach.redflags", "rehab_coach.reading", "rehab_coach.phrases", "rehab_coach.quantities",
-        "rehab_coach.answers", "rehab_coach.contract", "rehab_coach.text", "rehab_coach.clock", "rehab_coach.resolve"]
+CORE = ["rehab_coach." + m for m in ("model", "knowledge", "engine", "selection", "triage", "redflags", "context",
+                                     "safety", "intents", "reading", "phrases", "quantities", "answers", "resolve",
+                                     "contract", "text", "clock")]
 FORBIDDEN = ["rasa", "rasa_sdk", "sqlalchemy", "spacy", "sanic", "fastapi", "flask", "starlette"]
 
 
