@@ -8,7 +8,6 @@ import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -61,17 +60,6 @@ def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer,
     return [SlotSet(EXERCISE_CANDIDATES, [e.id for e in choices])]
 
 
-def response_escalation(domain: DomainDict, response: str) -> tuple[str, Escalation]:
-    """A domain response whose `custom` is an escalation payload: its text and the Escalation to store.
-
-    Keeps the wording in one place (the domain) for escalations the core does not raise itself.
-    """
-    variant: dict[str, Any] = domain["responses"][response][0]
-    custom = variant["custom"]
-    escalation = Escalation(custom["urgency"], tuple(custom["reasons"]), tuple(custom.get("triggers", ())))
-    return str(variant["text"]), escalation
-
-
 class CoachAction(Action, ABC):
     """An action backed by the Coach. Its database work runs in a worker thread, off the server's event loop."""
 
@@ -103,7 +91,7 @@ class CoachAction(Action, ABC):
             log.error("escalation not stored: %s at %s", type(error).__name__, where(error))
 
     def checked_in_today(self, now: Turn) -> bool:
-        checkins = self.coach.store.checkins(now.patient.id, until=now.today)
+        checkins = self.coach.history(now.patient, now.today)
         return bool(checkins) and checkins[-1].day == now.today
 
     @abstractmethod

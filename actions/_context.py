@@ -63,5 +63,5 @@ class Turn:
 def turn(tracker: Tracker, coach: Coach, clock: Clock = local_now) -> Turn:
     """The patient behind this conversation (enrolled today if new) and the current time."""
     now = current_time(tracker.latest_message.get("metadata"), clock)
-    patient = coach.store.patient(channel(tracker), tracker.sender_id, now.date())
+    patient = coach.patient(channel(tracker), tracker.sender_id, now.date())
     return Turn(patient, now, latest_text(tracker), latest_intent(tracker))

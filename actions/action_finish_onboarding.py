@@ -1,4 +1,4 @@
-"""action_finish_onboarding: saves side, sport and diagnosis; advises an assessment when undiagnosed."""
+"""action_finish_onboarding: saves side, sport and diagnosis; an undiagnosed patient is advised an assessment."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions._base import CoachAction, response_escalation
-from rehab_coach import contract
+from actions._base import CoachAction, send_escalation
 
 SAVED = "Thanks, you're all set up."
-NEXT = " Now, today's check-in."
-# Wording and payload live in the domain; the Coach's triage has no rule for an undiagnosed patient.
-ASSESSMENT_ADVISED = "utter_assessment_advised"
+NEXT = "Now, today's check-in."
+MEANWHILE = "Meanwhile, let's start with today's check-in."
 
 
 def _text(tracker: Tracker, slot: str) -> str | None:
@@ -28,17 +26,12 @@ class ActionFinishOnboarding(CoachAction):
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         now = self.turn(tracker)
         diagnosed = _text(tracker, "diagnosed")
-        self.coach.store.update_profile(
-            now.patient.id,
-            side=_text(tracker, "side"),
-            sport=_text(tracker, "sport"),
-            diagnosed=None if diagnosed not in ("yes", "no") else diagnosed == "yes",
-        )
-        if diagnosed != "no":
-            dispatcher.utter_message(text=SAVED + NEXT)
-        else:  # the advice's own wording leads into the check-in
+        advice = self.coach.onboard(now.patient, _text(tracker, "side"), _text(tracker, "sport"),
+                                    None if diagnosed not in ("yes", "no") else diagnosed == "yes", now.now)
+        if advice is None:
+            dispatcher.utter_message(text=f"{SAVED} {NEXT}")
+        else:
             dispatcher.utter_message(text=SAVED)
-            text, escalation = response_escalation(domain, ASSESSMENT_ADVISED)
-            self.coach.escalate(now.patient, escalation, None, now.now)
-            dispatcher.utter_message(text=text, json_message=contract.escalation(escalation))
+            send_escalation(dispatcher, advice)
+            dispatcher.utter_message(text=MEANWHILE)
         return [SlotSet("onboarded", True)]

@@ -18,7 +18,7 @@ class ActionProgress(AnswerAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
         patient = now.patient
-        checkins = self.coach.store.checkins(patient.id, until=now.today)
+        checkins = self.coach.history(patient, now.today)
         started = min(patient.profile.enrolled, now.today)  # a simulated clock may run behind the enrolment
         payload = contract.progress(started, now.today, checkins, patient.phase_number)
         text = _render.progress(payload["days"], checkins, patient.phase_number, self.knowledge)

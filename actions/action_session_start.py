@@ -54,7 +54,7 @@ class ActionSessionStart(CoachAction):
             return {}
         try:
             now = current_time(tracker.get_slot(SESSION_START_METADATA_SLOT), self._clock)
-            patient = self.coach.store.patient(channel, tracker.sender_id, now.date())
+            patient = self.coach.patient(channel, tracker.sender_id, now.date())
         except Exception as error:  # the session must start even when the database is away
             log.error("session start without the patient's profile: %s at %s", type(error).__name__, where(error))
             return {}

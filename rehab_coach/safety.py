@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rehab_coach.knowledge import flag_reason
 from rehab_coach.model import Escalation, Knowledge, SafetyCheck
+from rehab_coach.triage import flagged
 
 
 def _met(check: SafetyCheck, answers: Mapping[str, str]) -> str | None:
@@ -28,5 +28,4 @@ def decide(check: SafetyCheck, answers: Mapping[str, str], knowledge: Knowledge)
     flag_id = _met(check, answers)
     if flag_id is None:
         return None
-    flag = next(f for f in knowledge.red_flags if f.id == flag_id)
-    return Escalation(flag.urgency, (flag_reason(flag, knowledge.rules.referral),), (flag.id, f"check:{check.id}"))
+    return flagged(flag_id, knowledge, f"check:{check.id}")

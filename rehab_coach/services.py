@@ -14,7 +14,9 @@ from rehab_coach.reading import Reader
 from rehab_coach.redflags import Detector, Findings, detector_for
 from rehab_coach.resolve import ExerciseResolution, Resolver, asked_about, resolver_for
 from rehab_coach.storage.repository import PatientRecord, Store
-from rehab_coach.triage import triage
+from rehab_coach.triage import flagged, triage
+
+NOT_DIAGNOSED = "not_diagnosed"  # the red flag (knowledge/red_flags.yml) for a patient nobody has diagnosed
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,24 @@ class Coach:
         self.knowledge = knowledge
         self.read = read
 
+    def patient(self, channel: str, sender: str, today: date) -> PatientRecord:
+        """The patient behind a conversation on a channel, enrolled today if new."""
+        return self.store.patient(channel, sender, today)
+
+    def history(self, patient: PatientRecord, until: date) -> list[CheckIn]:
+        """The patient's check-ins up to and including `until`, oldest first."""
+        return self.store.checkins(patient.id, until=until)
+
+    def onboard(self, patient: PatientRecord, side: str | None, sport: str | None, diagnosed: bool | None,
+                at: datetime) -> Escalation | None:
+        """Save the onboarding answers. A patient nobody has diagnosed is advised an assessment (stored)."""
+        self.store.update_profile(patient.id, side=side, sport=sport, diagnosed=diagnosed)
+        if diagnosed is not False:
+            return None
+        escalation = flagged(NOT_DIAGNOSED, self.knowledge)
+        self.escalate(patient, escalation, None, at)
+        return escalation
+
     @property
     def detector(self) -> Detector:
         return detector_for(self.knowledge, self.read)
@@ -64,14 +84,14 @@ class Coach:
         The check-in is committed before anything else happens, so a later failure cannot lose it.
         """
         checkin = CheckIn.validated(today, today=today, **values)
-        history = self.store.checkins(patient.id, until=today)
+        history = self.history(patient, today)
         classification = engine.classify_day(checkin, history, self.knowledge)
         created = self.store.save_checkin(patient.id, checkin, classification.day_class)
         return RecordedCheckIn(checkin, classification, created)
 
     def plan_for_today(self, patient: PatientRecord, today: date) -> Plan:
         """Today's plan from the patient's whole history; stored as given (one per day, latest wins)."""
-        plan = engine.plan_for_today(patient.profile, self.store.checkins(patient.id, until=today), today,
+        plan = engine.plan_for_today(patient.profile, self.history(patient, today), today,
                                      self.knowledge)
         self.store.save_plan(patient.id, today, plan.phase.number, plan.status, contract.plan(plan))
         return plan
@@ -86,7 +106,7 @@ class Coach:
 
         The plan is worked out, not stored: asking about an exercise is not being given a plan.
         """
-        plan = engine.plan_for_today(patient.profile, self.store.checkins(patient.id, until=today), today,
+        plan = engine.plan_for_today(patient.profile, self.history(patient, today), today,
                                      self.knowledge)
         return ExerciseAnswer(plan, self.resolver.exercise(self.read(text), plan, among))
 
@@ -100,7 +120,7 @@ class Coach:
         A message naming no activity at all but an exercise ("can I do the calf stretch on the step?") is
         answered as the exercise question it is.
         """
-        history = self.store.checkins(patient.id, until=today)
+        history = self.history(patient, today)
         reading = self.read(text)
         found = self.resolver.activities(reading, patient.profile.sport)
         advice = tuple(engine.advise_activity(a.id, patient.profile, history, today, self.knowledge)
@@ -114,7 +134,7 @@ class Coach:
     def triage(self, patient: PatientRecord, at: datetime, text: str | None = None,
                include_course: bool = False) -> Escalation | None:
         """Red flags in `text` (and, if asked, referral rules on the course) at time `at`; stored for clinicians."""
-        history = self.store.checkins(patient.id, until=at.date()) if include_course else []
+        history = self.history(patient, at.date()) if include_course else []
         said = self.red_flags(text, at.date()) if text else None
         escalation = triage(said, history=history, knowledge=self.knowledge)
         if escalation is not None:

@@ -14,6 +14,12 @@ from rehab_coach.redflags import Findings
 Finding = tuple[Urgency, str, str]  # urgency, patient-facing reason, trigger id
 
 
+def flagged(flag_id: str, knowledge: Knowledge, *also: str) -> Escalation:
+    """The escalation one red flag calls for on its own (`also`: further trigger ids, e.g. the safety check)."""
+    flag = next(f for f in knowledge.red_flags if f.id == flag_id)
+    return Escalation(flag.urgency, (flag_reason(flag, knowledge.rules.referral),), (flag.id, *also))
+
+
 def _text_findings(findings: Findings, knowledge: Knowledge) -> list[Finding]:
     referral = knowledge.rules.referral
     return [(f.red_flag.urgency, flag_reason(f.red_flag, referral), f.red_flag.id) for f in findings.fired]
