@@ -17,7 +17,6 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
 from rehab_coach.chat_links import DEMO_PREFIX, PATIENT_PREFIX
 
 log = logging.getLogger(__name__)

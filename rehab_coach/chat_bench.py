@@ -26,6 +26,7 @@ from pathlib import Path
 
 from rehab_coach import runner
 from rehab_coach.addresses import free_port
+from rehab_coach.settings import RASA_TOKEN
 from rehab_coach.storage import upgrade
 
 CHECKIN = ["check in", "about a 1", "2 out of 10", "1", "no swelling", "nothing like that", "did all of it"]
@@ -120,7 +121,7 @@ def measure_coach(folder: Path) -> float:
     upgrade(database)
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
-    env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
+    env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", RASA_TOKEN: secrets.token_urlsafe(16)}
     servers: AbstractContextManager[runner.Servers] = runner.serve(
         model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs",
         portal_port=None)

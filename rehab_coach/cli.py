@@ -91,10 +91,10 @@ def nlu_eval(args: argparse.Namespace) -> int:
 def remind(args: argparse.Namespace) -> int:
     """Send today's check-in reminder to every patient who has not checked in yet (run daily)."""
     from rehab_coach.reminders import send_reminders
-    from rehab_coach.settings import secret
+    from rehab_coach.settings import RASA_TOKEN, secret
     from rehab_coach.storage import Store, default_database_url, make_engine
 
-    sent = send_reminders(Store(make_engine(default_database_url())), args.url, secret("RASA_AUTH_TOKEN"), date.today())
+    sent = send_reminders(Store(make_engine(default_database_url())), args.url, secret(RASA_TOKEN), date.today())
     print(f"reminders sent: {sent}")
     return 0
 

@@ -38,6 +38,7 @@ import yaml
 from rehab_coach.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.model import PAIN_FIELDS, SERIOUS, URGENCIES
 from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.settings import RASA_TOKEN
 
 NLU_DIR = PROJECT_ROOT / "tests" / "nlu"
 INDEPENDENT = NLU_DIR / "independent.yml"
@@ -373,7 +374,7 @@ def servers(model: Path) -> Iterator[Patients]:
         folder = Path(name)
         ports = [free_port() for _ in range(2)]
         endpoints = runner.write_endpoints(folder / "endpoints.yml", ports[1], folder / "tracker.sqlite3")
-        env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "RASA_AUTH_TOKEN": secrets.token_urlsafe(16)}
+        env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", RASA_TOKEN: secrets.token_urlsafe(16)}
         upgrade(env["DATABASE_URL"])
         with runner.serve(model, rasa_port=ports[0], actions_port=ports[1], endpoints=endpoints, env=env,
                           log_dir=folder / "logs", portal_port=None) as running:

@@ -11,7 +11,6 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
 from rehab_coach.answers import reader_for
 from rehab_coach.clock import current_time
 from rehab_coach.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, routed

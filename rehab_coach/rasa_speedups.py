@@ -1,5 +1,6 @@
 """Two hot spots of the Rasa 3.6 server, fixed without changing behaviour (measured with py-spy under
-`./coach chat-bench`). Applied on import by the modules the server loads.
+`./coach chat-bench`). `apply()` patches both; the Rasa server's process calls it at start
+(`rehab_coach.rasa_server`).
 
 1. Every action-server response is validated with `jsonschema.validate`, which first checks Rasa's
    own constant schema against the JSON Schema meta-schema: half the server's CPU. Here the schema is
@@ -36,9 +37,6 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
-RemoteAction._validate_action_result = _validate_action_result
-
-
 _resolve_by_type = Event.resolve_by_type
 _EVENT_TYPES: dict[str, type[Event]] = {}
 
@@ -52,4 +50,7 @@ def _cached_resolve_by_type(type_name: str, default: type[Event] | None = None) 
     return found
 
 
-Event.resolve_by_type = staticmethod(_cached_resolve_by_type)
+def apply() -> None:
+    """Patch both hot spots (idempotent)."""
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_cached_resolve_by_type)

@@ -19,7 +19,7 @@ from pathlib import Path
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT
 from rehab_coach.chat_links import DEMO_ENV
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.settings import SECRETS_FILE, secret
+from rehab_coach.settings import RASA_TOKEN, SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
 BIN = Path(sys.executable).parent
@@ -133,17 +133,17 @@ def serve(
     """
     # Anonymous demo chat only when asked for, never inherited from the shell by accident.
     environment = {**os.environ, DEMO_ENV: "0", **(env or {})}
-    token = (env or {}).get("RASA_AUTH_TOKEN") or secret("RASA_AUTH_TOKEN")
+    token = (env or {}).get(RASA_TOKEN) or secret(RASA_TOKEN)
     log_dir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
     try:
         actions = start_actions(actions_port, environment, log_dir)
         processes.append(actions)
         server = subprocess.Popen(
-            rasa("run", "--model", str(model), "--port", str(rasa_port), "--enable-api", "--auth-token", token,
-                 "--credentials", "credentials.yml", "--endpoints", str(endpoints or "endpoints.yml"),
-                 "--cors", "*"),
-            cwd=PROJECT_ROOT, env=environment,
+            [sys.executable, "-m", "rehab_coach.rasa_server", "run", "--model", str(model), "--port", str(rasa_port),
+             "--enable-api", "--credentials", "credentials.yml",
+             "--endpoints", str(endpoints or "endpoints.yml"), "--cors", "*"],
+            cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},
             stdout=(log_dir / f"rasa-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
         )
         processes.append(server)

@@ -12,6 +12,7 @@ import secrets
 from rehab_coach.paths import VAR_DIR
 
 SECRETS_FILE = VAR_DIR / "secrets.env"
+RASA_TOKEN = "RASA_AUTH_TOKEN"  # the Rasa HTTP API's token
 
 
 def secret(name: str) -> str:

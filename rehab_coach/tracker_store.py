@@ -18,8 +18,6 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from rehab_coach import rasa_speedups  # noqa: F401  (applies on import)
-
 
 def latest_session(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
     """The tracker's events as the SQL store's `retrieve` returns them, serialised."""

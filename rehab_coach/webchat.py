@@ -34,7 +34,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from rehab_coach import chat_links, rasa_speedups  # noqa: F401  (speedups apply on import)
+from rehab_coach import chat_links
 from rehab_coach.channels import MAX_MESSAGE
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.settings import secret

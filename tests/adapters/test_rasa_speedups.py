@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 
-from rehab_coach import rasa_speedups  # noqa: F401  (applies the patch)
+from rehab_coach import rasa_speedups
+
+rasa_speedups.apply()
 
 VALID = [
     {"events": [], "responses": []},
@@ -53,3 +58,17 @@ def test_event_types_resolve_as_before_including_unknown_and_default():
     assert Event.resolve_by_type("topic") is None
     with pytest.raises(ValueError):
         Event.resolve_by_type("no_such_event")
+
+
+def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speedups_before_rasa_starts():
+    code = ("import rehab_coach.channels, rehab_coach.tracker_store, rehab_coach.webchat, rehab_coach.rasa_components\n"
+            "from rasa.core.actions.action import RemoteAction\n"
+            "from rasa.shared.core.events import Event\n"
+            "from rehab_coach import rasa_server, rasa_speedups as s\n"
+            "def patched(): return (RemoteAction._validate_action_result is s._validate_action_result,\n"
+            "                       Event.resolve_by_type is s._cached_resolve_by_type)\n"
+            "print(patched())\n"
+            "rasa_server.rasa_main = lambda: print(patched())\n"
+            "rasa_server.main()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split("\n")[:2] == ["(False, False)", "(True, True)"]
