@@ -20,19 +20,19 @@ pytestmark = pytest.mark.slow
 REPORT = PROJECT_ROOT / "artifacts" / "nlu" / "independent.txt"
 # Measured on first run (2026-11-30); a figure may rise, never fall.
 FLOORS = {
-    "emergency + urgent: escalated at once": 160,
-    "emergency: told to call the emergency number": 56,
-    "routine: referred (any urgency)": 98,
-    "look-alikes: no emergency or urgent alarm": 128,
-    "every 'none' message: no emergency or urgent alarm": 382,
-    "every 'none' message: no referral at all": 367,
-    "hypothetical: warning signs given": 20,
-    "exercise questions resolved": 58,
-    "activity questions resolved": 60,
-    "plan requests given the plan": 25,
-    "pain values recorded right": 46,
-    "several answers in one message, all recorded": 12,
-    "question inside the check-in answered, check-in carries on": 2,
+    "emergency + urgent: escalated at once": 252,
+    "emergency: told to call the emergency number": 84,
+    "routine: referred (any urgency)": 141,
+    "look-alikes: no emergency or urgent alarm": 197,
+    "every 'none' message: no emergency or urgent alarm": 603,
+    "every 'none' message: no referral at all": 585,
+    "hypothetical: warning signs given": 32,
+    "exercise questions resolved": 87,
+    "activity questions resolved": 96,
+    "plan requests given the plan": 37,
+    "pain values recorded right": 70,
+    "several answers in one message, all recorded": 24,
+    "question inside the check-in answered, check-in carries on": 4,
 }
 
 
