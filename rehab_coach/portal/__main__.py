@@ -19,9 +19,9 @@ def serve(args: argparse.Namespace) -> int:
     """Migrate the app database, then serve the portal with uvicorn until stopped."""
     import uvicorn
 
+    from rehab_coach.adapters.storage import default_database_url, upgrade
+    from rehab_coach.adapters.transcripts import tracker_database_url
     from rehab_coach.portal.app import create_app
-    from rehab_coach.storage import default_database_url, upgrade
-    from rehab_coach.transcripts import tracker_database_url
 
     database_url = default_database_url()
     upgrade(database_url)

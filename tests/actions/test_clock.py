@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from actions.action_progress import ActionProgress
-from rehab_coach.clock import current_time
+from rehab_coach.core.clock import current_time
 from tests.actions.conftest import NOW, SENDER, clock, payloads, run, tracker
 
 LATER = "2026-04-01T09:00:00"
