@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from rasa_sdk import Tracker
 
+from rehab_coach.adapters.clock import Clock, current_time, local_now
 from rehab_coach.adapters.storage.repository import PatientRecord
-from rehab_coach.core.clock import Clock, current_time, local_now
 from rehab_coach.core.model import PAIN_FIELDS
 from rehab_coach.services.coach import Coach
 

@@ -30,8 +30,8 @@ from actions.action_exercise_info import ActionExerciseInfo
 from actions.action_plan import ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_warning_signs import ActionWarningSigns
+from rehab_coach.adapters.clock import Clock, current_time, local_now
 from rehab_coach.core.answers import Answers
-from rehab_coach.core.clock import Clock, current_time, local_now
 from rehab_coach.core.intents import RED_FLAG_INTENT
 from rehab_coach.services.coach import Coach
 

@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import CoachAction, where
 from actions._context import CHECKIN_SLOTS, SESSION_START_METADATA_SLOT
-from rehab_coach.core.clock import current_time
+from rehab_coach.adapters.clock import current_time
 from rehab_coach.core.model import Patient
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rehab_coach import settings
 from rehab_coach.addresses import RASA_URL
 from rehab_coach.paths import KNOWLEDGE_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     web = commands.add_parser("portal", help=portal.__doc__)
     add_portal_arguments(web)
     args = parser.parse_args(argv)
+    settings.load()  # a wrong setting stops here, with one line naming it
     return COMMANDS[args.command](args)
 
 

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.services.chat_links import DEMO_ENV
-from rehab_coach.settings import RASA_TOKEN, SECRETS_FILE, secret
+from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
 BIN = Path(sys.executable).parent

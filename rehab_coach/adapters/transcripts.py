@@ -8,7 +8,6 @@ every event there, so no event broker or extra process is needed.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import URL
 
+from rehab_coach import settings
 from rehab_coach.paths import PROJECT_ROOT
 
 # Rasa marks a turn that the server started (a check-in reminder) with this text prefix.
@@ -37,8 +37,9 @@ EVENTS = Table(
 
 def tracker_database_url(endpoints: Path = PROJECT_ROOT / "endpoints.yml") -> str:
     """TRACKER_DATABASE_URL, else the database of the tracker store that `endpoints` gives the Rasa server."""
-    if os.environ.get("TRACKER_DATABASE_URL"):
-        return os.environ["TRACKER_DATABASE_URL"]
+    configured = settings.load().tracker_database_url
+    if configured:
+        return configured
     store = yaml.safe_load(endpoints.read_text(encoding="utf-8"))["tracker_store"]
     dialect, database = store.get("dialect", "sqlite"), store.get("db", "rasa.db")
     if dialect == "sqlite":  # Rasa opens a relative path from its working folder, the project's

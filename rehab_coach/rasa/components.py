@@ -11,9 +11,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from rehab_coach.adapters.clock import current_time
 from rehab_coach.adapters.nlp import read
 from rehab_coach.core.answers import reader_for
-from rehab_coach.core.clock import current_time
 from rehab_coach.core.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, routed
 from rehab_coach.core.knowledge import default_knowledge, flag_reason
 from rehab_coach.core.model import SERIOUS

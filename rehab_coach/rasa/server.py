@@ -1,22 +1,21 @@
-"""The coach's Rasa server process: Rasa's own command line (`rasa run ...`), with the speed-ups applied first
-and the HTTP API's token taken from the environment (settings.RASA_TOKEN), so it never shows on a command line."""
+"""The coach's Rasa server process: Rasa's own command line (`rasa run ...`), after the settings are checked,
+the speed-ups applied, and the HTTP API's token added from the environment or var/secrets.env, so that it
+never shows on a command line."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 from rasa.__main__ import main as rasa_main
 
+from rehab_coach import settings
 from rehab_coach.rasa import speedups
-from rehab_coach.settings import RASA_TOKEN
 
 
 def main() -> None:
+    settings.load()
     speedups.apply()
-    token = os.environ.get(RASA_TOKEN)
-    if token:
-        sys.argv += ["--auth-token", token]
+    sys.argv += ["--auth-token", settings.secret(settings.RASA_TOKEN)]
     rasa_main()
 
 

@@ -16,7 +16,6 @@ Differences from Rasa's SocketIOInput, and why:
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 import uuid
@@ -34,6 +33,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
+from rehab_coach import settings
 from rehab_coach.adapters.transcripts import conversation, utc_iso
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.rasa.channels import MAX_MESSAGE
@@ -94,7 +94,7 @@ class CoachSocketIOInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls(key=secret(chat_links.KEY_NAME), demo=os.environ.get(chat_links.DEMO_ENV) == "1")
+        return cls(key=secret(chat_links.KEY_NAME), demo=settings.load().demo)
 
     def __init__(self, key: str, demo: bool = False, web_dist: Path = WEB_DIST) -> None:
         self.key = key

@@ -21,7 +21,6 @@ AUDIENCE = "rehab-coach-chat"
 KEY_NAME = "CHAT_TOKEN_KEY"
 WEB_CHAT = "socketio"  # the web chat's channel name, as Rasa records it
 DEFAULT_VALIDITY = timedelta(days=90)
-DEMO_ENV = "REHAB_CHAT_DEMO"  # "1": anyone may chat anonymously (./coach run --demo)
 # Conversation ids of the web chat; no other channel may use them, so no one else can write to or read
 # from a web chat patient's conversation.
 PATIENT_PREFIX, DEMO_PREFIX = "web-", "demo-"

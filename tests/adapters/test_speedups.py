@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -71,5 +72,6 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
     assert result.stdout.split("\n")[:2] == ["(False, False)", "(True, True)"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
-from rehab_coach.paths import VAR_DIR
+from rehab_coach import settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -21,8 +20,8 @@ _PG_UPGRADE_LOCK = 0x52454841  # "REHA"
 
 
 def default_database_url() -> str:
-    """DATABASE_URL when set, else an SQLite file in the project's var/ folder."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'rehab_coach.sqlite3'}"
+    """DATABASE_URL when set, else an SQLite file in the project's var/ folder (settings.Settings)."""
+    return settings.load().database_url
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-log = logging.getLogger(__name__)
+from rehab_coach import settings
 
-SIMULATED_CLOCK_ENV = "COACH_SIMULATED_CLOCK"
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -26,7 +25,7 @@ def current_time(metadata: Mapping[str, Any] | None, clock: Clock = local_now) -
     A naive simulated time is taken as UTC. The simulated clock is for tests and demos only, so it is
     ignored unless the server was started with it switched on.
     """
-    simulated = (metadata or {}).get("now") if os.environ.get(SIMULATED_CLOCK_ENV) == "1" else None
+    simulated = (metadata or {}).get("now") if settings.load().simulated_clock else None
     if isinstance(simulated, str):
         try:
             moment = datetime.fromisoformat(simulated)
