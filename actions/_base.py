@@ -16,11 +16,11 @@ from rasa_sdk.types import DomainDict
 
 from actions import _deps, _render
 from actions._context import Turn, entity_values, turn
-from rehab_coach import contract
-from rehab_coach.clock import Clock, current_time, local_now
-from rehab_coach.intents import SERIOUS_INTENTS
-from rehab_coach.model import SERIOUS, Escalation, Knowledge
-from rehab_coach.services import Coach, ExerciseAnswer
+from rehab_coach.adapters.clock import Clock, current_time, local_now
+from rehab_coach.core import contract
+from rehab_coach.core.intents import SERIOUS_INTENTS
+from rehab_coach.core.model import SERIOUS, Escalation, Knowledge
+from rehab_coach.services.coach import Coach, ExerciseAnswer
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from actions import _deps
 from actions._context import CHECKIN_SLOTS, active_loop
-from rehab_coach.clock import Clock, current_time
+from rehab_coach.adapters.clock import Clock, current_time
 
 STALE = "The check-in you started on {day} wasn't finished, so I've dropped those answers: let's do today's."
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from rehab_coach.answers import AnswerReader, reader_for
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import Knowledge
-from rehab_coach.nlp import read
-from rehab_coach.services import Coach
-from rehab_coach.storage.db import default_database_url, make_engine, upgrade
-from rehab_coach.storage.repository import Store
+from rehab_coach.adapters.nlp import read
+from rehab_coach.adapters.storage.db import default_database_url, make_engine, upgrade
+from rehab_coach.adapters.storage.repository import Store
+from rehab_coach.core.answers import AnswerReader, reader_for
+from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.model import Knowledge
+from rehab_coach.services.coach import Coach
 
 _lock = threading.Lock()
 _coach: Coach | None = None

@@ -30,10 +30,10 @@ from actions.action_exercise_info import ActionExerciseInfo
 from actions.action_plan import ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_warning_signs import ActionWarningSigns
-from rehab_coach.answers import Answers
-from rehab_coach.clock import Clock, current_time, local_now
-from rehab_coach.intents import RED_FLAG_INTENT
-from rehab_coach.services import Coach
+from rehab_coach.adapters.clock import Clock, current_time, local_now
+from rehab_coach.core.answers import Answers
+from rehab_coach.core.intents import RED_FLAG_INTENT
+from rehab_coach.services.coach import Coach
 
 # Messages read as answers to the question asked; a question to the coach is answered and only its
 # labelled answers ("rest 2") are kept. Anything else (stop, goodbye, help, greet, thanks, an emergency

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from rehab_coach.engine import Advice, Plan, PlannedExercise
-from rehab_coach.model import Activity, CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag, UncoveredActivity
+from rehab_coach.core.engine import Advice, Plan, PlannedExercise
+from rehab_coach.core.model import Activity, CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag, UncoveredActivity
 
 _LEADS = {
     "emergency": "This could be an emergency: call the emergency number now (999, 112 or 911).",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from rehab_coach.model import Knowledge, SafetyCheck
+from rehab_coach.core.model import Knowledge, SafetyCheck
 
 UNCLEAR = "unclear"  # the check for a red flag the classifier heard and the rules do not confirm
 

@@ -9,7 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import _deps
 from actions._safety import current_check
-from rehab_coach.safety import next_question
+from rehab_coach.core.safety import next_question
 
 
 class ActionAskSafetyAnswer(Action):

@@ -17,10 +17,10 @@ from actions._base import CoachAction, send_escalation
 from actions._checkin import kept_answers
 from actions._context import active_loop, latest_intent, latest_text
 from actions._safety import UNCLEAR
-from rehab_coach.clock import current_time
-from rehab_coach.intents import SERIOUS_INTENTS
-from rehab_coach.model import SERIOUS
-from rehab_coach.triage import triage
+from rehab_coach.adapters.clock import current_time
+from rehab_coach.core.intents import SERIOUS_INTENTS
+from rehab_coach.core.model import SERIOUS
+from rehab_coach.core.triage import triage
 
 
 class ActionEscalate(CoachAction):

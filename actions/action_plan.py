@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import _render
 from actions._base import AnswerAction
 from actions._context import Turn
-from rehab_coach import contract
+from rehab_coach.core import contract
 
 NOT_CHECKED_IN = "You haven't checked in today yet: say \"check in\" for a plan that fits how your ankle is today."
 SHOW_ALL_INTENT = "ask_all_exercises"

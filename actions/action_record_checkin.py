@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions import _render
 from actions._base import CoachAction, send_escalation, where
 from actions._context import CHECKIN_SLOTS, Turn
-from rehab_coach import contract
-from rehab_coach.model import PAIN_FIELDS, SERIOUS, Escalation, InvalidCheckIn
+from rehab_coach.core import contract
+from rehab_coach.core.model import PAIN_FIELDS, SERIOUS, Escalation, InvalidCheckIn
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from rasa_sdk.types import DomainDict
 from actions._base import CoachAction, send_escalation
 from actions._context import latest_text
 from actions._safety import current_check
-from rehab_coach.model import SERIOUS
-from rehab_coach.safety import decide
+from rehab_coach.core.model import SERIOUS
+from rehab_coach.core.safety import decide
 
 RESET = ("safety_check", "safety_answers", "safety_answer", "resume_form")
 

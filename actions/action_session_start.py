@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import CoachAction, where
 from actions._context import CHECKIN_SLOTS, SESSION_START_METADATA_SLOT
-from rehab_coach.clock import current_time
-from rehab_coach.model import Patient
+from rehab_coach.adapters.clock import current_time
+from rehab_coach.core.model import Patient
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions._base import AnswerAction
 from actions._checkin import STALE, stale_checkin
 from actions._context import CHECKIN_SLOTS, Turn, active_loop
-from rehab_coach.reminders import REMINDER_INTENT
+from rehab_coach.services.reminders import REMINDER_INTENT
 
 START = "Let's do today's check-in."
 RESUME = "Let's carry on with your check-in where we left off."

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import _render
 from actions._base import AnswerAction
 from actions._context import Turn
-from rehab_coach import contract
+from rehab_coach.core import contract
 
 
 class ActionWarningSigns(AnswerAction):

@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 from actions import _deps
 from actions._context import latest_intent, latest_text
 from actions._safety import current_check
-from rehab_coach.intents import SERIOUS_INTENTS
-from rehab_coach.safety import next_question
+from rehab_coach.core.intents import SERIOUS_INTENTS
+from rehab_coach.core.safety import next_question
 
 YES_OR_NO = "Please answer yes or no, so I can tell how soon you need to be seen."
 DONE = "answered"

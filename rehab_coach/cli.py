@@ -9,18 +9,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rehab_coach import nlu_eval as nlu_evaluation
+from rehab_coach import settings
 from rehab_coach.addresses import RASA_URL
 from rehab_coach.paths import KNOWLEDGE_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
+from tools import nlu_eval as nlu_evaluation
 
 if TYPE_CHECKING:
-    from rehab_coach.storage import PatientRecord, Store
+    from rehab_coach.adapters.storage import PatientRecord, Store
 
 
 def check_knowledge(args: argparse.Namespace) -> int:
     """Validate the knowledge folder; list every problem."""
-    from rehab_coach.knowledge import KnowledgeError, load_knowledge
+    from rehab_coach.core.knowledge import KnowledgeError, load_knowledge
 
     try:
         knowledge = load_knowledge(Path(args.dir))
@@ -37,7 +38,7 @@ def check_knowledge(args: argparse.Namespace) -> int:
 
 def db_upgrade(args: argparse.Namespace) -> int:
     """Create or upgrade the database schema to the latest migration."""
-    from rehab_coach.storage.db import default_database_url, upgrade
+    from rehab_coach.adapters.storage.db import default_database_url, upgrade
 
     upgrade(args.url or default_database_url())
     print("database schema is up to date")
@@ -46,8 +47,8 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 def build_nlp(args: argparse.Namespace) -> int:
     """Build the chat's spaCy pipeline from knowledge/ (skipped when the knowledge is unchanged)."""
-    from rehab_coach.knowledge import default_knowledge
-    from rehab_coach.nlp import SPACY_DIR, build_pipeline
+    from rehab_coach.adapters.nlp import SPACY_DIR, build_pipeline
+    from rehab_coach.core.knowledge import default_knowledge
 
     built = build_pipeline(default_knowledge())
     print(f"spaCy pipeline {'built' if built else 'up to date'}: {SPACY_DIR}")
@@ -56,14 +57,14 @@ def build_nlp(args: argparse.Namespace) -> int:
 
 def bench(args: argparse.Namespace) -> int:
     """Print the engine and storage benchmark figures."""
-    from rehab_coach.bench import main as run_bench
+    from tools.bench import main as run_bench
 
     return run_bench()
 
 
 def portal_bench(args: argparse.Namespace) -> int:
     """Print the clinician portal's figures with 10,000 patients x 365 days of check-ins."""
-    from rehab_coach.portal_bench import main as run_portal_bench
+    from tools.portal_bench import main as run_portal_bench
 
     return run_portal_bench(args.patients, args.days)
 
@@ -78,7 +79,7 @@ def train(args: argparse.Namespace) -> int:
 
 def chat_bench(args: argparse.Namespace) -> int:
     """Print conversation benchmark figures: the coach against a stock rasa init bot."""
-    from rehab_coach.chat_bench import main as run_chat_bench
+    from tools.chat_bench import main as run_chat_bench
 
     return run_chat_bench()
 
@@ -90,9 +91,9 @@ def nlu_eval(args: argparse.Namespace) -> int:
 
 def remind(args: argparse.Namespace) -> int:
     """Send today's check-in reminder to every patient who has not checked in yet (run daily)."""
-    from rehab_coach.reminders import send_reminders
+    from rehab_coach.adapters.storage import Store, default_database_url, make_engine
+    from rehab_coach.services.reminders import send_reminders
     from rehab_coach.settings import RASA_TOKEN, secret
-    from rehab_coach.storage import Store, default_database_url, make_engine
 
     sent = send_reminders(Store(make_engine(default_database_url())), args.url, secret(RASA_TOKEN), date.today())
     print(f"reminders sent: {sent}")
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
 def enrol(args: argparse.Namespace) -> int:
     """Enrol a new web-chat patient and print their personal chat link."""
-    from rehab_coach.chat_links import enrol as enrol_patient
+    from rehab_coach.services.chat_links import enrol as enrol_patient
 
     patient = enrol_patient(_store(), date.today())
     print(f"patient {patient.id} enrolled")
@@ -119,7 +120,7 @@ def enrol(args: argparse.Namespace) -> int:
 
 def chat_link(args: argparse.Namespace) -> int:
     """Print a new personal chat link for an enrolled web-chat patient (e.g. when the old one expired)."""
-    from rehab_coach.storage import UnknownRecord
+    from rehab_coach.adapters.storage import UnknownRecord
 
     try:
         patient = _store().patient_by_id(args.patient)
@@ -130,7 +131,7 @@ def chat_link(args: argparse.Namespace) -> int:
 
 
 def _store() -> Store:
-    from rehab_coach.storage import Store, default_database_url, make_engine, upgrade
+    from rehab_coach.adapters.storage import Store, default_database_url, make_engine, upgrade
 
     url = default_database_url()
     upgrade(url)
@@ -138,7 +139,7 @@ def _store() -> Store:
 
 
 def _print_link(patient: PatientRecord, args: argparse.Namespace) -> int:
-    from rehab_coach.chat_links import chat_link as link
+    from rehab_coach.services.chat_links import chat_link as link
 
     try:
         print(link(patient, args.url, datetime.now().astimezone(), timedelta(days=args.days)))
@@ -151,9 +152,9 @@ def _print_link(patient: PatientRecord, args: argparse.Namespace) -> int:
 
 def create_clinician(args: argparse.Namespace) -> int:
     """Create a clinician account for the portal (the password is asked for twice, or read from stdin)."""
+    from rehab_coach.adapters.storage import default_database_url, make_engine, upgrade
+    from rehab_coach.adapters.storage.clinic import Clinic
     from rehab_coach.portal.auth import hash_password, username_problem
-    from rehab_coach.storage import default_database_url, make_engine, upgrade
-    from rehab_coach.storage.clinic import Clinic
 
     problem = username_problem(args.name)
     if problem:
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     web = commands.add_parser("portal", help=portal.__doc__)
     add_portal_arguments(web)
     args = parser.parse_args(argv)
+    settings.load()  # a wrong setting stops here, with one line naming it
     return COMMANDS[args.command](args)
 
 

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT
-from rehab_coach.chat_links import DEMO_ENV
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.settings import RASA_TOKEN, SECRETS_FILE, secret
+from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
 BIN = Path(sys.executable).parent
@@ -31,9 +30,9 @@ def rasa(*args: str) -> list[str]:
 
 def prepare() -> Path:
     """Build the spaCy pipeline, migrate the database and train the model if its inputs changed."""
-    from rehab_coach.knowledge import default_knowledge
-    from rehab_coach.nlp import build_pipeline
-    from rehab_coach.storage import default_database_url, upgrade
+    from rehab_coach.adapters.nlp import build_pipeline
+    from rehab_coach.adapters.storage import default_database_url, upgrade
+    from rehab_coach.core.knowledge import default_knowledge
 
     rebuilt = build_pipeline(default_knowledge())
     upgrade(default_database_url())
@@ -73,7 +72,7 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
     """An endpoints file like the project's, for servers on other ports and databases (tests, benchmarks)."""
     path.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        "tracker_store:\n  type: rehab_coach.tracker_store.CachedSQLTrackerStore\n"
+        "tracker_store:\n  type: rehab_coach.adapters.tracker_store.CachedSQLTrackerStore\n"
         f"  dialect: sqlite\n  db: {tracker_db}\n"
     )
     return path
@@ -140,7 +139,7 @@ def serve(
         actions = start_actions(actions_port, environment, log_dir)
         processes.append(actions)
         server = subprocess.Popen(
-            [sys.executable, "-m", "rehab_coach.rasa_server", "run", "--model", str(model), "--port", str(rasa_port),
+            [sys.executable, "-m", "rehab_coach.rasa.server", "run", "--model", str(model), "--port", str(rasa_port),
              "--enable-api", "--credentials", "credentials.yml",
              "--endpoints", str(endpoints or "endpoints.yml"), "--cors", "*"],
             cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},

@@ -1,18 +1,54 @@
-"""Secrets: generated on first use into var/secrets.env (mode 600), or taken from the environment.
+"""Every setting of every process, in one place: `load()` reads them from the environment (nothing else
+reads os.environ), and each process calls it at start, so a wrong value stops it with one line naming the
+variable.
 
-Never a default value, never committed. A deployment sets them as environment variables (same names),
-so several machines share one value; on one machine the generated file is enough.
+Secrets have no default and never appear on a command line: a deployment sets them as environment
+variables (the same names), so several machines share one value; on one machine they are generated on
+first use into var/secrets.env (mode 600, never committed).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from typing import Literal, Optional
+
+from pydantic import BaseSettings, ValidationError
 
 from rehab_coach.paths import VAR_DIR
 
 SECRETS_FILE = VAR_DIR / "secrets.env"
 RASA_TOKEN = "RASA_AUTH_TOKEN"  # the Rasa HTTP API's token
+DEMO_ENV = "REHAB_CHAT_DEMO"  # the demo switch, as `./coach run --demo` passes it to the servers
+
+
+class Settings(BaseSettings):
+    """Field names are the environment variables' names, lower-cased."""
+
+    database_url: str = f"sqlite:///{VAR_DIR / 'rehab_coach.sqlite3'}"  # the app database
+    tracker_database_url: Optional[str] = None  # Rasa's tracker store; default: the one endpoints.yml names  # noqa: UP045
+    rehab_chat_demo: Literal["0", "1"] = "0"  # "1": anyone may chat anonymously (./coach run --demo)
+    coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
+
+    @property
+    def demo(self) -> bool:
+        return self.rehab_chat_demo == "1"
+
+    @property
+    def simulated_clock(self) -> bool:
+        return self.coach_simulated_clock == "1"
+
+
+class SettingError(SystemExit):
+    """A setting the process cannot start with: one line naming the variable."""
+
+
+def load() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise SettingError(f"setting {str(first['loc'][0]).upper()}: {first['msg']}") from None
 
 
 def secret(name: str) -> str:

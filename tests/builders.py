@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from rehab_coach.model import CheckIn
+from rehab_coach.core.model import CheckIn
 
 START = date(2026, 3, 2)
 

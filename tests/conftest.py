@@ -5,12 +5,12 @@ from datetime import date
 import pytest
 from hypothesis import settings
 
-from rehab_coach.answers import reader_for
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import Knowledge
-from rehab_coach.nlp import read
-from rehab_coach.redflags import Detector, detector_for
-from rehab_coach.triage import triage
+from rehab_coach.adapters.nlp import read
+from rehab_coach.core.answers import reader_for
+from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.model import Knowledge
+from rehab_coach.core.redflags import Detector, detector_for
+from rehab_coach.core.triage import triage
 
 TODAY = date(2026, 3, 4)  # a Wednesday
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rehab_coach import settings
 from rehab_coach.addresses import PORTAL_PORT, RASA_URL
 
 
@@ -19,9 +20,9 @@ def serve(args: argparse.Namespace) -> int:
     """Migrate the app database, then serve the portal with uvicorn until stopped."""
     import uvicorn
 
+    from rehab_coach.adapters.storage import default_database_url, upgrade
+    from rehab_coach.adapters.transcripts import tracker_database_url
     from rehab_coach.portal.app import create_app
-    from rehab_coach.storage import default_database_url, upgrade
-    from rehab_coach.transcripts import tracker_database_url
 
     database_url = default_database_url()
     upgrade(database_url)
@@ -37,7 +38,9 @@ def serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rehab_coach.portal", description=__doc__)
     add_arguments(parser)
-    return serve(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    settings.load()  # a wrong setting stops here, with one line naming it
+    return serve(args)
 
 
 if __name__ == "__main__":

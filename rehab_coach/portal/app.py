@@ -20,15 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rehab_coach import chat_links
-from rehab_coach.model import URGENCIES
+from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store, UnknownRecord, make_engine
+from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, Clinic, ClinicianSession, PatientSummary, PlanRecord
+from rehab_coach.adapters.transcripts import Transcripts
+from rehab_coach.core.model import URGENCIES
 from rehab_coach.portal import auth
 from rehab_coach.portal.charts import pain_chart, phase_changes
 from rehab_coach.portal.exports import csv_chunks, json_chunks
 from rehab_coach.portal.present import describe, dose_text, exercise_line, other_days
-from rehab_coach.storage import EscalationRecord, PatientRecord, Store, UnknownRecord, make_engine
-from rehab_coach.storage.clinic import EXPORT_FIELDS, Clinic, ClinicianSession, PatientSummary, PlanRecord
-from rehab_coach.transcripts import Transcripts
+from rehab_coach.services import chat_links
 
 PAGE_SIZE = 50
 WRONG_LOGIN = (f"Wrong name or password. After {auth.MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "

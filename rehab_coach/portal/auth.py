@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader
 
-from rehab_coach.storage.clinic import Clinic, Clinician, ClinicianSession
+from rehab_coach.adapters.storage.clinic import Clinic, Clinician, ClinicianSession
 
 SESSION_COOKIE = "rc_session"
 LOGIN_COOKIE = "rc_login"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from rehab_coach.model import PAIN_RANGE, CheckIn
+from rehab_coach.core.model import PAIN_RANGE, CheckIn
 
 # (field, legend label, colour, dash pattern): lines differ by dash as well as colour, so the chart reads
 # without colour vision too; each colour has at least 4.5:1 contrast on white.

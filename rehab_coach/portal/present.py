@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rehab_coach.model import Dose
+from rehab_coach.core.model import Dose
 
 URGENCY_HEADINGS = {"emergency": "Emergency: call the emergency number now", "urgent": "Urgent: see a doctor today",
                     "routine": "Routine: book a physiotherapist or doctor"}

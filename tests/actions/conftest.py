@@ -14,14 +14,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from rehab_coach import contract
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import CheckIn
-from rehab_coach.nlp import read
+from rehab_coach.adapters.nlp import read
+from rehab_coach.adapters.storage import Store, make_engine, upgrade
+from rehab_coach.adapters.storage.repository import PatientRecord
+from rehab_coach.core import contract
+from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.model import CheckIn
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.services import Coach
-from rehab_coach.storage import Store, make_engine, upgrade
-from rehab_coach.storage.repository import PatientRecord
+from rehab_coach.services.coach import Coach
 
 VALIDATOR = Draft202012Validator(contract.schema())
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ from actions.action_greet import CARRY_ON, WELCOME, WELCOME_AGAIN, ActionGreet
 from actions.action_plan import NOT_CHECKED_IN, ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_start_checkin import AGAIN, FINISH_SETUP, REMINDER, RESUME, START, ActionStartCheckin
-from rehab_coach.model import Dose
+from rehab_coach.core.model import Dose
 from tests.actions.conftest import QUIET_DAY, TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from actions.action_progress import ActionProgress
-from rehab_coach.clock import current_time
+from rehab_coach.adapters.clock import current_time
+from rehab_coach.settings import SettingError
 from tests.actions.conftest import NOW, SENDER, clock, payloads, run, tracker
 
 LATER = "2026-04-01T09:00:00"
@@ -24,7 +25,6 @@ LATER = "2026-04-01T09:00:00"
         ("1", {"now": 12}, NOW),
         (None, {"now": LATER}, NOW),
         ("0", {"now": LATER}, NOW),
-        ("true", {"now": LATER}, NOW),
     ],
 )
 def test_simulated_clock_only_when_switched_on(monkeypatch, env, metadata, expected):
@@ -35,6 +35,12 @@ def test_simulated_clock_only_when_switched_on(monkeypatch, env, metadata, expec
     now = current_time(metadata, clock)
     assert now == expected
     assert now.utcoffset() is not None
+
+
+def test_a_switch_value_other_than_0_or_1_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("COACH_SIMULATED_CLOCK", "true")
+    with pytest.raises(SettingError, match="^setting COACH_SIMULATED_CLOCK: "):
+        current_time({"now": LATER}, clock)
 
 
 def test_real_clock_is_made_timezone_aware(monkeypatch):

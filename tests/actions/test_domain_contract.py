@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
-from rehab_coach import contract
+from rehab_coach.core import contract
 from rehab_coach.paths import PROJECT_ROOT
 from tests.actions.conftest import VALIDATOR
 

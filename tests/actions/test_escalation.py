@@ -6,7 +6,7 @@ import pytest
 
 from actions._base import SORRY
 from actions.action_escalate import ActionEscalate
-from rehab_coach.storage import Store
+from rehab_coach.adapters.storage import Store
 from tests.actions.conftest import clock, kinds, payloads, run, slot_events, texts, tracker
 
 COACHING = {"plan", "exercise_info", "activity_advice", "question"}

@@ -11,7 +11,7 @@ from actions._checkin import STALE
 from actions._forms import CORRECTED, NOT_UNDERSTOOD
 from actions.validate_checkin_form import ValidateCheckinForm
 from actions.validate_onboarding_form import ValidateOnboardingForm
-from rehab_coach.answers import Answers
+from rehab_coach.core.answers import Answers
 from tests.actions.conftest import TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
 
 # Left to the rules: the form gives way (its validation reads nothing).
@@ -173,7 +173,7 @@ async def test_nothing_is_read_without_a_question_of_this_form_open(domain):
 
 
 class FakeReader:
-    """Stands in for rehab_coach.answers.read_answers and records what it was asked."""
+    """Stands in for rehab_coach.core.answers.read_answers and records what it was asked."""
 
     def __init__(self, answers: Answers) -> None:
         self.answers = answers

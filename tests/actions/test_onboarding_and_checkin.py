@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.action_finish_onboarding import ActionFinishOnboarding
 from actions.action_record_checkin import CHECKIN_SLOTS, NO_PLAN, NOT_SAVED, NOT_SAVED_YET, ActionRecordCheckin
-from rehab_coach.storage import Store
+from rehab_coach.adapters.storage import Store
 from tests.actions.conftest import QUIET_DAY, SENDER, TODAY, checkin, clock, kinds, payloads, run, slot_events, texts
 from tests.actions.conftest import tracker as make_tracker
 

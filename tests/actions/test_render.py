@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from actions import _render
-from rehab_coach.engine import Plan, plan_for_today
-from rehab_coach.model import Dose, Patient
+from rehab_coach.core.engine import Plan, plan_for_today
+from rehab_coach.core.model import Dose, Patient
 from tests.builders import START, day
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.action_session_start import ActionSessionStart
-from rehab_coach.storage import UnknownRecord
+from rehab_coach.adapters.storage import UnknownRecord
 from tests.actions.conftest import SENDER, TODAY, clock, run, slot_events, tracker
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from rehab_coach import chat_links
-from rehab_coach.chat_links import TokenRefused, issue, verify
+from rehab_coach.services import chat_links
+from rehab_coach.services.chat_links import TokenRefused, issue, verify
 
 KEY = "k" * 43
 NOW = datetime.now(timezone.utc)

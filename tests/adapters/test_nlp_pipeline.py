@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import spacy
 
-from rehab_coach.nlp import build_pipeline, entity_id, entity_patterns
+from rehab_coach.adapters.nlp import build_pipeline, entity_id, entity_patterns
 
 
 def test_every_activity_exercise_and_body_part_name_is_a_pattern(knowledge):

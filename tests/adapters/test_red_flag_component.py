@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from rehab_coach.rasa_components import QuestionRouter, RedFlagDetector
+from rehab_coach.rasa.components import QuestionRouter, RedFlagDetector
 
 
 def classified(text: str, intent: str = "inform", confidence: float = 0.9) -> Message:

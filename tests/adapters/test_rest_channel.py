@@ -2,7 +2,7 @@
 
 import pytest
 
-from rehab_coach.channels import MAX_MESSAGE, problem_with
+from rehab_coach.rasa.channels import MAX_MESSAGE, problem_with
 
 
 @pytest.mark.parametrize("body", [

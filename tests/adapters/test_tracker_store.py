@@ -9,8 +9,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rehab_coach.adapters.tracker_store import CachedSQLTrackerStore
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.tracker_store import CachedSQLTrackerStore
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 

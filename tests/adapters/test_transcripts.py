@@ -8,8 +8,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rehab_coach.adapters.transcripts import EXTERNAL_PREFIX, Transcripts, tracker_database_url
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.transcripts import EXTERNAL_PREFIX, Transcripts, tracker_database_url
 
 PLAN = {"kind": "plan", "phase": "settle"}
 

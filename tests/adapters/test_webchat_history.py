@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from rehab_coach.webchat import history
+from rehab_coach.rasa.webchat import history
 
 QUESTION = {"kind": "question", "field": "side", "type": "choice", "choices": ["left", "right", "both"]}
 

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rehab_coach.answers import Answers
-from rehab_coach.contract import QUESTIONS
-from rehab_coach.model import PAIN_FIELDS
+from rehab_coach.core.answers import Answers
+from rehab_coach.core.contract import QUESTIONS
+from rehab_coach.core.model import PAIN_FIELDS
 from tests.conftest import read_answers
 
 WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -376,7 +376,7 @@ def test_any_text_reads_without_error_and_a_field_is_never_both_accepted_and_rej
 
 
 def test_every_value_the_reader_can_produce_is_in_the_contract():
-    from rehab_coach import answers
+    from rehab_coach.core import answers
 
     tables = {"swelling": answers._SWELLING_BARE, "mechanical": answers._MECHANICAL_PHRASES,
               "sport": answers._SPORT_WORDS}

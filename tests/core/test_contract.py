@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from jsonschema import Draft202012Validator
 
-from rehab_coach import contract
-from rehab_coach.engine import advise_activity, plan_for_today
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import Escalation, Patient
+from rehab_coach.core import contract
+from rehab_coach.core.engine import advise_activity, plan_for_today
+from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.model import Escalation, Patient
 from tests.builders import START, day, days, on
 from tests.core.test_properties import histories
 

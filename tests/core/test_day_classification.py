@@ -2,8 +2,8 @@
 
 import pytest
 
-from rehab_coach.engine import classify_day
-from rehab_coach.model import CheckIn, InvalidCheckIn
+from rehab_coach.core.engine import classify_day
+from rehab_coach.core.model import CheckIn, InvalidCheckIn
 from tests.builders import day, days, on
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rehab_coach.knowledge import KnowledgeError, load_knowledge
+from rehab_coach.core.knowledge import KnowledgeError, load_knowledge
 from rehab_coach.paths import KNOWLEDGE_DIR
 
 REQUIRED_EXERCISES = [

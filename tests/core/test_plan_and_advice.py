@@ -2,8 +2,8 @@
 
 import pytest
 
-from rehab_coach.engine import advise_activity, plan_for_today
-from rehab_coach.model import Patient
+from rehab_coach.core.engine import advise_activity, plan_for_today
+from rehab_coach.core.model import Patient
 from tests.builders import START, day, days, on
 
 PATIENT = Patient(enrolled=START, side="right", sport="dance", diagnosed=True)

@@ -1,7 +1,7 @@
 """Specification: phase decisions (start, progress, hold, regress) and exercise doses over a course."""
 
-from rehab_coach.engine import follow_course, plan_for_today
-from rehab_coach.model import Patient
+from rehab_coach.core.engine import follow_course, plan_for_today
+from rehab_coach.core.model import Patient
 from tests.builders import START, day, days, on
 
 PATIENT = Patient(enrolled=START)

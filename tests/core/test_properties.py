@@ -5,9 +5,9 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rehab_coach.engine import follow_course, plan_for_today
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import ADHERENCE, MECHANICAL, SPORTS, SWELLING, CheckIn, Patient
+from rehab_coach.core.engine import follow_course, plan_for_today
+from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.model import ADHERENCE, MECHANICAL, SPORTS, SWELLING, CheckIn, Patient
 from tests.builders import START
 from tests.conftest import urgency
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from rehab_coach.engine import Plan, plan_for_today
-from rehab_coach.model import Patient
-from rehab_coach.nlp import read
-from rehab_coach.resolve import Resolver, resolver_for
+from rehab_coach.adapters.nlp import read
+from rehab_coach.core.engine import Plan, plan_for_today
+from rehab_coach.core.model import Patient
+from rehab_coach.core.resolve import Resolver, resolver_for
 from tests.builders import START, days, on
 
 PATIENT = Patient(enrolled=START, side="left", sport="dance", diagnosed=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rehab_coach.safety import decide, next_question
+from rehab_coach.core.safety import decide, next_question
 
 
 def test_the_ottawa_check_asks_four_steps_then_bone_tenderness(knowledge):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rehab_coach.text import normalise
+from rehab_coach.core.text import normalise
 
 
 @pytest.mark.parametrize("text,expected", [

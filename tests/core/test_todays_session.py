@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from rehab_coach import selection
-from rehab_coach.engine import follow_course, plan_for_today
-from rehab_coach.model import SPORTS, Patient
+from rehab_coach.core import selection
+from rehab_coach.core.engine import follow_course, plan_for_today
+from rehab_coach.core.model import SPORTS, Patient
 from tests.builders import START, day, days, on
 
 DANCER = Patient(enrolled=START, sport="dance")

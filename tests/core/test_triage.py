@@ -2,8 +2,8 @@
 
 import pytest
 
-from rehab_coach.nlp import read
-from rehab_coach.triage import triage
+from rehab_coach.adapters.nlp import read
+from rehab_coach.core.triage import triage
 from tests.builders import day, days
 from tests.conftest import TODAY, urgency
 

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from rehab_coach import contract, runner
+from rehab_coach import runner
+from rehab_coach.adapters.storage import PatientRecord, Store, make_engine, upgrade
 from rehab_coach.addresses import free_port
-from rehab_coach.chat_links import KEY_NAME, chat_link, enrol, issue
-from rehab_coach.storage import PatientRecord, Store, make_engine, upgrade
+from rehab_coach.core import contract
+from rehab_coach.services.chat_links import KEY_NAME, chat_link, enrol, issue
 
 VALIDATOR = Draft202012Validator(contract.schema())
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from rehab_coach.reminders import send_reminders
-from rehab_coach.storage import Store, make_engine
+from rehab_coach.adapters.storage import Store, make_engine
+from rehab_coach.services.reminders import send_reminders
 from tests.e2e.conftest import Chat, last_question, payloads
 
 pytestmark = pytest.mark.slow

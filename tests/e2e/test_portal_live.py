@@ -7,9 +7,9 @@ import re
 import httpx
 import pytest
 
+from rehab_coach.adapters.storage import make_engine
+from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.portal.auth import CSRF_HEADER, hash_password
-from rehab_coach.storage import make_engine
-from rehab_coach.storage.clinic import Clinic
 from tests.e2e.conftest import Chat, payloads
 from tests.e2e.test_conversation import DAY0, start
 

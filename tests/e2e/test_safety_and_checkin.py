@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from rehab_coach.storage import Store, make_engine
+from rehab_coach.adapters.storage import Store, make_engine
 from tests.e2e.conftest import Chat, last_question, payloads
 from tests.e2e.test_conversation import DAY0, GREEN, answer, start
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from rehab_coach import chat_links
 from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.services import chat_links
 from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import Deployment, tampered, token_from
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import socketio
 
-from rehab_coach import chat_links
+from rehab_coach.services import chat_links
 from tests.e2e.conftest import VALIDATOR, Deployment, tampered, token_from
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ from functools import cache
 import pytest
 import yaml
 
-from rehab_coach.contract import QUESTIONS
-from rehab_coach.nlu_eval import DEVELOPMENT, DEVELOPMENT_BLIND, INDEPENDENT, NLU_DATA, load_items
+from rehab_coach.core.contract import QUESTIONS
+from tools.nlu_eval import DEVELOPMENT, DEVELOPMENT_BLIND, INDEPENDENT, NLU_DATA, load_items
 
 NEAR_DUPLICATE = 0.75
 CANONICAL_WORDS = 3

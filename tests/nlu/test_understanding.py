@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rehab_coach import nlu_eval, runner
+from rehab_coach import runner
 from rehab_coach.paths import PROJECT_ROOT
+from tools import nlu_eval
 
 pytestmark = pytest.mark.slow
 

@@ -18,13 +18,13 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from rehab_coach.chat_links import KEY_NAME
-from rehab_coach.model import CheckIn, Escalation
+from rehab_coach.adapters.storage import PatientRecord, Store, make_engine, upgrade
+from rehab_coach.adapters.storage.clinic import Clinic, Clinician
+from rehab_coach.adapters.transcripts import EVENTS
+from rehab_coach.core.model import CheckIn, Escalation
 from rehab_coach.portal.app import create_app
 from rehab_coach.portal.auth import hash_password
-from rehab_coach.storage import PatientRecord, Store, make_engine, upgrade
-from rehab_coach.storage.clinic import Clinic, Clinician
-from rehab_coach.transcripts import EVENTS
+from rehab_coach.services.chat_links import KEY_NAME
 from tests.storage.conftest import BACKENDS, drop_everything
 
 CHAT_URL = "https://coach.example"

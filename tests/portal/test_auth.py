@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from rehab_coach import cli
+from rehab_coach.adapters.storage.clinic import Clinic, Clinician
+from rehab_coach.adapters.storage.tables import ClinicianRow, ClinicianSessionRow
 from rehab_coach.portal import auth
-from rehab_coach.storage.clinic import Clinic, Clinician
-from rehab_coach.storage.tables import ClinicianRow, ClinicianSessionRow
 from tests.portal.conftest import PASSWORD, Seeded, form_token, log_in
 
 SECURITY_HEADERS = {

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from rehab_coach.model import CheckIn
+from rehab_coach.core.model import CheckIn
 from rehab_coach.portal import charts
 from rehab_coach.portal.charts import PhaseChange, pain_chart, phase_changes
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from rehab_coach.adapters.storage import Store
+from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS
 from rehab_coach.portal import exports
 from rehab_coach.portal.auth import SESSION_COOKIE
 from rehab_coach.portal.exports import csv_cell, csv_chunks, json_chunks
-from rehab_coach.storage import Store
-from rehab_coach.storage.clinic import EXPORT_FIELDS
 from tests.portal.conftest import Seeded, checkin
 
 KINDS = ("checkins", "plans", "escalations")

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 from fastapi.testclient import TestClient
 
-from rehab_coach import chat_links
+from rehab_coach.adapters.storage import Store
+from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.portal.auth import CSRF_HEADER
 from rehab_coach.portal.present import describe, dose_text
-from rehab_coach.storage import Store
-from rehab_coach.storage.clinic import Clinic
+from rehab_coach.services import chat_links
 from tests.portal.conftest import CHAT_URL, XSS, Seeded
 
 Client = tuple[TestClient, str]

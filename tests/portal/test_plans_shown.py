@@ -10,13 +10,13 @@ import json
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from rehab_coach import contract
-from rehab_coach.engine import Plan, PlannedExercise, plan_for_today
-from rehab_coach.model import Knowledge, Patient
-from rehab_coach.nlp import read
+from rehab_coach.adapters.nlp import read
+from rehab_coach.adapters.storage import PatientRecord, Store
+from rehab_coach.core import contract
+from rehab_coach.core.engine import Plan, PlannedExercise, plan_for_today
+from rehab_coach.core.model import Knowledge, Patient
 from rehab_coach.portal.present import describe
-from rehab_coach.services import Coach
-from rehab_coach.storage import PatientRecord, Store
+from rehab_coach.services.coach import Coach
 from tests.builders import START
 from tests.portal.conftest import TODAY
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from rehab_coach.chat_links import KEY_NAME
+from rehab_coach.adapters.storage.clinic import Clinician
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.runner import _wait_until_up
-from rehab_coach.storage.clinic import Clinician
+from rehab_coach.services.chat_links import KEY_NAME
 from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import free_port
 from tests.portal.conftest import PASSWORD, Seeded
@@ -31,7 +31,7 @@ ARTIFACTS = PROJECT_ROOT / "artifacts" / "portal"
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """SQLite only: the browser sees the same pages on either database, and the server is a process of its own."""
-    from rehab_coach.storage import upgrade
+    from rehab_coach.adapters.storage import upgrade
 
     url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     upgrade(url)

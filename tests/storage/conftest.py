@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from rehab_coach.model import CheckIn
-from rehab_coach.storage import PatientRecord, Store, make_engine, upgrade
-from rehab_coach.storage.tables import metadata
+from rehab_coach.adapters.storage import PatientRecord, Store, make_engine, upgrade
+from rehab_coach.adapters.storage.tables import metadata
+from rehab_coach.core.model import CheckIn
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 TODAY = date(2025, 3, 14)

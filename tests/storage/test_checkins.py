@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rehab_coach.model import ADHERENCE, MECHANICAL, SWELLING, CheckIn, InvalidCheckIn
-from rehab_coach.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.adapters.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.core.model import ADHERENCE, MECHANICAL, SWELLING, CheckIn, InvalidCheckIn
 
 MakeCheckin = Callable[..., CheckIn]
 

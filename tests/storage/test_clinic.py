@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from rehab_coach.model import Escalation
-from rehab_coach.storage.clinic import EXPORT_FIELDS, Clinic, LoginRecord
+from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, Clinic, LoginRecord
+from rehab_coach.core.model import Escalation
 from tests.storage.conftest import TODAY
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from rehab_coach.model import Escalation
-from rehab_coach.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.adapters.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.core.model import Escalation
 
 AT = datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
 NUMB_FOOT = Escalation("emergency", ("Numbness with a cold foot needs same-day care.",), ("numb_cold_foot",))

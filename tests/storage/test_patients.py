@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from rehab_coach.chat_links import chat_link, enrol, verify
-from rehab_coach.model import Patient
-from rehab_coach.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.adapters.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.core.model import Patient
+from rehab_coach.services.chat_links import chat_link, enrol, verify
 
 
 def test_new_patient_is_enrolled_today_in_phase_one_with_no_answers_yet(store: Store, today: date) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rehab_coach.storage import PatientRecord, Store, UnknownRecord
+from rehab_coach.adapters.storage import PatientRecord, Store, UnknownRecord
 
 
 def _plan(phase: int, note: str = "") -> dict:

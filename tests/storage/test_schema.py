@@ -19,9 +19,16 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from rehab_coach.adapters.storage import (
+    PatientRecord,
+    Store,
+    alembic_config,
+    default_database_url,
+    make_engine,
+    upgrade,
+)
+from rehab_coach.adapters.storage.tables import CheckinRow, metadata
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.storage import PatientRecord, Store, alembic_config, default_database_url, make_engine, upgrade
-from rehab_coach.storage.tables import CheckinRow, metadata
 
 NOW = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
 
@@ -131,7 +138,7 @@ def test_database_url_from_the_environment_wins(monkeypatch: pytest.MonkeyPatch)
 def test_importing_storage_builds_no_engine_and_touches_no_files(tmp_path: Path) -> None:
     folder = tmp_path / "not-yet"
     probe = (
-        "import gc, rehab_coach.storage, rehab_coach.storage.repository\n"
+        "import gc, rehab_coach.adapters.storage, rehab_coach.adapters.storage.repository\n"
         "from sqlalchemy.engine import Engine\n"
         "assert not [o for o in gc.get_objects() if isinstance(o, Engine)]\n"
     )

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from jsonschema import Draft202012Validator
 
-from rehab_coach import contract
-from rehab_coach.knowledge import default_knowledge
-from rehab_coach.model import InvalidCheckIn
-from rehab_coach.nlp import read
-from rehab_coach.services import Coach
+from rehab_coach.adapters.nlp import read
+from rehab_coach.core import contract
+from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.model import InvalidCheckIn
+from rehab_coach.services.coach import Coach
 from tests.storage.conftest import QUIET_DAY, TODAY
 
 NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, 30, tzinfo=timezone.utc)

@@ -1,0 +1,1 @@
+"""Adapters: storage (SQLAlchemy), the spaCy pipeline, the tracker store and transcripts."""

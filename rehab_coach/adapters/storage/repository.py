@@ -1,0 +1,378 @@
+"""The Store: what the coach remembers about each patient, one short transaction per call."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rehab_coach.adapters.storage.db import session_factory
+from rehab_coach.adapters.storage.tables import (
+    CheckinRow,
+    EscalationRow,
+    PatientRow,
+    PlanRow,
+    utcnow,
+)
+from rehab_coach.core.model import DAY_CLASSES, PHASE_STATUSES, SIDES, SPORTS, URGENCIES, CheckIn, Escalation, Patient
+
+# Ids only: sender ids and messages are personal data and never go to the log.
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class UnknownRecord(LookupError):
+    """No patient (or escalation) with the given id."""
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    id: int
+    channel: str
+    sender_id: str
+    profile: Patient
+    phase_number: int
+    label: str | None = None  # the clinic's own reference, set in the portal
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    id: int
+    patient_id: int
+    created_at: datetime
+    escalation: Escalation
+    message: str | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class Store:
+    """The patients' records. Hand it a session factory (or an engine); it opens one session per call."""
+
+    def __init__(self, sessions: sessionmaker | Engine) -> None:
+        self._sessions = session_factory(sessions) if isinstance(sessions, Engine) else sessions
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- patients -------------------------------------------------------------------------------
+
+    def patient(self, channel: str, sender_id: str, today: date) -> PatientRecord:
+        """The patient talking on `channel` as `sender_id`, enrolled today if new."""
+        _require_text("channel", channel)
+        _require_text("sender_id", sender_id)
+        found = self._find_patient(channel, sender_id)
+        if found is not None:
+            return found
+        try:
+            with self._unit_of_work() as session:
+                row = PatientRow(channel=channel, sender_id=sender_id, enrolled_on=today, phase_number=1)
+                session.add(row)
+                session.flush()
+                return _patient_record(row)
+        except IntegrityError:
+            # Another process enrolled the same person between our read and our insert: use theirs.
+            found = self._find_patient(channel, sender_id)
+            if found is None:
+                raise
+            log.debug("concurrent enrolment resolved to patient %s", found.id)
+            return found
+
+    def _find_patient(self, channel: str, sender_id: str) -> PatientRecord | None:
+        with self._unit_of_work() as session:
+            query = select(PatientRow).where(PatientRow.channel == channel, PatientRow.sender_id == sender_id)
+            row = session.execute(query).scalar_one_or_none()
+            return None if row is None else _patient_record(row)
+
+    def patient_by_id(self, patient_id: int) -> PatientRecord:
+        """The patient with this id; UnknownRecord if there is none."""
+        with self._unit_of_work() as session:
+            return _patient_record(_require_patient(session, patient_id))
+
+    def due_for_checkin(self, day: date) -> list[PatientRecord]:
+        """Onboarded patients (side, sport and diagnosis known) who have not checked in on `day`."""
+        checked_in = select(CheckinRow.id).where(CheckinRow.patient_id == PatientRow.id, CheckinRow.day == day)
+        query = (
+            select(PatientRow)
+            .where(PatientRow.side.is_not(None), PatientRow.sport.is_not(None), PatientRow.diagnosed.is_not(None))
+            .where(~checked_in.exists())
+            .order_by(PatientRow.id)
+        )
+        with self._unit_of_work() as session:
+            return [_patient_record(row) for row in session.execute(query).scalars()]
+
+    def update_profile(
+        self,
+        patient_id: int,
+        *,
+        side: str | None = None,
+        sport: str | None = None,
+        diagnosed: bool | None = None,
+    ) -> PatientRecord:
+        """Record onboarding answers; a None argument leaves that answer as it was."""
+        problems = _profile_problems(side, sport, diagnosed)
+        if problems:
+            raise ValueError("; ".join(problems))
+        with self._unit_of_work() as session:
+            row = _require_patient(session, patient_id)
+            if side is not None:
+                row.side = side
+            if sport is not None:
+                row.sport = sport
+            if diagnosed is not None:
+                row.diagnosed = diagnosed
+            session.flush()
+            return _patient_record(row)
+
+    # -- check-ins ------------------------------------------------------------------------------
+
+    def save_checkin(self, patient_id: int, checkin: CheckIn, day_class: str | None) -> bool:
+        """Store the day's check-in, replacing an earlier one for the same day; True if it is the first."""
+        _require_checkin(checkin)
+        if day_class is not None and day_class not in DAY_CLASSES:
+            raise ValueError(f"day_class: {day_class!r} is not one of {', '.join(DAY_CLASSES)}")
+        return self._on_conflict_retry(lambda: self._write_checkin(patient_id, checkin, day_class))
+
+    def _write_checkin(self, patient_id: int, checkin: CheckIn, day_class: str | None) -> bool:
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id)
+            row = self._existing_checkin(session, patient_id, checkin.day)
+            created = row is None
+            if row is None:
+                row = CheckinRow(patient_id=patient_id, day=checkin.day)
+                session.add(row)
+            for name, value in checkin.values().items():
+                setattr(row, name, value)
+            row.day_class = day_class
+            return created
+
+    def _existing_checkin(self, session: Session, patient_id: int, day: date) -> CheckinRow | None:
+        query = select(CheckinRow).where(CheckinRow.patient_id == patient_id, CheckinRow.day == day)
+        return session.execute(query).scalar_one_or_none()
+
+    def checkins(self, patient_id: int, until: date | None = None) -> list[CheckIn]:
+        """The patient's check-ins, oldest first, up to and including `until` when given."""
+        query = select(CheckinRow).where(CheckinRow.patient_id == patient_id).order_by(CheckinRow.day)
+        if until is not None:
+            query = query.where(CheckinRow.day <= until)
+        with self._unit_of_work() as session:
+            return [_checkin(row) for row in session.execute(query).scalars()]
+
+    # -- plans ----------------------------------------------------------------------------------
+
+    def save_plan(self, patient_id: int, day: date, phase_number: int, status: str, payload: dict) -> bool:
+        """Store the day's plan (a second one that day replaces it); True if it is the first that day.
+
+        The patient's phase follows the plan with the latest day, so back-filling an older day leaves it.
+        """
+        _require_plan(phase_number, status, payload)
+        return self._on_conflict_retry(
+            lambda: self._write_plan(patient_id, day, phase_number, status, payload)
+        )
+
+    def _write_plan(self, patient_id: int, day: date, phase_number: int, status: str, payload: dict) -> bool:
+        with self._unit_of_work() as session:
+            patient = _require_patient(session, patient_id)
+            row = self._existing_plan(session, patient_id, day)
+            created = row is None
+            if row is None:
+                row = PlanRow(patient_id=patient_id, day=day)
+                session.add(row)
+            row.phase_number, row.status, row.payload = phase_number, status, dict(payload)
+            row.created_at = utcnow()
+            latest = session.execute(select(func.max(PlanRow.day)).where(PlanRow.patient_id == patient_id))
+            latest_day = latest.scalar_one()
+            if latest_day is None or day >= latest_day:
+                patient.phase_number = phase_number
+            return created
+
+    def _existing_plan(self, session: Session, patient_id: int, day: date) -> PlanRow | None:
+        query = select(PlanRow).where(PlanRow.patient_id == patient_id, PlanRow.day == day)
+        return session.execute(query).scalar_one_or_none()
+
+    def latest_plan(self, patient_id: int) -> dict | None:
+        """The payload of the patient's most recent plan, or None before the first."""
+        query = (
+            select(PlanRow.payload)
+            .where(PlanRow.patient_id == patient_id)
+            .order_by(PlanRow.day.desc())
+            .limit(1)
+        )
+        with self._unit_of_work() as session:
+            payload = session.execute(query).scalar_one_or_none()
+            return None if payload is None else dict(payload)
+
+    # -- escalations ----------------------------------------------------------------------------
+
+    def save_escalation(
+        self, patient_id: int, escalation: Escalation, message: str | None, at: datetime
+    ) -> int:
+        """Record an escalation for clinicians (with the message that raised it); returns its id."""
+        if escalation.urgency not in URGENCIES:
+            raise ValueError(f"urgency: {escalation.urgency!r} is not one of {', '.join(URGENCIES)}")
+        _require_aware("at", at)
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id)
+            row = EscalationRow(
+                patient_id=patient_id,
+                created_at=at,
+                urgency=escalation.urgency,
+                reasons=[str(reason) for reason in escalation.reasons],
+                triggers=[str(trigger) for trigger in escalation.triggers],
+                message=message,
+            )
+            session.add(row)
+            session.flush()
+            return int(row.id)
+
+    def escalations(self, patient_id: int) -> list[EscalationRecord]:
+        """The patient's escalations, oldest first."""
+        query = (
+            select(EscalationRow)
+            .where(EscalationRow.patient_id == patient_id)
+            .order_by(EscalationRow.created_at, EscalationRow.id)
+        )
+        with self._unit_of_work() as session:
+            return [_escalation_record(row) for row in session.execute(query).scalars()]
+
+    def escalation(self, escalation_id: int) -> EscalationRecord:
+        """One escalation; UnknownRecord if there is none."""
+        with self._unit_of_work() as session:
+            row = session.get(EscalationRow, escalation_id)
+            if row is None:
+                raise UnknownRecord(f"no escalation with id {escalation_id}")
+            return _escalation_record(row)
+
+    def acknowledge(self, escalation_id: int, clinician: str, at: datetime) -> bool:
+        """Record who acknowledged an escalation and when; False if someone already had (theirs is kept)."""
+        _require_text("clinician", clinician)
+        _require_aware("at", at)
+        # One conditional UPDATE, so two clinicians acknowledging at once cannot overwrite each other.
+        statement = (
+            update(EscalationRow)
+            .where(EscalationRow.id == escalation_id, EscalationRow.acknowledged_at.is_(None))
+            .values(acknowledged_by=clinician, acknowledged_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        with self._unit_of_work() as session:
+            if session.execute(statement).rowcount == 1:
+                return True
+            if session.get(EscalationRow, escalation_id) is None:
+                raise UnknownRecord(f"no escalation with id {escalation_id}")
+            return False
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _on_conflict_retry(self, write: Callable[[], T]) -> T:
+        """Run an upsert; if a concurrent writer inserted the same key first, run it again as an update."""
+        try:
+            return write()
+        except IntegrityError:
+            log.debug("unique-key race on upsert; retrying as an update")
+            return write()
+
+
+def _require_text(name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name}: must be a non-empty string")
+
+
+def _require_aware(name: str, value: Any) -> None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValueError(f"{name}: must be a timezone-aware datetime")
+
+
+def _require_patient(session: Session, patient_id: int) -> PatientRow:
+    row = session.get(PatientRow, patient_id)
+    if row is None:
+        raise UnknownRecord(f"no patient with id {patient_id}")
+    return row
+
+
+def _require_checkin(checkin: Any) -> None:
+    """Refuse anything but a core CheckIn with valid values (one built without `validated` is re-checked)."""
+    if not isinstance(checkin, CheckIn):
+        raise TypeError(f"expected a CheckIn, got {type(checkin).__name__}")
+    # today=day: storage cannot know the patient's today; the future-date check is the caller's.
+    CheckIn.validated(checkin.day, checkin.day, **checkin.values())
+
+
+def _profile_problems(side: str | None, sport: str | None, diagnosed: bool | None) -> list[str]:
+    problems = []
+    if side is not None and side not in SIDES:
+        problems.append(f"side: {side!r} is not one of {', '.join(SIDES)}")
+    if sport is not None and sport not in SPORTS:
+        problems.append(f"sport: {sport!r} is not one of {', '.join(SPORTS)}")
+    if diagnosed is not None and not isinstance(diagnosed, bool):
+        problems.append(f"diagnosed: {diagnosed!r} is not true or false")
+    return problems
+
+
+def _require_plan(phase_number: int, status: str, payload: dict) -> None:
+    problems = []
+    if isinstance(phase_number, bool) or not isinstance(phase_number, int) or phase_number < 1:
+        problems.append(f"phase_number: {phase_number!r} is not a whole number from 1")
+    if status not in PHASE_STATUSES:
+        problems.append(f"status: {status!r} is not one of {', '.join(PHASE_STATUSES)}")
+    if not isinstance(payload, dict):
+        problems.append(f"payload: expected a dict, got {type(payload).__name__}")
+    else:
+        try:
+            json.dumps(payload)
+        except (TypeError, ValueError) as error:
+            problems.append(f"payload: not JSON-serialisable ({error})")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _patient_record(row: PatientRow) -> PatientRecord:
+    profile = Patient(enrolled=row.enrolled_on, side=row.side, sport=row.sport, diagnosed=row.diagnosed)
+    return PatientRecord(
+        id=row.id,
+        channel=row.channel,
+        sender_id=row.sender_id,
+        profile=profile,
+        phase_number=row.phase_number,
+        label=row.label,
+    )
+
+
+def _checkin(row: CheckinRow) -> CheckIn:
+    return CheckIn(
+        day=row.day,
+        pain_rest=row.pain_rest,
+        pain_exercise=row.pain_exercise,
+        pain_morning=row.pain_morning,
+        swelling=row.swelling,
+        mechanical=row.mechanical,
+        adherence=row.adherence,
+    )
+
+
+def _escalation_record(row: EscalationRow) -> EscalationRecord:
+    escalation = Escalation(urgency=row.urgency, reasons=tuple(row.reasons), triggers=tuple(row.triggers))
+    return EscalationRecord(
+        id=row.id,
+        patient_id=row.patient_id,
+        created_at=row.created_at,
+        escalation=escalation,
+        message=row.message,
+        acknowledged_by=row.acknowledged_by,
+        acknowledged_at=row.acknowledged_at,
+    )

@@ -1,0 +1,224 @@
+"""The app's tables (SQLAlchemy 1.4 declarative ORM, 2.0 style); the migrations must create exactly these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import declarative_base
+from sqlalchemy.types import TypeDecorator
+
+from rehab_coach.core.model import (
+    ADHERENCE,
+    DAY_CLASSES,
+    MECHANICAL,
+    PAIN_FIELDS,
+    PAIN_RANGE,
+    PHASE_STATUSES,
+    SIDES,
+    SPORTS,
+    SWELLING,
+    URGENCIES,
+)
+
+# Deterministic constraint names, so migrations can refer to (and later alter) them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+Base: Any = declarative_base(metadata=metadata)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that must be timezone-aware going in and always comes back as aware UTC.
+
+    SQLite keeps no offset and PostgreSQL answers in the session's time zone; normalising both to UTC
+    means the same code compares and orders times identically on either backend.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("timestamps must be timezone-aware (a naive time is ambiguous)")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite: stored as UTC without an offset
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """SQL for a CHECK that `column` holds one of `values` (NULL passes, as SQL CHECKs do)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+def pain_in_range(column: str) -> str:
+    low, high = PAIN_RANGE
+    return f"{column} BETWEEN {low} AND {high}"
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+    __table_args__ = (
+        UniqueConstraint("channel", "sender_id"),
+        CheckConstraint(one_of("side", SIDES), name="side"),
+        CheckConstraint(one_of("sport", SPORTS), name="sport"),
+        CheckConstraint("phase_number >= 1", name="phase_number"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(32), nullable=False)
+    sender_id = Column(String(255), nullable=False)
+    label = Column(String(64))  # the clinic's own reference (initials, a record number); never shown to others
+    enrolled_on = Column(Date, nullable=False)
+    side = Column(String(8))
+    sport = Column(String(16))
+    diagnosed = Column(Boolean)
+    phase_number = Column(Integer, nullable=False, default=1, server_default=text("1"))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class CheckinRow(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "day"),
+        *(CheckConstraint(pain_in_range(name), name=name) for name in PAIN_FIELDS),
+        CheckConstraint(one_of("swelling", SWELLING), name="swelling"),
+        CheckConstraint(one_of("mechanical", MECHANICAL), name="mechanical"),
+        CheckConstraint(one_of("adherence", ADHERENCE), name="adherence"),
+        CheckConstraint(one_of("day_class", DAY_CLASSES), name="day_class"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    # CASCADE so erasing a patient (a data-protection request) erases everything recorded about them.
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False)
+    day = Column(Date, nullable=False)
+    pain_rest = Column(Integer, nullable=False)
+    pain_exercise = Column(Integer, nullable=False)
+    pain_morning = Column(Integer, nullable=False)
+    swelling = Column(String(16), nullable=False)
+    mechanical = Column(String(16), nullable=False)
+    adherence = Column(String(8), nullable=False)
+    day_class = Column(String(8))
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "day"),
+        CheckConstraint(one_of("status", PHASE_STATUSES), name="status"),
+        CheckConstraint("phase_number >= 1", name="phase_number"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False)
+    day = Column(Date, nullable=False)
+    phase_number = Column(Integer, nullable=False)
+    status = Column(String(8), nullable=False)
+    payload = Column(JSON, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class EscalationRow(Base):
+    __tablename__ = "escalations"
+    __table_args__ = (CheckConstraint(one_of("urgency", URGENCIES), name="urgency"),)
+
+    id = Column(Integer, primary_key=True)
+    # Indexed: a clinician opens one patient's escalations; the other tables' unique keys already serve.
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    urgency = Column(String(16), nullable=False)
+    reasons = Column(JSON, nullable=False)
+    triggers = Column(JSON, nullable=False)
+    message = Column(Text)
+    acknowledged_by = Column(String(255))
+    acknowledged_at = Column(UTCDateTime)
+
+
+class ClinicianRow(Base):
+    __tablename__ = "clinicians"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)
+    failed_logins = Column(Integer, nullable=False, default=0, server_default=text("0"))  # since the last success
+    locked_until = Column(UTCDateTime)  # too many failed logins: refused until then
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ClinicianSessionRow(Base):
+    """A logged-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "clinician_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    clinician_id = Column(Integer, ForeignKey("clinicians.id", ondelete="CASCADE"), nullable=False)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+class AuditRow(Base):
+    """Who viewed or exported what, and when. Kept when a patient is erased (the id stays as a number)."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    clinician_id = Column(Integer, ForeignKey("clinicians.id"), nullable=False)
+    action = Column(String(32), nullable=False)
+    patient_id = Column(Integer)
+    detail = Column(Text)
+
+
+__all__ = [
+    "DAY_CLASSES",
+    "PHASE_STATUSES",
+    "SIDES",
+    "SPORTS",
+    "AuditRow",
+    "Base",
+    "CheckinRow",
+    "ClinicianRow",
+    "ClinicianSessionRow",
+    "EscalationRow",
+    "PatientRow",
+    "PlanRow",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""The core: pure domain rules and readers of patient text. Imports no framework (a test walks this folder)."""

@@ -1,0 +1,70 @@
+"""Personal chat links: enrolment for the web chat, and the signed, expiring token a link carries.
+
+The token's subject is the patient's conversation id on the web chat channel.
+
+The token travels in the link's fragment (`/chat/#token=...`), which browsers never send to a server,
+so it does not end up in access logs or Referer headers. HS256 with a key from the secrets file.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import jwt
+
+from rehab_coach.adapters.storage.repository import PatientRecord, Store
+from rehab_coach.settings import secret
+
+ALGORITHM = "HS256"
+AUDIENCE = "rehab-coach-chat"
+KEY_NAME = "CHAT_TOKEN_KEY"
+WEB_CHAT = "socketio"  # the web chat's channel name, as Rasa records it
+DEFAULT_VALIDITY = timedelta(days=90)
+# Conversation ids of the web chat; no other channel may use them, so no one else can write to or read
+# from a web chat patient's conversation.
+PATIENT_PREFIX, DEMO_PREFIX = "web-", "demo-"
+EXPIRED = "This chat link has expired. Please ask your clinic for a new one."
+INVALID = "This chat link is not valid. Please open the link your clinic sent you, or ask for a new one."
+MISSING = "Please open the personal chat link your clinic sent you."
+
+
+class TokenRefused(ValueError):
+    """The token cannot open a conversation; the message is fit to show the patient."""
+
+
+def issue(subject: str, key: str, now: datetime, valid_for: timedelta) -> str:
+    """A token for `subject`, valid from `now` (timezone-aware) for `valid_for`."""
+    claims = {"sub": subject, "aud": AUDIENCE, "iat": now, "exp": now + valid_for}
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def verify(token: object, key: str) -> tuple[str, datetime]:
+    """The token's subject and expiry time; TokenRefused with a patient-facing reason otherwise."""
+    if not isinstance(token, str) or not token:
+        raise TokenRefused(MISSING)
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
+                            options={"require": ["sub", "exp", "aud"]})
+    except jwt.ExpiredSignatureError as error:
+        raise TokenRefused(EXPIRED) from error
+    except jwt.InvalidTokenError as error:
+        raise TokenRefused(INVALID) from error
+    subject = claims["sub"]
+    if not isinstance(subject, str) or not subject:
+        raise TokenRefused(INVALID)
+    return subject, datetime.fromtimestamp(claims["exp"]).astimezone()
+
+
+def enrol(store: Store, today: date) -> PatientRecord:
+    """A new web-chat patient with an unguessable conversation id."""
+    return store.patient(WEB_CHAT, f"{PATIENT_PREFIX}{uuid.uuid4().hex}", today)
+
+
+def chat_link(patient: PatientRecord, base_url: str, now: datetime, valid_for: timedelta = DEFAULT_VALIDITY,
+              key: str | None = None) -> str:
+    """The patient's personal chat link: the chat page with a fresh token in the fragment."""
+    if patient.channel != WEB_CHAT:
+        raise ValueError(f"patient {patient.id} talks on {patient.channel!r}, not the web chat")
+    token = issue(patient.sender_id, key or secret(KEY_NAME), now, valid_for)
+    return f"{base_url.rstrip('/')}/chat/#token={token}"

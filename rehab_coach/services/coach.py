@@ -1,0 +1,154 @@
+"""The service functions every entry point calls (chat actions, clinician app, CLI): core + storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from rehab_coach.adapters.storage.repository import PatientRecord, Store
+from rehab_coach.core import contract, engine
+from rehab_coach.core.engine import Advice, Classification, Plan
+from rehab_coach.core.intents import is_question, topic
+from rehab_coach.core.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
+from rehab_coach.core.reading import Reader
+from rehab_coach.core.redflags import Detector, Findings, detector_for
+from rehab_coach.core.resolve import ExerciseResolution, Resolver, asked_about, resolver_for
+from rehab_coach.core.triage import flagged, triage
+
+NOT_DIAGNOSED = "not_diagnosed"  # the red flag (knowledge/red_flags.yml) for a patient nobody has diagnosed
+
+
+@dataclass(frozen=True)
+class RecordedCheckIn:
+    checkin: CheckIn
+    classification: Classification
+    created: bool  # False when it replaced an earlier check-in of the same day
+
+
+@dataclass(frozen=True)
+class ExerciseAnswer:
+    """The exercise(s) a patient asked about, and today's plan they are read against (for doses)."""
+
+    plan: Plan
+    resolution: ExerciseResolution
+
+
+@dataclass(frozen=True)
+class ActivityAnswer:
+    """A verdict for each activity asked about; those with no advice yet and the closest that have it."""
+
+    advice: tuple[Advice, ...]
+    uncovered: tuple[UncoveredActivity, ...]
+    closest: tuple[Activity, ...]
+    exercise: ExerciseAnswer | None = None  # no activity, but an exercise asked about as if it were one
+
+
+class Coach:
+    """One patient-facing operation per method; each writes in its own short transaction."""
+
+    def __init__(self, store: Store, knowledge: Knowledge, read: Reader) -> None:
+        self.store = store
+        self.knowledge = knowledge
+        self.read = read
+
+    def patient(self, channel: str, sender: str, today: date) -> PatientRecord:
+        """The patient behind a conversation on a channel, enrolled today if new."""
+        return self.store.patient(channel, sender, today)
+
+    def history(self, patient: PatientRecord, until: date) -> list[CheckIn]:
+        """The patient's check-ins up to and including `until`, oldest first."""
+        return self.store.checkins(patient.id, until=until)
+
+    def onboard(self, patient: PatientRecord, side: str | None, sport: str | None, diagnosed: bool | None,
+                at: datetime) -> Escalation | None:
+        """Save the onboarding answers. A patient nobody has diagnosed is advised an assessment (stored)."""
+        self.store.update_profile(patient.id, side=side, sport=sport, diagnosed=diagnosed)
+        if diagnosed is not False:
+            return None
+        escalation = flagged(NOT_DIAGNOSED, self.knowledge)
+        self.escalate(patient, escalation, None, at)
+        return escalation
+
+    @property
+    def detector(self) -> Detector:
+        return detector_for(self.knowledge, self.read)
+
+    def red_flags(self, text: str, today: date) -> Findings:
+        """What the message says about red flags (fired, partial evidence, asked about)."""
+        return self.detector.find_text(text, today)
+
+    def record_checkin(self, patient: PatientRecord, values: dict, today: date) -> RecordedCheckIn:
+        """Validate (InvalidCheckIn lists every problem, nothing written), classify and save today's answers.
+
+        The check-in is committed before anything else happens, so a later failure cannot lose it.
+        """
+        checkin = CheckIn.validated(today, today=today, **values)
+        history = self.history(patient, today)
+        classification = engine.classify_day(checkin, history, self.knowledge)
+        created = self.store.save_checkin(patient.id, checkin, classification.day_class)
+        return RecordedCheckIn(checkin, classification, created)
+
+    def plan_for_today(self, patient: PatientRecord, today: date) -> Plan:
+        """Today's plan from the patient's whole history; stored as given (one per day, latest wins)."""
+        plan = engine.plan_for_today(patient.profile, self.history(patient, today), today,
+                                     self.knowledge)
+        self.store.save_plan(patient.id, today, plan.phase.number, plan.status, contract.plan(plan))
+        return plan
+
+    @property
+    def resolver(self) -> Resolver:
+        return resolver_for(self.knowledge, self.read)
+
+    def explain_exercise(self, patient: PatientRecord, text: str, today: date,
+                         among: Sequence[str] = ()) -> ExerciseAnswer:
+        """The exercise the message means (`among`: the choices the patient was just offered) and today's plan.
+
+        The plan is worked out, not stored: asking about an exercise is not being given a plan.
+        """
+        plan = engine.plan_for_today(patient.profile, self.history(patient, today), today,
+                                     self.knowledge)
+        return ExerciseAnswer(plan, self.resolver.exercise(self.read(text), plan, among))
+
+    def asked_about(self, text: str) -> str | None:
+        """A question's topic by its names and descriptions: "activity", "exercise" or None (see `topic`)."""
+        return topic(text, asked_about(self.resolver, self.read(text))) if is_question(text) else None
+
+    def advise_on(self, patient: PatientRecord, text: str, today: date) -> ActivityAnswer:
+        """Today's verdict for each activity the message asks about, from the patient's whole course.
+
+        A message naming no activity at all but an exercise ("can I do the calf stretch on the step?") is
+        answered as the exercise question it is.
+        """
+        history = self.history(patient, today)
+        reading = self.read(text)
+        found = self.resolver.activities(reading, patient.profile.sport)
+        advice = tuple(engine.advise_activity(a.id, patient.profile, history, today, self.knowledge)
+                       for a in found.activities)
+        if advice or found.uncovered:
+            return ActivityAnswer(advice, found.uncovered, found.closest)
+        plan = engine.plan_for_today(patient.profile, history, today, self.knowledge)
+        exercise = self.resolver.exercise(reading, plan)
+        return ActivityAnswer((), (), found.closest, ExerciseAnswer(plan, exercise) if exercise.candidates else None)
+
+    def triage(self, patient: PatientRecord, at: datetime, text: str | None = None,
+               include_course: bool = False) -> Escalation | None:
+        """Red flags in `text` (and, if asked, referral rules on the course) at time `at`; stored for clinicians."""
+        history = self.history(patient, at.date()) if include_course else []
+        said = self.red_flags(text, at.date()) if text else None
+        escalation = triage(said, history=history, knowledge=self.knowledge)
+        if escalation is not None:
+            self.escalate(patient, escalation, text, at)
+        return escalation
+
+    def escalate(self, patient: PatientRecord, escalation: Escalation, text: str | None, at: datetime) -> bool:
+        """Store an escalation for clinicians; the same one (same triggers) is stored once a day. True if stored."""
+        if any(record.escalation.triggers == escalation.triggers and record.created_at.date() == at.date()
+               for record in self.store.escalations(patient.id)):
+            return False
+        self.store.save_escalation(patient.id, escalation, text, at)
+        return True
+
+    def warning_signs(self) -> list[RedFlag]:
+        """The signs that need emergency or same-day care, most urgent first, for a patient who asks."""
+        return [flag for flag in self.knowledge.red_flags if flag.urgency in SERIOUS and flag.triggers]

@@ -1,0 +1,34 @@
+"""One Settings object: read from the environment, a wrong value refused at start with one line naming it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rehab_coach import settings
+from rehab_coach.paths import VAR_DIR
+
+
+def test_defaults_are_the_one_machine_setup(monkeypatch):
+    for name in ("DATABASE_URL", "TRACKER_DATABASE_URL", "REHAB_CHAT_DEMO", "COACH_SIMULATED_CLOCK"):
+        monkeypatch.delenv(name, raising=False)
+    loaded = settings.load()
+    assert loaded.database_url == f"sqlite:///{VAR_DIR / 'rehab_coach.sqlite3'}"
+    assert loaded.tracker_database_url is None and not loaded.demo and not loaded.simulated_clock
+
+
+def test_the_environment_sets_them(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://coach@db/rehab")
+    monkeypatch.setenv(settings.DEMO_ENV, "1")
+    loaded = settings.load()
+    assert loaded.database_url == "postgresql+psycopg2://coach@db/rehab" and loaded.demo
+
+
+@pytest.mark.parametrize("command", [["-m", "rehab_coach.cli", "check-knowledge"], ["-m", "rehab_coach.portal"]])
+def test_a_process_with_a_wrong_setting_stops_at_start_with_one_line_naming_it(command):
+    env = {"PATH": "", "REHAB_CHAT_DEMO": "yes"}
+    result = subprocess.run([sys.executable, *command], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == ["setting REHAB_CHAT_DEMO: unexpected value; permitted: '0', '1'"]

@@ -1,0 +1,1 @@
+"""Benchmarks and the NLU evaluation: commands that print figures, outside the runtime package."""

@@ -1,0 +1,193 @@
+"""Conversation benchmark (`./coach chat-bench`): the real servers over REST, against a stock bot.
+
+Prints turn latency (p50/p95/p99), throughput, errors, check-ins stored vs submitted and peak
+memory for one patient and for 20 concurrent patients; then builds a stock `rasa init` bot in a
+temporary folder, replays the same load shape on it and prints the throughput ratio; and times a
+full `rasa train --force` of the coach. Figures only: nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from rehab_coach import runner
+from rehab_coach.adapters.storage import upgrade
+from rehab_coach.addresses import free_port
+from rehab_coach.settings import RASA_TOKEN
+
+CHECKIN = ["check in", "about a 1", "2 out of 10", "1", "no swelling", "nothing like that", "did all of it"]
+ONBOARDING = ["hi", "left", "running", "yes"]
+STOCK_TURNS = ["hello", "I am sad", "yes", "great", "bye", "hi", "very good", "no", "goodbye"]
+
+
+@dataclass
+class Load:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, milliseconds: float | None) -> None:
+        with self.lock:
+            if milliseconds is None:
+                self.errors += 1
+            else:
+                self.latencies.append(milliseconds)
+
+
+def turn(url: str, sender: str, text: str, now: datetime | None, load: Load) -> None:
+    body = {"sender": sender, "message": text, **({"metadata": {"now": now.isoformat()}} if now else {})}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            json.loads(response.read())
+            ok = response.status == 200
+    except OSError:
+        ok = False
+    load.record((time.perf_counter() - started) * 1000 if ok else None)
+
+
+def replay(url: str, patients: int, script: Callable[[str], list[tuple[str, datetime | None]]],
+           prefix: str = "bench") -> Load:
+    """Each patient sends its script's turns one after another; patients run concurrently."""
+    load = Load()
+
+    def patient(index: int) -> None:
+        sender = f"{prefix}-{index}"
+        for text, now in script(sender):
+            turn(url, sender, text, now, load)
+
+    threads = [threading.Thread(target=patient, args=(i,)) for i in range(patients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.seconds = time.perf_counter() - started
+    return load
+
+
+def coach_script(days: int) -> Callable[[str], list[tuple[str, datetime | None]]]:
+    start = datetime(2026, 3, 2, 8, 0)
+
+    def script(sender: str) -> list[tuple[str, datetime | None]]:
+        turns: list[tuple[str, datetime | None]] = [(text, start) for text in ONBOARDING + CHECKIN[1:]]
+        # (onboarding flows straight into the first check-in)
+        for day in range(1, days):
+            turns += [(text, start + timedelta(days=day)) for text in CHECKIN]
+        return turns
+
+    return script
+
+
+def peak_memory_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def report(name: str, load: Load) -> None:
+    ordered = sorted(load.latencies) or [0.0]
+
+    def percentile(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+    throughput = len(load.latencies) / load.seconds
+    print(f"{name:<34} turns {len(load.latencies):5d}  errors {load.errors:3d}  "
+          f"p50 {statistics.median(ordered):7.1f} ms  p95 {percentile(0.95):7.1f} ms  p99 {percentile(0.99):7.1f} ms  "
+          f"throughput {throughput:6.1f}/s")
+
+
+def measure_coach(folder: Path) -> float:
+    model = runner.prepare()
+    database = f"sqlite:///{folder / 'app.sqlite3'}"
+    upgrade(database)
+    actions_port = free_port()
+    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
+    env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", RASA_TOKEN: secrets.token_urlsafe(16)}
+    servers: AbstractContextManager[runner.Servers] = runner.serve(
+        model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs",
+        portal_port=None)
+    with servers as running:
+        report("coach, 1 patient, 3 days", replay(running.webhook, 1, coach_script(3), prefix="single"))
+        days, patients = 2, 20
+        load = replay(running.webhook, patients, coach_script(days), prefix="crowd")
+        report(f"coach, {patients} concurrent patients", load)
+        print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'crowd-%')} of {patients * days} submitted")
+        memory = [peak_memory_mb(process.pid) for process in running.processes]
+        print(f"peak memory: action server {memory[0]:.0f} MB, Rasa server {memory[1]:.0f} MB")
+    return len(load.latencies) / load.seconds
+
+
+def stored_checkins(database: Path, senders: str) -> int:
+    with sqlite3.connect(database) as connection:
+        query = ("SELECT COUNT(*) FROM checkins JOIN patients ON patients.id = checkins.patient_id "
+                 "WHERE sender_id LIKE ?")
+        return int(connection.execute(query, (senders,)).fetchone()[0])
+
+
+def measure_stock(folder: Path) -> float:
+    """A stock `rasa init` bot, trained and served, under the same 20-patient load shape."""
+    project = folder / "stock"
+    project.mkdir()
+    subprocess.run(runner.rasa("init", "--no-prompt", "--init-dir", str(project)), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    model = runner.newest_model(project / "models")
+    port = free_port()
+    process = subprocess.Popen(runner.rasa("run", "--model", str(model), "--port", str(port)), cwd=project,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        turns = len(ONBOARDING) + len(CHECKIN) * 2 - 1
+        load = replay(url, 20, lambda sender: [(STOCK_TURNS[i % len(STOCK_TURNS)], None) for i in range(turns)])
+        report("stock rasa init bot, 20 patients", load)
+        print(f"peak memory: stock Rasa server {peak_memory_mb(process.pid):.0f} MB")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return len(load.latencies) / load.seconds
+
+
+def time_training() -> None:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        runner.train(force=True, out=Path(out))
+    print(f"full rasa train --force: {time.perf_counter() - started:.0f} s (target < 180 s)")
+
+
+def main() -> int:
+    folder = Path(tempfile.mkdtemp(prefix="coach-bench-"))
+    try:
+        coach = measure_coach(folder)
+        stock = measure_stock(folder)
+        print(f"throughput ratio coach / stock bot: {coach / stock:.2f}x (target >= 1.0x)")
+        time_training()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
