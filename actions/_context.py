@@ -9,9 +9,8 @@ from datetime import date, datetime
 from rasa_sdk import Tracker
 
 from rehab_coach.adapters.clock import Clock, current_time, local_now
-from rehab_coach.adapters.storage.repository import PatientRecord
 from rehab_coach.core.model import PAIN_FIELDS
-from rehab_coach.services.coach import Coach
+from rehab_coach.services.coach import Coach, PatientRecord
 
 DEFAULT_CHANNEL = "rest"
 SESSION_START_METADATA_SLOT = "session_started_metadata"

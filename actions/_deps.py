@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from rehab_coach import bootstrap
 from rehab_coach.adapters.nlp import read
-from rehab_coach.adapters.storage.db import default_database_url, make_engine, upgrade
-from rehab_coach.adapters.storage.repository import Store
 from rehab_coach.core.answers import AnswerReader, reader_for
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import Knowledge
@@ -22,9 +21,7 @@ def coach() -> Coach:
     # Actions run in worker threads (see _base.CoachAction.run): build the engine exactly once.
     with _lock:
         if _coach is None:
-            engine = make_engine(default_database_url())
-            upgrade(engine)  # idempotent, and serialised against other processes doing the same
-            _coach = Coach(Store(engine), default_knowledge(), read)
+            _coach = bootstrap.coach()
         return _coach
 
 

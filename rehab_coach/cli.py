@@ -5,18 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rehab_coach import settings
 from rehab_coach.addresses import RASA_URL
 from rehab_coach.paths import KNOWLEDGE_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
 from tools import nlu_eval as nlu_evaluation
-
-if TYPE_CHECKING:
-    from rehab_coach.adapters.storage import PatientRecord, Store
 
 
 def check_knowledge(args: argparse.Namespace) -> int:
@@ -38,9 +34,9 @@ def check_knowledge(args: argparse.Namespace) -> int:
 
 def db_upgrade(args: argparse.Namespace) -> int:
     """Create or upgrade the database schema to the latest migration."""
-    from rehab_coach.adapters.storage.db import default_database_url, upgrade
+    from rehab_coach import bootstrap
 
-    upgrade(args.url or default_database_url())
+    bootstrap.migrate(args.url)
     print("database schema is up to date")
     return 0
 
@@ -91,11 +87,11 @@ def nlu_eval(args: argparse.Namespace) -> int:
 
 def remind(args: argparse.Namespace) -> int:
     """Send today's check-in reminder to every patient who has not checked in yet (run daily)."""
-    from rehab_coach.adapters.storage import Store, default_database_url, make_engine
+    from rehab_coach import bootstrap
     from rehab_coach.services.reminders import send_reminders
     from rehab_coach.settings import RASA_TOKEN, secret
 
-    sent = send_reminders(Store(make_engine(default_database_url())), args.url, secret(RASA_TOKEN), date.today())
+    sent = send_reminders(bootstrap.store(), args.url, secret(RASA_TOKEN), date.today())
     print(f"reminders sent: {sent}")
     return 0
 
@@ -111,50 +107,37 @@ def run(args: argparse.Namespace) -> int:
 
 def enrol(args: argparse.Namespace) -> int:
     """Enrol a new web-chat patient and print their personal chat link."""
-    from rehab_coach.services.chat_links import enrol as enrol_patient
+    from rehab_coach import bootstrap
 
-    patient = enrol_patient(_store(), date.today())
+    clinic, _ = bootstrap.clinic(args.url)
+    patient, link = clinic.enrol(None, valid_for=timedelta(days=args.days))
     print(f"patient {patient.id} enrolled")
-    return _print_link(patient, args)
+    return _print_link(link, args.days)
 
 
 def chat_link(args: argparse.Namespace) -> int:
     """Print a new personal chat link for an enrolled web-chat patient (e.g. when the old one expired)."""
-    from rehab_coach.adapters.storage import UnknownRecord
+    from rehab_coach import bootstrap
 
+    clinic, _ = bootstrap.clinic(args.url)
     try:
-        patient = _store().patient_by_id(args.patient)
-    except UnknownRecord:
-        print(f"there is no patient {args.patient}", file=sys.stderr)
-        return 1
-    return _print_link(patient, args)
-
-
-def _store() -> Store:
-    from rehab_coach.adapters.storage import Store, default_database_url, make_engine, upgrade
-
-    url = default_database_url()
-    upgrade(url)
-    return Store(make_engine(url))
-
-
-def _print_link(patient: PatientRecord, args: argparse.Namespace) -> int:
-    from rehab_coach.services.chat_links import chat_link as link
-
-    try:
-        print(link(patient, args.url, datetime.now().astimezone(), timedelta(days=args.days)))
-    except ValueError as error:
+        link = clinic.chat_link(args.patient, valid_for=timedelta(days=args.days))
+    except (LookupError, ValueError) as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"valid for {args.days} days; send it to the patient only", file=sys.stderr)
+    return _print_link(link, args.days)
+
+
+def _print_link(link: str, days: int) -> int:
+    print(link)
+    print(f"valid for {days} days; send it to the patient only", file=sys.stderr)
     return 0
 
 
 def create_clinician(args: argparse.Namespace) -> int:
     """Create a clinician account for the portal (the password is asked for twice, or read from stdin)."""
-    from rehab_coach.adapters.storage import default_database_url, make_engine, upgrade
-    from rehab_coach.adapters.storage.clinic import Clinic
-    from rehab_coach.portal.auth import hash_password, username_problem
+    from rehab_coach import bootstrap
+    from rehab_coach.services.accounts import username_problem
 
     problem = username_problem(args.name)
     if problem:
@@ -163,10 +146,9 @@ def create_clinician(args: argparse.Namespace) -> int:
     password = _read_new_password(args.password_stdin)
     if password is None:
         return 1
-    url = default_database_url()
-    upgrade(url)
+    _, accounts = bootstrap.clinic(RASA_URL)
     try:
-        clinician = Clinic(make_engine(url)).add_clinician(args.name, hash_password(password))
+        clinician = accounts.create(args.name, password)
     except ValueError as error:
         print(f"create-clinician: {error}", file=sys.stderr)
         return 1
@@ -178,7 +160,7 @@ def _read_new_password(from_stdin: bool) -> str | None:
     """The new password, checked; None (with the reason printed) when it is refused."""
     from getpass import getpass
 
-    from rehab_coach.portal.auth import password_problem
+    from rehab_coach.services.accounts import password_problem
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

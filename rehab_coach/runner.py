@@ -30,12 +30,12 @@ def rasa(*args: str) -> list[str]:
 
 def prepare() -> Path:
     """Build the spaCy pipeline, migrate the database and train the model if its inputs changed."""
+    from rehab_coach import bootstrap
     from rehab_coach.adapters.nlp import build_pipeline
-    from rehab_coach.adapters.storage import default_database_url, upgrade
     from rehab_coach.core.knowledge import default_knowledge
 
     rebuilt = build_pipeline(default_knowledge())
-    upgrade(default_database_url())
+    bootstrap.migrate()
     return train(force=rebuilt)
 
 

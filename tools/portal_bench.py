@@ -81,7 +81,7 @@ def main(patients: int = 10_000, days: int = 365) -> int:
     from rehab_coach.adapters.storage.clinic import Clinic
     from rehab_coach.addresses import RASA_URL
     from rehab_coach.portal.app import create_app
-    from rehab_coach.portal.auth import hash_password
+    from rehab_coach.services.accounts import hash_password
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"

@@ -17,16 +17,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Migrate the app database, then serve the portal with uvicorn until stopped."""
+    """Serve the portal with uvicorn until stopped (the app database is migrated first; a wrong setting stops it)."""
     import uvicorn
 
-    from rehab_coach.adapters.storage import default_database_url, upgrade
-    from rehab_coach.adapters.transcripts import tracker_database_url
     from rehab_coach.portal.app import create_app
 
-    database_url = default_database_url()
-    upgrade(database_url)
-    app = create_app(database_url, tracker_database_url(), args.chat_url)
+    loaded = settings.load()
+    app = create_app(loaded.database_url, loaded.tracker_database_url, args.chat_url)
     print(f"Clinician portal: http://{args.host}:{args.port}/", flush=True)
     # proxy_headers: behind a TLS-terminating proxy on this machine, https is seen (and cookies marked Secure).
     # ws="none": the portal has no websockets, and Rasa's pinned `websockets` is older than uvicorn's support.
@@ -38,9 +35,7 @@ def serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rehab_coach.portal", description=__doc__)
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    settings.load()  # a wrong setting stops here, with one line naming it
-    return serve(args)
+    return serve(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import pytest
 
 from rehab_coach.adapters.storage import make_engine
 from rehab_coach.adapters.storage.clinic import Clinic
-from rehab_coach.portal.auth import CSRF_HEADER, hash_password
+from rehab_coach.portal.auth import CSRF_HEADER
+from rehab_coach.services.accounts import hash_password
 from tests.e2e.conftest import Chat, payloads
 from tests.e2e.test_conversation import DAY0, start
 

@@ -23,7 +23,7 @@ from rehab_coach.adapters.storage.clinic import Clinic, Clinician
 from rehab_coach.adapters.transcripts import EVENTS
 from rehab_coach.core.model import CheckIn, Escalation
 from rehab_coach.portal.app import create_app
-from rehab_coach.portal.auth import hash_password
+from rehab_coach.services.accounts import hash_password
 from rehab_coach.services.chat_links import KEY_NAME
 from tests.storage.conftest import BACKENDS, drop_everything
 

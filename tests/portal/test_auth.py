@@ -14,9 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from rehab_coach import cli
+from rehab_coach.adapters.storage import Store
 from rehab_coach.adapters.storage.clinic import Clinic, Clinician
 from rehab_coach.adapters.storage.tables import ClinicianRow, ClinicianSessionRow
 from rehab_coach.portal import auth
+from rehab_coach.services import accounts as accounts_service
+from rehab_coach.services.accounts import Accounts
 from tests.portal.conftest import PASSWORD, Seeded, form_token, log_in
 
 SECURITY_HEADERS = {
@@ -55,7 +58,7 @@ def test_the_session_cookie_is_http_only_strict_and_holds_no_stored_value(client
     value = cookie.split(";")[0].split("=", 1)[1]
     with engine.connect() as connection:
         stored = connection.execute(select(ClinicianSessionRow.token_hash)).scalar_one()
-    assert stored == auth.token_hash(value) != value
+    assert stored == accounts_service.token_hash(value) != value
 
 
 def test_over_https_the_cookies_are_secure(app: FastAPI, clinician: Clinician):
@@ -70,20 +73,20 @@ def test_over_https_the_cookies_are_secure(app: FastAPI, clinician: Clinician):
 
 
 def test_wrong_passwords_in_a_row_lock_the_name_for_a_while(app: FastAPI, clinician: Clinician):
-    clinic, now = app.state.clinic, datetime.now(timezone.utc)
-    for _ in range(auth.MAX_FAILED_LOGINS):
-        assert auth.authenticate(clinic, "dr.ada", "a wrong password!", now) is None
-    assert auth.authenticate(clinic, "dr.ada", PASSWORD, now) is None  # the right password, but locked
-    later = now + auth.LOCKOUT + timedelta(seconds=1)
-    assert auth.authenticate(clinic, "dr.ada", PASSWORD, later) == clinician
+    accounts, now = app.state.accounts, datetime.now(timezone.utc)
+    for _ in range(accounts_service.MAX_FAILED_LOGINS):
+        assert accounts.authenticate("dr.ada", "a wrong password!", now) is None
+    assert accounts.authenticate("dr.ada", PASSWORD, now) is None  # the right password, but locked
+    later = now + accounts_service.LOCKOUT + timedelta(seconds=1)
+    assert accounts.authenticate("dr.ada", PASSWORD, later) == clinician
 
 
 def test_a_successful_login_forgets_earlier_wrong_passwords(app: FastAPI, clinician: Clinician):
-    clinic, now = app.state.clinic, datetime.now(timezone.utc)
+    accounts, now = app.state.accounts, datetime.now(timezone.utc)
     for _ in range(2):
-        for _ in range(auth.MAX_FAILED_LOGINS - 1):
-            auth.authenticate(clinic, "dr.ada", "a wrong password!", now)
-        assert auth.authenticate(clinic, "dr.ada", PASSWORD, now) == clinician
+        for _ in range(accounts_service.MAX_FAILED_LOGINS - 1):
+            accounts.authenticate("dr.ada", "a wrong password!", now)
+        assert accounts.authenticate("dr.ada", PASSWORD, now) == clinician
 
 
 @pytest.mark.parametrize("username, password", [("dr.ada", "wrong password!!"), ("nobody", PASSWORD), ("", "")])
@@ -106,7 +109,7 @@ def test_the_login_form_needs_its_csrf_token(client: TestClient, clinician: Clin
 
 
 def test_an_expired_session_is_refused(client: TestClient, clinician: Clinician, clinic: Clinic):
-    clinic.open_session(clinician.id, auth.token_hash("old-token"), "csrf",
+    clinic.open_session(clinician.id, accounts_service.token_hash("old-token"), "csrf",
                         datetime.now(timezone.utc) - timedelta(minutes=1))
     client.cookies.set(auth.SESSION_COOKIE, "old-token")
     assert client.get("/").headers["location"] == "/login"
@@ -143,7 +146,7 @@ def test_every_page_form_refuses_a_missing_or_wrong_csrf_token(clinician_client:
             assert "CSRF" in response.text
     assert client.get("/").status_code == 200  # still logged in
     assert clinic.patients(datetime.now().date())[1] == len(seeded.patients)  # nobody enrolled
-    assert not any(e.acknowledged for e in client.app.state.portal.store.escalations(ann))  # type: ignore[attr-defined]
+    assert not any(e.acknowledged for e in Store(clinic.engine).escalations(ann))
 
 
 def test_api_writes_need_the_csrf_header(clinician_client: tuple[TestClient, str], seeded: Seeded):
@@ -212,7 +215,7 @@ def test_create_clinician_refuses_a_name_that_is_taken(cli_database: str, engine
     assert create("dr.ada", "first password here\n", monkeypatch) == 0
     assert create("dr.ada", "second password here\n", monkeypatch) == 1
     assert "already" in capsys.readouterr().err
-    assert auth.authenticate(Clinic(engine), "dr.ada", "first password here") is not None
+    assert Accounts(Clinic(engine)).authenticate("dr.ada", "first password here") is not None
 
 
 def test_create_clinician_asks_twice_and_refuses_two_different_passwords(cli_database: str, engine: Engine,

@@ -1,0 +1,50 @@
+"""Wiring: the services a process uses, built on the adapters its settings name. The one place that knows
+which database, tracker store and reader stand behind the services; every database is migrated first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rehab_coach import settings
+from rehab_coach.adapters.storage import Store, make_engine, upgrade
+from rehab_coach.adapters.storage.clinic import Clinic
+from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
+from rehab_coach.services.accounts import Accounts
+from rehab_coach.services.clinic import ClinicService
+
+if TYPE_CHECKING:
+    from rehab_coach.services.coach import Coach
+
+
+def _engine(database_url: str | None):  # an Engine (only the adapters and services name SQLAlchemy)
+    engine = make_engine(database_url or settings.load().database_url)
+    upgrade(engine)  # idempotent, and serialised against other processes doing the same
+    return engine
+
+
+def migrate(database_url: str | None = None) -> None:
+    """Create or upgrade the app database's schema."""
+    _engine(database_url).dispose()
+
+
+def coach(database_url: str | None = None) -> Coach:
+    """The patient-facing services (the spaCy pipeline is loaded here, not at import)."""
+    from rehab_coach.adapters.nlp import read
+    from rehab_coach.core.knowledge import default_knowledge
+    from rehab_coach.services.coach import Coach
+
+    return Coach(Store(_engine(database_url)), default_knowledge(), read)
+
+
+def clinic(chat_base_url: str, database_url: str | None = None, tracker_url: str | None = None
+           ) -> tuple[ClinicService, Accounts]:
+    """The clinicians' services and their accounts, on one database."""
+    engine = _engine(database_url)
+    records = Clinic(engine)
+    transcripts = Transcripts(tracker_url or tracker_database_url())
+    return ClinicService(Store(engine), records, transcripts, chat_base_url), Accounts(records)
+
+
+def store(database_url: str | None = None) -> Store:
+    """The patients' records, for the reminders."""
+    return Store(_engine(database_url))

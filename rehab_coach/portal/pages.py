@@ -1,0 +1,145 @@
+"""The portal's pages, rendered on the server (Jinja2, no JavaScript): login, patients, a patient's record,
+transcript and printable summary, enrolment, exports and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader
+
+from rehab_coach.core.model import URGENCIES
+from rehab_coach.portal import auth
+from rehab_coach.portal.auth import PageSession
+from rehab_coach.portal.charts import pain_chart, phase_changes
+from rehab_coach.portal.present import describe, dose_text, exercise_line, other_days
+from rehab_coach.portal.schemas import MAX_ID, EscalationId, PatientId
+from rehab_coach.services import chat_links
+from rehab_coach.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, ClinicianSession
+from rehab_coach.services.clinic import EXPORT_FIELDS, ClinicService
+
+WRONG_LOGIN = (f"Wrong name or password. After {MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "
+               f"for {LOCKOUT.seconds // 60} minutes.")
+CHANNEL_NAMES = {chat_links.WEB_CHAT: "web chat", "rest": "REST"}
+
+templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True,
+                        trim_blocks=True, lstrip_blocks=True)
+templates.filters.update(
+    when=lambda moment: "" if moment is None else moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    percent=lambda share: "" if share is None else f"{share:.0%}",
+    dose=dose_text,
+    exercise=exercise_line,
+    other_days=other_days,
+    describe=describe,
+    channel=lambda name: CHANNEL_NAMES.get(name, name),
+)
+templates.globals["urgencies"] = URGENCIES
+
+
+def render(request: Request, name: str, session: ClinicianSession | None, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    html = templates.get_template(name).render(request=request, session=session, status=status, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def public_routes() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request) -> Response:
+        if auth.current_session(request) is not None:
+            return RedirectResponse("/", status_code=303)
+        return _login_form(request)
+
+    @router.post("/login", response_class=HTMLResponse)
+    def login(request: Request, username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+              csrf_token: Annotated[str, Form()] = "") -> Response:
+        auth.check_login_csrf(request, csrf_token)
+        clinician = auth.accounts(request).authenticate(username, password)
+        if clinician is None:
+            return _login_form(request, error=WRONG_LOGIN, username=username, status=401)
+        response = RedirectResponse("/", status_code=303)
+        auth.open_session(request, clinician, response)
+        return response
+
+    return router
+
+
+def _login_form(request: Request, error: str | None = None, username: str = "", status: int = 200) -> Response:
+    token = auth.new_login_token()
+    response = render(request, "login.html", None, status=status, error=error, username=username, login_token=token)
+    auth.set_login_cookie(request, response, token)
+    return response
+
+
+def page_routes(clinic: ClinicService) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.post("/logout")
+    def logout(request: Request, session: PageSession, csrf_token: Annotated[str, Form()] = "") -> Response:
+        auth.require_csrf(session, csrf_token)
+        response = RedirectResponse("/login", status_code=303)
+        auth.close_session(request, response)
+        return response
+
+    @router.get("/", response_class=HTMLResponse)
+    def patient_list(request: Request, session: PageSession,
+                     page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1) -> Response:
+        summaries, total, pages = clinic.patients(page)
+        return render(request, "patients.html", session, patients=summaries, total=total, page=page, pages=pages)
+
+    @router.get("/patients/new", response_class=HTMLResponse)
+    def enrol_form(request: Request, session: PageSession) -> Response:
+        return render(request, "enrol.html", session)
+
+    @router.post("/patients", response_class=HTMLResponse)
+    def enrol(request: Request, session: PageSession, csrf_token: Annotated[str, Form()] = "",
+              label: Annotated[str, Form(max_length=64)] = "") -> Response:
+        auth.require_csrf(session, csrf_token)
+        patient, link = clinic.enrol(session.clinician.id, label)
+        return render(request, "enrolled.html", session, patient=patient, label=label.strip(), link=link)
+
+    @router.get("/patients/{patient_id}", response_class=HTMLResponse)
+    def patient_page(request: Request, session: PageSession, patient_id: PatientId) -> Response:
+        return render(request, "patient.html", session, **_patient_context(clinic, session, patient_id))
+
+    @router.post("/patients/{patient_id}/escalations/{escalation_id}/acknowledge")
+    def acknowledge(session: PageSession, patient_id: PatientId, escalation_id: EscalationId,
+                    csrf_token: Annotated[str, Form()] = "") -> Response:
+        auth.require_csrf(session, csrf_token)
+        clinic.acknowledge(session.clinician.id, session.clinician.username, escalation_id, patient_id)
+        return RedirectResponse(f"/patients/{patient_id}#escalation-{escalation_id}", status_code=303)
+
+    @router.get("/patients/{patient_id}/transcript", response_class=HTMLResponse)
+    def transcript(request: Request, session: PageSession, patient_id: PatientId) -> Response:
+        patient, messages = clinic.transcript(session.clinician.id, patient_id)
+        return render(request, "transcript.html", session, patient=patient, label=patient.label,
+                      messages=messages)
+
+    @router.get("/patients/{patient_id}/summary", response_class=HTMLResponse)
+    def summary(request: Request, session: PageSession, patient_id: PatientId) -> Response:
+        context = _patient_context(clinic, session, patient_id, "view_summary")
+        return render(request, "summary.html", session, now=datetime.now(timezone.utc), **context)
+
+    @router.get("/exports", response_class=HTMLResponse)
+    def exports(request: Request, session: PageSession) -> Response:
+        return render(request, "exports.html", session, kinds=list(EXPORT_FIELDS))
+
+    @router.get("/audit", response_class=HTMLResponse)
+    def audit(request: Request, session: PageSession) -> Response:
+        return render(request, "audit.html", session, events=clinic.audit(500))
+
+    return router
+
+
+def _patient_context(clinic: ClinicService, session: ClinicianSession, patient_id: int,
+                     action: str = "view_patient") -> dict[str, Any]:
+    found = clinic.patient_file(session.clinician.id, patient_id, action)
+    changes = phase_changes((plan.day, plan.phase_number) for plan in found.plans)
+    return dict(patient=found.patient, label=found.patient.label, checkins=found.checkins, plans=found.plans,
+                escalations=found.escalations, open_escalations=[e for e in found.escalations if not e.acknowledged],
+                chart=pain_chart(found.checkins, changes, title=f"Pain over time, patient {patient_id}"),
+                kinds=list(EXPORT_FIELDS))

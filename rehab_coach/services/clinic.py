@@ -1,0 +1,118 @@
+"""The clinicians' use cases (portal and command line): the patient list, a patient's record and transcript,
+enrolment and chat links, acknowledging escalations, exports and the audit log. Every view, export,
+acknowledgement and enrolment by a clinician is audited here, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store, UnknownRecord
+from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
+from rehab_coach.adapters.transcripts import Transcripts
+from rehab_coach.core.model import CheckIn
+from rehab_coach.services import chat_links
+
+__all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicService", "EscalationRecord", "Export", "NotFound", "PatientFile",
+           "PatientRecord", "PatientSummary", "PlanRecord"]
+
+PAGE_SIZE = 50
+
+
+class NotFound(LookupError):
+    """No such patient or escalation; the message says which."""
+
+
+@dataclass(frozen=True)
+class PatientFile:
+    """Everything the clinic holds on one patient."""
+
+    patient: PatientRecord
+    checkins: list[CheckIn]
+    plans: list[PlanRecord]
+    escalations: list[EscalationRecord]
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str  # the file name to offer
+    fields: tuple[str, ...]
+    rows: Iterator[dict[str, Any]]  # streamed from the database
+
+
+class ClinicService:
+    def __init__(self, store: Store, clinic: Clinic, transcripts: Transcripts, chat_base_url: str) -> None:
+        self.store = store
+        self.clinic = clinic
+        self.transcripts = transcripts
+        self.chat_base_url = chat_base_url
+
+    def patient(self, patient_id: int) -> PatientRecord:
+        try:
+            return self.store.patient_by_id(patient_id)
+        except UnknownRecord:
+            raise NotFound(f"there is no patient {patient_id}") from None
+
+    def patients(self, page: int) -> tuple[list[PatientSummary], int, int]:
+        """One page of the patient list (urgent first), the total and the number of pages."""
+        summaries, total = self.clinic.patients(date.today(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        return summaries, total, max(1, -(-total // PAGE_SIZE))
+
+    def patient_file(self, clinician_id: int, patient_id: int, action: str = "view_patient",
+                     detail: str | None = None) -> PatientFile:
+        """A patient's profile, check-ins, plans and escalations (audited as `action`)."""
+        found = PatientFile(self.patient(patient_id), self.store.checkins(patient_id), self.clinic.plans(patient_id),
+                            self.store.escalations(patient_id))
+        self.clinic.record(clinician_id, action, patient_id, detail)
+        return found
+
+    def transcript(self, clinician_id: int, patient_id: int, detail: str | None = None
+                   ) -> tuple[PatientRecord, list[dict[str, Any]]]:
+        """The patient and their whole conversation, oldest first (audited)."""
+        patient = self.patient(patient_id)
+        messages = self.transcripts.messages(patient.sender_id)
+        self.clinic.record(clinician_id, "view_transcript", patient_id, detail)
+        return patient, messages
+
+    def enrol(self, clinician_id: int | None, label: str | None = None, chat_base_url: str | None = None,
+              valid_for: timedelta = chat_links.DEFAULT_VALIDITY) -> tuple[PatientRecord, str]:
+        """A new web-chat patient and their personal chat link (audited when a clinician enrols)."""
+        patient = chat_links.enrol(self.store, date.today())
+        if label and label.strip():
+            self.clinic.set_label(patient.id, label)
+        if clinician_id is not None:
+            self.clinic.record(clinician_id, "enrol", patient.id)
+        return patient, self.chat_link(patient.id, chat_base_url, valid_for)
+
+    def chat_link(self, patient_id: int, chat_base_url: str | None = None,
+                  valid_for: timedelta = chat_links.DEFAULT_VALIDITY) -> str:
+        """A new personal chat link for a patient; ValueError for a patient who does not use the web chat."""
+        return chat_links.chat_link(self.patient(patient_id), chat_base_url or self.chat_base_url,
+                                    datetime.now(timezone.utc), valid_for)
+
+    def acknowledge(self, clinician_id: int, username: str, escalation_id: int,
+                    patient_id: int | None = None) -> tuple[bool, EscalationRecord]:
+        """Acknowledge an escalation (of `patient_id`, when given): whether it was news, and the escalation."""
+        try:
+            owner = self.store.escalation(escalation_id).patient_id
+            if patient_id is not None and owner != patient_id:
+                raise UnknownRecord(escalation_id)
+            done = self.store.acknowledge(escalation_id, username, datetime.now(timezone.utc))
+        except UnknownRecord:
+            raise NotFound(f"there is no escalation {escalation_id}") from None
+        note = "" if done else " (already acknowledged)"
+        self.clinic.record(clinician_id, "acknowledge", owner, f"escalation {escalation_id}{note}")
+        return done, self.store.escalation(escalation_id)
+
+    def export(self, clinician_id: int, kind: str, fmt: str, patient_id: int | None) -> Export:
+        """One patient's or everyone's check-ins, plans or escalations, streamed (audited)."""
+        if patient_id is not None:
+            self.patient(patient_id)
+        name = f"{kind}-{'patient-' + str(patient_id) if patient_id else 'all'}.{fmt}"
+        self.clinic.record(clinician_id, "export", patient_id, name)
+        return Export(name, EXPORT_FIELDS[kind], self.clinic.export_rows(kind, patient_id))
+
+    def audit(self, limit: int) -> list[AuditEvent]:
+        return self.clinic.audit_events(limit)
