@@ -67,9 +67,12 @@ def portal_bench(args: argparse.Namespace) -> int:
 
 def train(args: argparse.Namespace) -> int:
     """Build the spaCy pipeline, migrate the database and train the model if its inputs changed."""
-    from rehab_coach.runner import prepare
+    from rehab_coach.runner import StepFailed, prepare
 
-    print(f"model: {prepare()}")
+    try:
+        print(f"model: {prepare()}")
+    except StepFailed:
+        return 1
     return 0
 
 

@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,29 @@ from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
 from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
+LOG_DIR = VAR_DIR / "log"  # the raw output of Rasa, TensorFlow and the servers
 BIN = Path(sys.executable).parent
+TRAINING_TIME = LOG_DIR / "training-seconds"  # the last full training's duration: the next one's estimate
+FIRST_ESTIMATE = 150  # seconds, on a 2-core machine (README: full `rasa train --force`)
+
+
+class StepFailed(RuntimeError):
+    """A preparation step failed; its log's last lines have been printed."""
+
+
+@contextmanager
+def step(what: str) -> Iterator[None]:
+    """One line per step: what is happening, then how long it took."""
+    print(f"  {what} ...", end="", flush=True)
+    started = time.monotonic()
+    yield
+    print(f" done ({time.monotonic() - started:.0f} s)", flush=True)
+
+
+def _failed(what: str, log: Path) -> StepFailed:
+    lines = log.read_text(errors="replace").splitlines()[-20:]
+    print(" failed\n" + "\n".join(f"    {line}" for line in lines) + f"\n  the whole log: {log}", file=sys.stderr)
+    return StepFailed(what)
 
 
 def rasa(*args: str) -> list[str]:
@@ -34,8 +56,10 @@ def prepare() -> Path:
     from rehab_coach.adapters.nlp import build_pipeline
     from rehab_coach.core.knowledge import default_knowledge
 
-    rebuilt = build_pipeline(default_knowledge())
-    bootstrap.migrate()
+    with step("spaCy pipeline from knowledge/"):
+        rebuilt = build_pipeline(default_knowledge())
+    with step("database migrations"):
+        bootstrap.migrate()
     return train(force=rebuilt)
 
 
@@ -46,9 +70,32 @@ def train(force: bool = False, out: Path = MODELS_DIR) -> Path:
     pipeline (new knowledge) must force it.
     """
     command = rasa("train", "--out", str(out), *(["--force"] if force else []))
-    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / "train.log"
+    estimate = float(TRAINING_TIME.read_text()) if TRAINING_TIME.exists() else FIRST_ESTIMATE
+    started = time.monotonic()
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=output, stderr=subprocess.STDOUT)
+        while process.poll() is None:
+            if sys.stdout.isatty():  # a log gets the one line at the end
+                _progress("model (trained when its inputs changed)", time.monotonic() - started, estimate)
+            time.sleep(1)
+    took = time.monotonic() - started
+    if process.returncode:
+        raise _failed("training", log)
+    if took > 30:  # Rasa trained (an unchanged model takes seconds)
+        TRAINING_TIME.write_text(f"{took:.0f}")
+    print(f"\r  model ... done ({took:.0f} s){' ' * 60}", flush=True)
     prune_models(out)
     return newest_model(out)
+
+
+def _progress(what: str, elapsed: float, estimate: float) -> None:
+    """One line, redrawn: `what`, a bar and the time left by the last training's duration."""
+    share = min(elapsed / estimate, 0.99)
+    bar = "#" * int(share * 20) + "." * (20 - int(share * 20))
+    left = max(estimate - elapsed, 0)
+    print(f"\r  {what} [{bar}] about {left:.0f} s left ", end="", flush=True)
 
 
 def _models(folder: Path) -> list[Path]:
@@ -120,7 +167,7 @@ def serve(
     actions_port: int = ACTIONS_PORT,
     endpoints: Path | None = None,
     env: dict[str, str] | None = None,
-    log_dir: Path = VAR_DIR / "logs",
+    log_dir: Path = LOG_DIR,
     timeout: float = 300,
     portal_port: int | None = PORTAL_PORT,
 ) -> Iterator[Servers]:
@@ -174,8 +221,19 @@ def main(demo: bool = False) -> int:
     """`./coach run`: prepare, start everything, print where to open it, stop all on Ctrl-C (or SIGTERM)."""
     # Without this, SIGTERM (a process manager, `kill`) would end this process and leave the servers running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    model = prepare()
-    with serve(model, env={DEMO_ENV: "1" if demo else "0"}) as servers:
+    print("Preparing Rehab Coach (raw output of each step: var/log/)")
+    try:
+        model = prepare()
+    except StepFailed:
+        return 1
+    print("  servers: Rasa, actions, clinician portal ...", end="", flush=True)
+    with ExitStack() as stack:
+        try:
+            servers = stack.enter_context(serve(model, env={DEMO_ENV: "1" if demo else "0"}))
+        except (RuntimeError, TimeoutError) as error:
+            print(f" failed: {error}\n  their logs: {LOG_DIR}/", file=sys.stderr)
+            return 1
+        print(" up", flush=True)
         chat = (f"{servers.rasa_url}/chat/  (demo mode: anyone can open it, no personal link needed)" if demo else
                 f"{servers.rasa_url}/chat/#token=...  (a patient's personal link: ./coach enrol prints one)")
         print(
@@ -191,7 +249,7 @@ def main(demo: bool = False) -> int:
         try:
             while all(process.poll() is None for process in servers.processes):
                 time.sleep(1)
-            print("a server stopped unexpectedly; see var/logs/", file=sys.stderr)
+            print(f"a server stopped unexpectedly; see {LOG_DIR}/", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             print("\nstopping")

@@ -1,8 +1,13 @@
-"""The runner keeps the newest models only; secrets are generated once, or come from the environment."""
+"""The runner keeps the newest models only, shows each step in one line with the raw output in its log; secrets
+are generated once, or come from the environment."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+import pytest
 
 from rehab_coach import runner, settings
 
@@ -31,3 +36,31 @@ def test_a_secret_set_in_the_environment_wins_and_is_not_written(tmp_path, monke
     monkeypatch.setenv("CHAT_TOKEN_KEY", "from-the-deployment")
     assert settings.secret("CHAT_TOKEN_KEY") == "from-the-deployment"
     assert not (tmp_path / "secrets.env").exists()
+
+
+def fake_rasa(monkeypatch, tmp_path, code: str) -> Path:
+    """`rasa train` replaced by a script; the logs and models go to tmp_path."""
+    monkeypatch.setattr(runner, "rasa", lambda *args: [sys.executable, "-c", code])
+    monkeypatch.setattr(runner, "LOG_DIR", tmp_path / "log")
+    monkeypatch.setattr(runner, "TRAINING_TIME", tmp_path / "log" / "training-seconds")
+    return tmp_path / "models"
+
+
+def test_training_output_goes_to_its_log_and_the_terminal_gets_one_line(monkeypatch, tmp_path, capsys):
+    models = fake_rasa(monkeypatch, tmp_path, "import pathlib, sys; print('epoch 1/60 loss 3.2'); "
+                                              f"pathlib.Path({str(tmp_path / 'models')!r}).mkdir(); "
+                                              f"pathlib.Path({str(tmp_path / 'models' / 'm.tar.gz')!r}).touch()")
+    assert runner.train(out=models) == models / "m.tar.gz"
+    shown = capsys.readouterr().out
+    assert "model ... done" in shown and "epoch" not in shown
+    assert "epoch 1/60" in (tmp_path / "log" / "train.log").read_text()
+
+
+def test_a_failed_training_prints_the_logs_last_lines_and_its_path(monkeypatch, tmp_path, capsys):
+    models = fake_rasa(monkeypatch, tmp_path, "import sys; print('\\n'.join(f'line {i}' for i in range(50))); "
+                                              "print('InvalidDomain: no such intent'); sys.exit(1)")
+    with pytest.raises(runner.StepFailed):
+        runner.train(out=models)
+    error = capsys.readouterr().err
+    assert "InvalidDomain: no such intent" in error and "line 5\n" not in error
+    assert str(tmp_path / "log" / "train.log") in error
