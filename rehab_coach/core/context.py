@@ -10,7 +10,7 @@ inside a phrase a reader matched ("not" in "can not walk") are not a cue.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rehab_coach.core.model import Language
 from rehab_coach.core.phrases import Match, PhraseBook
@@ -54,6 +54,12 @@ class Scopes:
 
     def negated(self, index: int) -> bool:
         return "negated" in self.of(index, index + 1)[0]
+
+    def denied(self, index: int) -> bool:
+        """A negation cue before the word at `index` reaches it ("did not put ice")."""
+        window = self.language.windows["negated"]
+        return any(cue.name.startswith("negated:before:")
+                   and self._in_scope(index, index + 1, cue, "before", window, False) for cue in self.cues)
 
     def ignored_at(self, start: int, end: int) -> bool:
         """Inside an `ignore` phrase at least as long ("calf raises" is not a calf)."""
@@ -100,8 +106,12 @@ class Context:
             cues = [m for m in cues if not m.name.startswith("other:")]
         pronouns = [] if spans["patient_named"] or spans["writing_for"] else spans["pronoun"]
         cues += [Match("other:before:-1", s, e, "pronoun") for s, e in pronouns]
-        return Scopes(reading, self.language, tuple(cues), frozenset(self._stops(reading, spans["terminator"], parts)),
-                      bool(spans["persisting"]), tuple(spans["ignore"]))
+        scopes = Scopes(reading, self.language, tuple(cues),
+                        frozenset(self._stops(reading, spans["terminator"], parts)), bool(spans["persisting"]),
+                        tuple(spans["ignore"]))
+        # a harmless cause the message denies explains nothing ("white and cold, I did not put ice on it")
+        return replace(scopes, cues=tuple(c for c in scopes.cues if not (c.name.startswith("benign:")
+                                                                          and scopes.denied(c.start))))
 
     @staticmethod
     def _stops(reading: Reading, terminators: Iterable[tuple[int, int]], parts: Iterable[Match]) -> set[int]:

@@ -5,8 +5,9 @@ concepts — a body part, a finding, a qualifier, a number — on lemmas, so "my
 sore since the flight" and "can't put it down at all after I went over on it" are read for what they
 say. ConText (knowledge/language.yml) decides which concepts the patient asserts: not negated, not
 past and resolved, not hypothetical, not someone else's, not explained away. A flag fires when all the
-terms of one of its triggers are asserted; when only a `partial` trigger is, the flag's safety check
-asks the questions its clinical rule needs.
+terms of one of its triggers are asserted; when only a `partial` trigger is, or when an emergency or urgent
+sign is all there but explained by something harmless ("blue toes, it's the dye from my socks"), the flag's
+safety check asks the questions its clinical rule needs: a serious sign is checked, never dismissed.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class Detector:
                 fired.append(Finding(flag, matched))
                 continue
             matched = evaluate.any_trigger(flag.partial, flag)
+            if matched is None and flag.urgency in SERIOUS and flag.check:  # explained away: asked, not dismissed
+                matched = evaluate.any_trigger(flag.triggers, flag, ignoring="benign")
             if matched is not None:
                 partial.append(Finding(flag, matched))
             elif evaluate.any_trigger(flag.triggers, flag, ignoring="hypothetical") is not None:

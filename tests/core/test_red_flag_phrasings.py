@@ -1,8 +1,8 @@
-"""Specification: everyday phrasings of red flags found missing by the NLU evaluation are detected."""
+"""Specification: everyday phrasings of red flags found missing by the evaluations are detected."""
 
 import pytest
 
-from tests.conftest import urgency
+from tests.conftest import TODAY, urgency
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -28,3 +28,21 @@ def test_everyday_red_flag_phrasings_escalate(text, expected):
 ])
 def test_their_negated_or_ordinary_versions_do_not(text):
     assert urgency(text) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("my foot is white and freezing, I did not put ice on it", "emergency"),  # a harmless cause denied
+    ("the ankle gave out on the stairs and I can't put the foot on the floor", "urgent"),
+    ("heard a thwack at the back of my heel, like someone threw a stone", "urgent"),
+    ("I haven't seen a doctor or physio about it", "routine"),  # multi-word alternatives written as phrases
+    ("nobody has diagnosed it", "routine"),
+    ("the ache is there all day and nothing takes the edge off", "routine"),
+])
+def test_phrasings_of_the_independent_sets_kinds_escalate(text, expected):
+    assert urgency(text) == expected
+
+
+def test_a_serious_sign_explained_by_something_harmless_is_asked_about_not_dismissed(detector):
+    found = detector.find_text("my toes went blue, it's the dye from my new socks", TODAY)
+    assert found.urgency is None
+    assert [f.red_flag.id for f in found.partial] == ["circulation"]
