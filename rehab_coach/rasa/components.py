@@ -44,13 +44,8 @@ def red_flag_entities(findings: Findings, text: str) -> list[dict[str, Any]]:
     return entities
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagDetector(GraphComponent):
-    """Runs the deterministic red-flag detector on every message (the classifier is the second opinion).
-
-    Adds `red_flag` entities for what it finds and, for an emergency or urgent finding or partial evidence,
-    makes its own intent the message's intent with confidence 1.0, whatever the classifier said.
-    """
+class _RuleComponent(GraphComponent):
+    """A component that applies the coach's rules to messages: nothing to train, nothing to configure."""
 
     @classmethod
     def create(
@@ -59,8 +54,20 @@ class RedFlagDetector(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> RedFlagDetector:
+    ) -> _RuleComponent:
         return cls()
+
+    def process_training_data(self, training_data: Any) -> Any:
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RedFlagDetector(_RuleComponent):
+    """Runs the deterministic red-flag detector on every message (the classifier is the second opinion).
+
+    Adds `red_flag` entities for what it finds and, for an emergency or urgent finding or partial evidence,
+    makes its own intent the message's intent with confidence 1.0, whatever the classifier said.
+    """
 
     def process(self, messages: list[Message]) -> list[Message]:
         detector = detector_for(default_knowledge(), read)
@@ -78,24 +85,11 @@ class RedFlagDetector(GraphComponent):
                 _override(message, intent)
         return messages
 
-    def process_training_data(self, training_data: Any) -> Any:
-        return training_data
-
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class QuestionRouter(GraphComponent):
+class QuestionRouter(_RuleComponent):
     """Sends a question that names an activity or describes an exercise to its answer, whatever intent the
     classifier gave its wording ("parkrun saturday??", "the band one where my foot turns in, how tight?")."""
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> QuestionRouter:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         knowledge = default_knowledge()
@@ -106,9 +100,6 @@ class QuestionRouter(GraphComponent):
             if intent is not None:
                 _override(message, intent)
         return messages
-
-    def process_training_data(self, training_data: Any) -> Any:
-        return training_data
 
 
 def _intent(message: Message) -> str | None:

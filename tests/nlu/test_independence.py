@@ -8,6 +8,7 @@ messages ("2", "left", "nah") are canonical answers that any two sets share, and
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 
@@ -15,11 +16,11 @@ import pytest
 import yaml
 
 from rehab_coach.core.contract import QUESTIONS
-from tools.nlu_eval import DEVELOPMENT, DEVELOPMENT_BLIND, INDEPENDENT, NLU_DATA, load_items
+from tools.nlu_eval import DEVELOPMENT, DEVELOPMENT_BLIND, DEVELOPMENT_INDEPENDENT, NLU_DATA, SEALED, load_items
 
 NEAR_DUPLICATE = 0.75
 CANONICAL_WORDS = 3
-BLIND = [INDEPENDENT, DEVELOPMENT_BLIND]
+BLIND = [SEALED, DEVELOPMENT_INDEPENDENT, DEVELOPMENT_BLIND]
 
 
 def _words(text: str) -> list[str]:
@@ -65,10 +66,10 @@ def test_no_message_is_in_the_training_data_or_a_near_duplicate_of_it(path):
     assert _near_duplicates(texts, training_examples()) == []
 
 
-def test_the_blind_sets_do_not_copy_each_other():
-    independent = [item.text for item in load_items(INDEPENDENT)]
-    development = [item.text for item in load_items(DEVELOPMENT_BLIND)]
-    assert _near_duplicates(independent, development) == []
+@pytest.mark.parametrize("pair", itertools.combinations(BLIND, 2), ids=lambda pair: "-".join(p.stem for p in pair))
+def test_the_blind_sets_do_not_copy_each_other(pair):
+    mine, theirs = ([item.text for item in load_items(path)] for path in pair)
+    assert _near_duplicates(mine, theirs) == []
 
 
 def test_near_duplicates_are_caught_and_paraphrases_are_not():
@@ -78,13 +79,16 @@ def test_near_duplicates_are_caught_and_paraphrases_are_not():
                       "how do i do the calf stretch on a step") < NEAR_DUPLICATE
 
 
-def test_the_independent_set_has_the_promised_size_and_mix():
-    items = load_items(INDEPENDENT)
-    assert len(items) >= 600
-    lookalikes = [i for i in items if i.category == "lookalike"]
-    assert len(lookalikes) >= 100
-    assert {i.lookalike for i in lookalikes} == {"negated", "past", "hypothetical", "other_person", "benign"}
-    assert sum(i.urgency in ("emergency", "urgent") for i in items) >= 150
+@pytest.mark.parametrize(("path", "size", "lookalikes", "serious"),
+                         [(DEVELOPMENT_INDEPENDENT, 600, 100, 150), (SEALED, 380, 75, 100)],
+                         ids=["development_independent", "sealed"])
+def test_the_blind_sets_have_the_promised_size_and_mix(path, size, lookalikes, serious):
+    items = load_items(path)
+    assert len(items) >= size
+    alikes = [i for i in items if i.category == "lookalike"]
+    assert len(alikes) >= lookalikes
+    assert {i.lookalike for i in alikes} == {"negated", "past", "hypothetical", "other_person", "benign"}
+    assert sum(i.urgency in ("emergency", "urgent") for i in items) >= serious
     assert len({i.id for i in items}) == len(items)
 
 

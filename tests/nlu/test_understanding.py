@@ -1,7 +1,7 @@
-"""The slow evaluation: the coach's understanding and behaviour on the independent set, over the real servers.
+"""The slow evaluation: the coach's understanding and behaviour on the sealed set, over the real servers.
 
 The report (every figure beside issue 9's targets, and the ids of the messages missed) goes to
-artifacts/nlu/independent.txt and to the terminal. The tests fail when a figure drops below the floor
+artifacts/nlu/sealed.txt and to the terminal. The tests fail when a figure drops below the floor
 measured the first time the set was run (FLOORS, hits out of the set's total): a guard against
 regressions, never a target to tune to, since the set is never tuned on (tests/nlu/README.md).
 """
@@ -18,7 +18,7 @@ from tools import nlu_eval
 
 pytestmark = pytest.mark.slow
 
-REPORT = PROJECT_ROOT / "artifacts" / "nlu" / "independent.txt"
+REPORT = PROJECT_ROOT / "artifacts" / "nlu" / "sealed.txt"
 # Measured on first run (2026-11-30); a figure may rise, never fall.
 FLOORS = {
     "emergency + urgent: escalated at once": 252,
@@ -41,8 +41,8 @@ FLOORS = {
 def figures() -> dict[str, nlu_eval.Figure]:
     model: Path = runner.prepare()
     with nlu_eval.servers(model) as patients:
-        understood, found = nlu_eval.evaluate("independent", model, patients)
-    report = nlu_eval.format_report("independent", understood, found)
+        understood, found = nlu_eval.evaluate("sealed", model, patients)
+    report = nlu_eval.format_report("sealed", understood, found)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(report + "\n", encoding="utf-8")
     print(f"\n{report}")
