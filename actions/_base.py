@@ -34,8 +34,10 @@ def where(error: BaseException) -> str:
     return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
-def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation) -> None:
-    dispatcher.utter_message(text=_render.escalation(escalation), json_message=contract.escalation(escalation))
+def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation, knowledge: Knowledge) -> None:
+    wording = knowledge.urgencies[escalation.urgency]
+    dispatcher.utter_message(text=_render.escalation(escalation, wording.lead),
+                             json_message=contract.escalation(escalation, wording.heading))
 
 
 EXERCISE_CANDIDATES = "exercise_candidates"  # the slot holding the exercises a "which one?" question offered
@@ -143,11 +145,11 @@ class AnswerAction(CoachAction, ABC):
         if entity_values(tracker, "red_flag"):
             flagged = self.coach.triage(now.patient, now.now, text=now.text)
         if flagged is not None and flagged.urgency in SERIOUS:
-            send_escalation(dispatcher, flagged)
+            send_escalation(dispatcher, flagged, self.knowledge)
             return []
         events = self.answer(dispatcher, tracker, now)
         if flagged is not None:
-            send_escalation(dispatcher, flagged)
+            send_escalation(dispatcher, flagged, self.knowledge)
         return events
 
     @abstractmethod

@@ -7,11 +7,6 @@ from collections.abc import Iterable, Sequence
 from rehab_coach.core.engine import Advice, Plan, PlannedExercise
 from rehab_coach.core.model import Activity, CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag, UncoveredActivity
 
-_LEADS = {
-    "emergency": "This could be an emergency: call the emergency number now (999, 112 or 911).",
-    "urgent": "Please be seen by a doctor today (your GP, an urgent care centre or A&E).",
-    "routine": "It would be worth booking a physiotherapist or doctor in the next week or two.",
-}
 _VERDICTS = {"avoid": "best avoided for now", "caution": "OK with care", "ok": "fine"}
 
 
@@ -79,9 +74,9 @@ def checkin_recorded(checkin: CheckIn, day_class: str, reasons: Sequence[str]) -
     return f"Thanks, today's check-in is saved: {article} {day_class} day{why}."
 
 
-def escalation(result: Escalation) -> str:
-    """The urgency's instruction first, then the reasons from the knowledge base."""
-    return "\n".join([_LEADS[result.urgency], _bullets(result.reasons)])
+def escalation(result: Escalation, lead: str) -> str:
+    """The urgency's instruction first (`lead`, knowledge/red_flags.yml `urgencies`), then the reasons."""
+    return "\n".join([lead, _bullets(result.reasons)])
 
 
 WARNING_SIGNS_LEAD = "These need help at once. If you notice any of them, don't wait for your next check-in:"

@@ -33,7 +33,7 @@ class ActionEscalate(CoachAction):
         escalation = triage(findings, knowledge=self.knowledge)
         answered_by_server = latest_intent(tracker) in SERIOUS_INTENTS.values()
         if escalation is not None and not (escalation.urgency in SERIOUS and answered_by_server):
-            send_escalation(dispatcher, escalation)
+            send_escalation(dispatcher, escalation, self.knowledge)
         if escalation is not None:
             self.record(tracker, escalation, text)
         if escalation is not None and (escalation.urgency in SERIOUS or not findings.partial):

@@ -32,6 +32,6 @@ class ActionFinishOnboarding(CoachAction):
             dispatcher.utter_message(text=f"{SAVED} {NEXT}")
         else:
             dispatcher.utter_message(text=SAVED)
-            send_escalation(dispatcher, advice)
+            send_escalation(dispatcher, advice, self.knowledge)
             dispatcher.utter_message(text=MEANWHILE)
         return [SlotSet("onboarded", True)]

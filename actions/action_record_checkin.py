@@ -63,7 +63,7 @@ class ActionRecordCheckin(CoachAction):
         # The check-in is committed: whatever fails from here on, it stays saved.
         escalation = self._referral(now)
         if escalation is not None and escalation.urgency in SERIOUS:
-            send_escalation(dispatcher, escalation)  # replaces the turn's coaching
+            send_escalation(dispatcher, escalation, self.knowledge)  # replaces the turn's coaching
             return reset_checkin()
         try:
             plan = self.coach.plan_for_today(now.patient, now.today)
@@ -73,7 +73,7 @@ class ActionRecordCheckin(CoachAction):
         else:
             dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
         if escalation is not None:
-            send_escalation(dispatcher, escalation)
+            send_escalation(dispatcher, escalation, self.knowledge)
         return reset_checkin()
 
     def _referral(self, now: Turn) -> Escalation | None:

@@ -27,7 +27,7 @@ class ActionSafetyDecision(CoachAction):
         if escalation is None:
             dispatcher.utter_message(response="utter_safety_clear")
         else:
-            send_escalation(dispatcher, escalation)
+            send_escalation(dispatcher, escalation, self.knowledge)
             self.record(tracker, escalation, latest_text(tracker))
         resume = tracker.get_slot("resume_form")
         if resume and (escalation is None or escalation.urgency not in SERIOUS):

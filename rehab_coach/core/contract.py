@@ -93,9 +93,11 @@ def activity_advice(advice: Advice) -> dict:
             "verdict": advice.verdict, "reason": advice.reason}
 
 
-def escalation(result: Escalation) -> dict:
-    return {"kind": "escalation", "urgency": result.urgency, "reasons": list(result.reasons),
-            "triggers": list(result.triggers)}
+def escalation(result: Escalation, heading: str | None = None) -> dict:
+    """`heading`: what to do, as the knowledge words it for the urgency (knowledge/red_flags.yml `urgencies`)."""
+    payload = {"kind": "escalation", "urgency": result.urgency, "reasons": list(result.reasons),
+               "triggers": list(result.triggers)}
+    return payload | ({"heading": heading} if heading else {})
 
 
 def exercise_info(exercise: Exercise, dose: Dose | None, in_session: bool = True) -> dict:

@@ -43,6 +43,7 @@ from rehab_coach.core.model import (
     SessionRules,
     Source,
     UncoveredActivity,
+    UrgencyWording,
     Verdict,
 )
 from rehab_coach.core.selection import cycle
@@ -611,7 +612,7 @@ def _text_mapping(value: Any) -> str | None:
 
 def _red_flags(
     data: Any, sources: Mapping[str, Source], referral: ReferralRules, problems: list[str]
-) -> tuple[dict, dict, tuple[RedFlag, ...], dict[str, SafetyCheck]]:
+) -> tuple[dict, dict, tuple[RedFlag, ...], dict[str, SafetyCheck], dict[str, UrgencyWording]]:
     root = _Entry(data, "red_flags.yml", problems)
     concepts = {}
     for group in ("parts", "findings"):
@@ -653,12 +654,19 @@ def _red_flags(
             entry.problem("reason", f"has a placeholder its rule does not give: {error}")
         flags.append(flag)
         entry.finish()
+    wording = root.child("urgencies")
+    urgencies: dict[str, UrgencyWording] = {}
+    for level in URGENCIES:
+        entry = wording.child(level)
+        urgencies[level] = UrgencyWording(entry.text("heading"), entry.text("lead"))
+        entry.finish()
+    wording.finish()
     ids = {f.id for f in flags}
     for check in checks.values():
         for unknown in sorted({flag for _, flag in check.outcomes} - ids):
             problems.append(f"red_flags.yml: checks: {check.id}: outcomes: unknown red flag {unknown!r}")
     root.finish()
-    return parts, findings, tuple(flags), checks
+    return parts, findings, tuple(flags), checks, urgencies
 
 
 def flag_reason(flag: RedFlag, referral: ReferralRules) -> str:
@@ -721,7 +729,7 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     concepts = _concepts(docs["exercises.yml"], problems)
     exercises = _exercises(docs["exercises.yml"], phases, activities, sources, concepts, problems)
     rules = _rules(docs["rules.yml"], sources, phases, exercises, activities, problems)
-    parts, findings, red_flags, checks = _red_flags(docs["red_flags.yml"], sources, rules.referral, problems)
+    parts, findings, red_flags, checks, urgencies = _red_flags(docs["red_flags.yml"], sources, rules.referral, problems)
     language = _language(docs["language.yml"], problems)
     vocabulary = _Entry(docs["vocabulary.yml"], "vocabulary.yml", problems)
     body_parts_entry = vocabulary.child("body_parts")
@@ -744,6 +752,7 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         body_parts=body_parts,
         red_flags=red_flags,
         checks=checks,
+        urgencies=urgencies,
         concepts=concepts,
         uncovered=uncovered,
         set_aside=set_aside,

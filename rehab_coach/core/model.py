@@ -325,6 +325,14 @@ class SafetyCheck:
     outcomes: tuple[tuple[Mapping[str, str], str], ...]  # (answers that must all hold, red flag id)
 
 
+@dataclass(frozen=True)
+class UrgencyWording:
+    """What the coach says of an urgency: a banner heading (what to do) and the lead of its message."""
+
+    heading: str
+    lead: str
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, used as a cache key
 class Knowledge:
     sources: Mapping[str, Source]
@@ -338,6 +346,7 @@ class Knowledge:
     body_parts: Mapping[str, tuple[str, ...]]  # id -> words patients use, for the chat's entity patterns
     red_flags: tuple[RedFlag, ...]
     checks: Mapping[str, SafetyCheck]
+    urgencies: Mapping[str, UrgencyWording]  # red_flags.yml `urgencies`: one for each of URGENCIES
     concepts: Mapping[str, Concept]  # exercises.yml `concepts`, by id
     uncovered: Mapping[str, UncoveredActivity]  # activities.yml `not_covered`, by id
     set_aside: tuple[str, ...]  # activities.yml: cues that set the activity after them aside ("skip", "instead of")

@@ -6,10 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import Dose
-
-URGENCY_HEADINGS = {"emergency": "Emergency: call the emergency number now", "urgent": "Urgent: see a doctor today",
-                    "routine": "Routine: book a physiotherapist or doctor"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,9 @@ def _advice(p: dict[str, Any]) -> Payload:
 
 def _escalation(p: dict[str, Any]) -> Payload:
     urgency = p["urgency"]
-    return Payload("escalation", f"Escalation, {URGENCY_HEADINGS.get(urgency, urgency)}", list(map(str, p["reasons"])))
+    wording = default_knowledge().urgencies.get(urgency)  # for payloads stored before they carried a heading
+    heading = p.get("heading") or (wording.heading if wording else "")
+    return Payload("escalation", f"Escalation, {urgency}: {heading}", list(map(str, p["reasons"])))
 
 
 def _exercise_info(p: dict[str, Any]) -> Payload:

@@ -61,7 +61,16 @@ def test_the_serious_red_flag_responses_are_worded_from_the_detectors_advice(dom
     for urgency in ("emergency", "urgent"):
         (variant,) = domain["responses"][f"utter_red_flag_{urgency}"]
         assert "{red_flag_advice}" in variant["text"]
-        assert variant["custom"] == {"kind": "escalation", "urgency": urgency, "reasons": ["{red_flag_advice}"]}
+        assert variant["custom"] == {"kind": "escalation", "urgency": urgency, "reasons": ["{red_flag_advice}"],
+                                     "heading": variant["custom"]["heading"]}
+
+
+@pytest.mark.parametrize("urgency", ["emergency", "urgent"])
+def test_the_servers_own_red_flag_answers_say_what_the_knowledge_says_of_the_urgency(domain, knowledge, urgency):
+    (response,) = domain["responses"][f"utter_red_flag_{urgency}"]
+    wording = knowledge.urgencies[urgency]
+    assert response["text"].startswith(f"**{wording.lead}**")
+    assert response["custom"]["heading"] == wording.heading
 
 
 def test_every_payload_in_the_domain_validates(domain):

@@ -95,7 +95,7 @@ def test_a_transcript_shows_both_sides_with_times_and_readable_payloads(clinicia
     assert "EXTERNAL" not in html  # a reminder trigger is not something anyone said
     assert '<time datetime="2025-03-10T08:30:01+00:00"' in html
     assert "Question: side" in html and "answer: choice: left, right, both" in html
-    assert "Escalation, Urgent: see a doctor today" in html and "possible blood clot" in html
+    assert "Escalation, urgent: See a doctor today" in html and "possible blood clot" in html
     assert "Plan for 2025-03-10: phase 1 (Settle), start" in html
     assert audit_actions(clinic)[0] == ("dr.ada", "view_transcript", ann)
     api = client.get(f"/api/patients/{ann}/transcript").json()

@@ -92,11 +92,13 @@ export function otherDaysLabel(count) {
 
 export const EMERGENCY_DEFAULT = "your local emergency number";
 
-/** The banner heading: it tells the patient what to do, scaled to the urgency. */
-export function urgencyHeading(urgency, emergencyNumber) {
-  if (urgency === "emergency") return `Call ${emergencyNumber || EMERGENCY_DEFAULT} now`;
-  if (urgency === "urgent") return "See a doctor today";
-  return "Book a physiotherapist or doctor";
+/**
+ * The banner heading: the payload's `heading` (the knowledge's words for the urgency), with the site's emergency
+ * number in place of "your local emergency number"; the urgency itself for a payload from before headings.
+ */
+export function urgencyHeading(heading, urgency, emergencyNumber) {
+  const text = heading || urgency.charAt(0).toUpperCase() + urgency.slice(1);
+  return emergencyNumber ? text.replace(EMERGENCY_DEFAULT, emergencyNumber) : text;
 }
 
 export const VERDICT_WORDS = { avoid: "Avoid", caution: "Caution", ok: "OK" };

@@ -138,7 +138,7 @@ function escalation(c, body, ctx, hx) {
   return h(
     "div",
     { class: "rc-escalation", role: "alert", "data-urgency": urgency },
-    hx(urgencyHeading(urgency, ctx.emergencyNumber)),
+    hx(urgencyHeading(c.heading, urgency, ctx.emergencyNumber)),
     body ?? (c.reasons?.length ? list(c.reasons) : null),
   );
 }

@@ -64,11 +64,12 @@ test("doses read as words and leave out what is not set", () => {
   assert.equal(doseWords({}), "");
 });
 
-test("escalation headings follow the urgency", () => {
-  assert.equal(urgencyHeading("emergency", "112"), "Call 112 now");
-  assert.equal(urgencyHeading("emergency", ""), "Call your local emergency number now");
-  assert.equal(urgencyHeading("urgent"), "See a doctor today");
-  assert.equal(urgencyHeading("routine"), "Book a physiotherapist or doctor");
+test("escalation headings are the payload's, with the site's emergency number", () => {
+  const emergency = "Call your local emergency number now";
+  assert.equal(urgencyHeading(emergency, "emergency", "112"), "Call 112 now");
+  assert.equal(urgencyHeading(emergency, "emergency", ""), emergency);
+  assert.equal(urgencyHeading("See a doctor today", "urgent"), "See a doctor today");
+  assert.equal(urgencyHeading(undefined, "routine"), "Routine");  // a payload from before headings
 });
 
 test("summaries and badges carry words", () => {
