@@ -19,21 +19,21 @@ from tools import nlu_eval
 pytestmark = pytest.mark.slow
 
 REPORT = PROJECT_ROOT / "artifacts" / "nlu" / "sealed.txt"
-# Measured on first run (2026-11-30); a figure may rise, never fall.
+# Measured on the sealed set's first run (2026-11-30); a figure may rise, never fall.
 FLOORS = {
-    "emergency + urgent: escalated at once": 252,
-    "emergency: told to call the emergency number": 84,
-    "routine: referred (any urgency)": 141,
-    "look-alikes: no emergency or urgent alarm": 197,
-    "every 'none' message: no emergency or urgent alarm": 603,
-    "every 'none' message: no referral at all": 585,
-    "hypothetical: warning signs given": 32,
-    "exercise questions resolved": 87,
-    "activity questions resolved": 96,
-    "plan requests given the plan": 37,
-    "pain values recorded right": 70,
-    "several answers in one message, all recorded": 24,
-    "question inside the check-in answered, check-in carries on": 4,
+    "emergency + urgent: escalated at once": 90,
+    "emergency: told to call the emergency number": 30,
+    "routine: referred (any urgency)": 50,
+    "look-alikes: no emergency or urgent alarm": 69,
+    "every 'none' message: no emergency or urgent alarm": 216,
+    "every 'none' message: no referral at all": 212,
+    "hypothetical: warning signs given": 13,
+    "exercise questions resolved": 29,
+    "activity questions resolved": 35,
+    "plan requests given the plan": 11,
+    "pain values recorded right": 22,
+    "several answers in one message, all recorded": 9,
+    "question inside the check-in answered, check-in carries on": 2,
 }
 
 
