@@ -85,7 +85,8 @@ def train(force: bool = False, out: Path = MODELS_DIR) -> Path:
         raise _failed("training", log)
     if took > 30:  # Rasa trained (an unchanged model takes seconds)
         TRAINING_TIME.write_text(f"{took:.0f}")
-    print(f"\r  model ... done ({took:.0f} s){' ' * 60}", flush=True)
+    print(f"\r  model ... done ({took:.0f} s){' ' * 60}" if sys.stdout.isatty() else f"  model ... done ({took:.0f} s)",
+          flush=True)
     prune_models(out)
     return newest_model(out)
 
