@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from functools import lru_cache
 from typing import Literal, Optional
 
 from pydantic import BaseSettings, ValidationError
@@ -44,6 +45,12 @@ class SettingError(SystemExit):
 
 
 def load() -> Settings:
+    """The settings the environment gives now; read once per distinct environment, since a turn asks often."""
+    return _load(tuple(os.environ.get(name.upper()) for name in Settings.__fields__))
+
+
+@lru_cache(maxsize=8)
+def _load(environment: tuple[str | None, ...]) -> Settings:
     try:
         return Settings()
     except ValidationError as error:
