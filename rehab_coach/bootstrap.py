@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rehab_coach import settings
 from rehab_coach.adapters.storage import Store, make_engine, upgrade
 from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def _engine(database_url: str | None):  # an Engine (only the adapters and services name SQLAlchemy)
-    engine = make_engine(database_url or settings.load().database_url)
+    engine = make_engine(database_url)  # default: the settings' DATABASE_URL
     upgrade(engine)  # idempotent, and serialised against other processes doing the same
     return engine
 
