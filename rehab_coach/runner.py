@@ -16,9 +16,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT
+import yaml
+
+from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, local_url
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, SECRETS_FILE, secret
+from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REST_TOKEN, SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
 LOG_DIR = VAR_DIR / "log"  # the raw output of Rasa, TensorFlow and the servers
@@ -117,12 +119,11 @@ def prune_models(folder: Path, keep: int = 3) -> None:
 
 
 def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
-    """An endpoints file like the project's, for servers on other ports and databases (tests, benchmarks)."""
-    path.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{actions_port}/webhook\n"
-        "tracker_store:\n  type: rehab_coach.adapters.tracker_store.CachedSQLTrackerStore\n"
-        f"  dialect: sqlite\n  db: {tracker_db}\n"
-    )
+    """The project's endpoints file with another action server port and tracker database (tests, benchmarks)."""
+    endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"{local_url(actions_port)}/webhook"
+    endpoints["tracker_store"]["db"] = str(tracker_db)
+    path.write_text(yaml.safe_dump(endpoints))
     return path
 
 
@@ -130,13 +131,18 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
 class Servers:
     rasa_url: str
     actions_url: str
-    token: str
+    token: str  # the Rasa HTTP API's
+    rest_token: str  # the REST channel's: `Authorization: Bearer <rest_token>`
     processes: tuple[subprocess.Popen, ...]
     portal_url: str | None = None  # None when serve() was asked not to start the portal
 
     @property
     def webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
+
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        return {"Content-Type": "application/json", "Authorization": f"Bearer {self.rest_token}"}
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
@@ -155,7 +161,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
 def start_actions(port: int, environment: dict[str, str], log_dir: Path) -> subprocess.Popen:
     """The action server alone (also to bring it back after a stop, in tests)."""
     return subprocess.Popen(
-        rasa("run", "actions", "--actions", "actions", "--port", str(port)),
+        [sys.executable, "-m", "rehab_coach.rasa.action_server", "--port", str(port)],
         cwd=PROJECT_ROOT, env=environment,
         stdout=(log_dir / f"actions-{port}.log").open("a"), stderr=subprocess.STDOUT,
     )
@@ -180,7 +186,7 @@ def serve(
     """
     # Anonymous demo chat only when asked for, never inherited from the shell by accident.
     environment = {**os.environ, DEMO_ENV: "0", **(env or {})}
-    token = (env or {}).get(RASA_TOKEN) or secret(RASA_TOKEN)
+    token, rest_token = (environment.get(name) or secret(name) for name in (RASA_TOKEN, REST_TOKEN))
     log_dir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen] = []
     try:
@@ -194,7 +200,7 @@ def serve(
             stdout=(log_dir / f"rasa-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
         )
         processes.append(server)
-        actions_url, rasa_url = f"http://127.0.0.1:{actions_port}", f"http://127.0.0.1:{rasa_port}"
+        actions_url, rasa_url = local_url(actions_port), local_url(rasa_port)
         portal_url = None
         if portal_port is not None:
             portal = subprocess.Popen(
@@ -203,11 +209,11 @@ def serve(
                 stdout=(log_dir / f"portal-{portal_port}.log").open("w"), stderr=subprocess.STDOUT,
             )
             processes.append(portal)
-            portal_url = f"http://127.0.0.1:{portal_port}"
+            portal_url = local_url(portal_port)
             _wait_until_up(f"{portal_url}/login", portal, timeout)
         _wait_until_up(f"{actions_url}/health", actions, timeout)
         _wait_until_up(rasa_url, server, timeout)
-        yield Servers(rasa_url, actions_url, token, tuple(processes), portal_url)
+        yield Servers(rasa_url, actions_url, token, rest_token, tuple(processes), portal_url)
     finally:
         for process in processes:
             process.terminate()
@@ -235,13 +241,15 @@ def main(demo: bool = False) -> int:
             print(f" failed: {error}\n  their logs: {LOG_DIR}/", file=sys.stderr)
             return 1
         print(" up", flush=True)
+        secrets_file = SECRETS_FILE.relative_to(PROJECT_ROOT)
         chat = (f"{servers.rasa_url}/chat/  (demo mode: anyone can open it, no personal link needed)" if demo else
                 f"{servers.rasa_url}/chat/#token=...  (a patient's personal link: ./coach enrol prints one)")
         print(
             "\nRehab Coach is running.\n"
             f"  Patient chat:   {chat}\n"
-            f"  REST webhook:   POST {servers.webhook}  (body: {{\"sender\": \"you\", \"message\": \"hi\"}})\n"
-            f"  Rasa HTTP API:  {servers.rasa_url}  (token in {SECRETS_FILE.relative_to(PROJECT_ROOT)})\n"
+            f"  REST webhook:   POST {servers.webhook}  (body: {{\"sender\": \"you\", \"message\": \"hi\"}}; "
+            f"{'open in demo mode' if demo else f'Authorization: Bearer ${REST_TOKEN} from {secrets_file}'})\n"
+            f"  Rasa HTTP API:  {servers.rasa_url}  (?token=${RASA_TOKEN} from {secrets_file})\n"
             f"  Action server:  {servers.actions_url}\n"
             f"  Clinician portal: {servers.portal_url}/ (create an account: ./coach create-clinician NAME)\n"
             "Press Ctrl-C to stop.",

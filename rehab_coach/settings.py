@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import secrets
 from functools import lru_cache
-from typing import Literal, Optional
+from ipaddress import IPv4Address, IPv6Address
+from typing import Literal, Optional, Union
 
 from pydantic import BaseSettings, ValidationError
 
@@ -20,12 +21,16 @@ from rehab_coach.paths import VAR_DIR
 
 SECRETS_FILE = VAR_DIR / "secrets.env"
 RASA_TOKEN = "RASA_AUTH_TOKEN"  # the Rasa HTTP API's token
+ACTIONS_TOKEN = "ACTION_SERVER_TOKEN"  # the Rasa server's key to the action server (endpoints.yml sends it)
+REST_TOKEN = "REST_CHANNEL_TOKEN"  # the REST channel's bearer token (not needed in demo mode)
 DEMO_ENV = "REHAB_CHAT_DEMO"  # the demo switch, as `./coach run --demo` passes it to the servers
 
 
 class Settings(BaseSettings):
     """Field names are the environment variables' names, lower-cased."""
 
+    # The interface every listener binds to; "0.0.0.0" (behind a TLS-terminating proxy) widens it.
+    coach_host: Union[IPv4Address, IPv6Address] = IPv4Address("127.0.0.1")  # noqa: UP007
     database_url: str = f"sqlite:///{VAR_DIR / 'rehab_coach.sqlite3'}"  # the app database
     tracker_database_url: Optional[str] = None  # Rasa's tracker store; default: the one endpoints.yml names  # noqa: UP045
     rehab_chat_demo: Literal["0", "1"] = "0"  # "1": anyone may chat anonymously (./coach run --demo)

@@ -49,9 +49,9 @@ class Load:
                 self.latencies.append(milliseconds)
 
 
-def turn(url: str, sender: str, text: str, now: datetime | None, load: Load) -> None:
+def turn(url: str, headers: dict[str, str], sender: str, text: str, now: datetime | None, load: Load) -> None:
     body = {"sender": sender, "message": text, **({"metadata": {"now": now.isoformat()}} if now else {})}
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -62,15 +62,15 @@ def turn(url: str, sender: str, text: str, now: datetime | None, load: Load) -> 
     load.record((time.perf_counter() - started) * 1000 if ok else None)
 
 
-def replay(url: str, patients: int, script: Callable[[str], list[tuple[str, datetime | None]]],
-           prefix: str = "bench") -> Load:
+def replay(url: str, headers: dict[str, str], patients: int,
+           script: Callable[[str], list[tuple[str, datetime | None]]], prefix: str = "bench") -> Load:
     """Each patient sends its script's turns one after another; patients run concurrently."""
     load = Load()
 
     def patient(index: int) -> None:
         sender = f"{prefix}-{index}"
         for text, now in script(sender):
-            turn(url, sender, text, now, load)
+            turn(url, headers, sender, text, now, load)
 
     threads = [threading.Thread(target=patient, args=(i,)) for i in range(patients)]
     started = time.perf_counter()
@@ -126,9 +126,10 @@ def measure_coach(folder: Path) -> float:
         model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs",
         portal_port=None)
     with servers as running:
-        report("coach, 1 patient, 3 days", replay(running.webhook, 1, coach_script(3), prefix="single"))
+        single = replay(running.webhook, running.rest_headers, 1, coach_script(3), prefix="single")
+        report("coach, 1 patient, 3 days", single)
         days, patients = 2, 20
-        load = replay(running.webhook, patients, coach_script(days), prefix="crowd")
+        load = replay(running.webhook, running.rest_headers, patients, coach_script(days), prefix="crowd")
         report(f"coach, {patients} concurrent patients", load)
         print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'crowd-%')} of {patients * days} submitted")
         memory = [peak_memory_mb(process.pid) for process in running.processes]
@@ -151,8 +152,8 @@ def measure_stock(folder: Path) -> float:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     model = runner.newest_model(project / "models")
     port = free_port()
-    process = subprocess.Popen(runner.rasa("run", "--model", str(model), "--port", str(port)), cwd=project,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = runner.rasa("run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1")
+    process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
         while True:
@@ -165,7 +166,8 @@ def measure_stock(folder: Path) -> float:
                 time.sleep(0.5)
         url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         turns = len(ONBOARDING) + len(CHECKIN) * 2 - 1
-        load = replay(url, 20, lambda sender: [(STOCK_TURNS[i % len(STOCK_TURNS)], None) for i in range(turns)])
+        load = replay(url, {"Content-Type": "application/json"}, 20,
+                      lambda sender: [(STOCK_TURNS[i % len(STOCK_TURNS)], None) for i in range(turns)])
         report("stock rasa init bot, 20 patients", load)
         print(f"peak memory: stock Rasa server {peak_memory_mb(process.pid):.0f} MB")
     finally:

@@ -31,12 +31,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from rehab_coach.core.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.core.model import PAIN_FIELDS, SERIOUS, URGENCIES
+
+if TYPE_CHECKING:
+    from rehab_coach import runner
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.settings import RASA_TOKEN
 
@@ -202,12 +205,13 @@ class Outcome:
 class Patients:
     """Sends each item to its own conversation on running servers, in the item's context."""
 
-    def __init__(self, webhook: str, rasa_url: str, token: str) -> None:
-        self.webhook, self.rasa_url, self.token = webhook, rasa_url, token
+    def __init__(self, servers: runner.Servers) -> None:
+        self.webhook, self.headers, self.rasa_url, self.token = (servers.webhook, servers.rest_headers,
+                                                                 servers.rasa_url, servers.token)
 
     def say(self, sender: str, text: str) -> list[dict]:
         body = json.dumps({"sender": sender, "message": text}).encode()
-        request = urllib.request.Request(self.webhook, data=body, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(self.webhook, data=body, headers=self.headers)
         with urllib.request.urlopen(request, timeout=60) as response:
             return list(json.loads(response.read() or b"[]"))
 
@@ -380,7 +384,7 @@ def servers(model: Path) -> Iterator[Patients]:
         upgrade(env["DATABASE_URL"])
         with runner.serve(model, rasa_port=ports[0], actions_port=ports[1], endpoints=endpoints, env=env,
                           log_dir=folder / "logs", portal_port=None) as running:
-            yield Patients(running.webhook, running.rasa_url, running.token)
+            yield Patients(running)
 
 
 def format_report(name: str, understood: Understanding, figures: Sequence[Figure]) -> str:

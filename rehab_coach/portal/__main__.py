@@ -6,11 +6,10 @@ import argparse
 import sys
 
 from rehab_coach import settings
-from rehab_coach.addresses import PORTAL_PORT, RASA_URL
+from rehab_coach.addresses import PORTAL_PORT, RASA_URL, local_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="the interface to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=PORTAL_PORT, help="default: %(default)s")
     parser.add_argument("--chat-url", default=RASA_URL,
                         help="the Rasa server that patients' chat links open (default: %(default)s)")
@@ -24,10 +23,10 @@ def serve(args: argparse.Namespace) -> int:
 
     loaded = settings.load()
     app = create_app(loaded.database_url, loaded.tracker_database_url, args.chat_url)
-    print(f"Clinician portal: http://{args.host}:{args.port}/", flush=True)
+    print(f"Clinician portal: {local_url(args.port)}/ (listening on {loaded.coach_host})", flush=True)
     # proxy_headers: behind a TLS-terminating proxy on this machine, https is seen (and cookies marked Secure).
     # ws="none": the portal has no websockets, and Rasa's pinned `websockets` is older than uvicorn's support.
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+    uvicorn.run(app, host=str(loaded.coach_host), port=args.port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 ws="none", access_log=False, log_level="warning")
     return 0
 

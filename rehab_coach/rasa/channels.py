@@ -1,11 +1,14 @@
-"""The REST channel, with the request checked first: a malformed request gets a 400 and a reason.
+"""The REST channel, with the caller and the request checked first: no token gets a 401, a malformed request
+a 400 and a reason.
 
-Rasa's own RestInput answers `[]`, an empty body or a missing `message` with a 500, and logs the
-message text when a turn fails; this one does neither. Same URL: POST /webhooks/rest/webhook.
+Rasa's own RestInput lets anyone post as any sender, answers `[]`, an empty body or a missing `message` with
+a 500, and logs the message text when a turn fails. This one needs `Authorization: Bearer <REST_CHANNEL_TOKEN>`
+(except in demo mode) and does none of the rest. Same URL: POST /webhooks/rest/webhook.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,11 +20,11 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rehab_coach.services.chat_links import DEMO_PREFIX, PATIENT_PREFIX
+from rehab_coach import settings
+from rehab_coach.services.chat_links import DEMO_PREFIX, PATIENT_PREFIX, SENDER_ID
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10_000
-MAX_SENDER = 128
 
 
 def problem_with(body: Any) -> str | None:
@@ -29,8 +32,8 @@ def problem_with(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "the body must be a JSON object: {\"sender\": \"...\", \"message\": \"...\"}"
     sender, message, metadata = body.get("sender"), body.get("message"), body.get("metadata")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER:
-        return f"\"sender\" must be a non-empty text of at most {MAX_SENDER} characters"
+    if not isinstance(sender, str) or not SENDER_ID.fullmatch(sender):
+        return f"\"sender\" must match {SENDER_ID.pattern}"
     if sender.startswith((PATIENT_PREFIX, DEMO_PREFIX)):
         return "this \"sender\" is reserved for the web chat, which needs the patient's chat link"
     if not isinstance(message, str):
@@ -43,11 +46,22 @@ def problem_with(body: Any) -> str | None:
 
 
 class CoachRestInput(RestInput):
-    """Rasa's REST webhook with input validation and no message text in the logs."""
+    """Rasa's REST webhook behind a bearer token, with input validation and no message text in the logs."""
+
+    def __init__(self, token: str | None) -> None:
+        self.expected = None if token is None else f"Bearer {token}".encode()
 
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> CoachRestInput:
+        return cls(None if settings.load().demo else settings.secret(settings.REST_TOKEN))
+
+    def refuses(self, request: Request) -> bool:
+        given = request.headers.get("Authorization", "").encode()
+        return self.expected is not None and not hmac.compare_digest(given, self.expected)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("coach_rest_webhook", __name__)
@@ -58,6 +72,8 @@ class CoachRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if self.refuses(request):
+                return response.json({"error": "a valid Authorization: Bearer token is required"}, status=401)
             try:
                 body = request.json
             except SanicException:

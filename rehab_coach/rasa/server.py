@@ -1,9 +1,11 @@
-"""The coach's Rasa server process: Rasa's own command line (`rasa run ...`), after the settings are checked,
-the speed-ups applied, and the HTTP API's token added from the environment or var/secrets.env, so that it
-never shows on a command line."""
+"""The coach's Rasa server process: Rasa's own command line (`rasa run ...`), after the settings are checked and
+the speed-ups applied. The interface is the settings' host; the HTTP API's token and the action server's key
+(which endpoints.yml reads as ${ACTION_SERVER_TOKEN}) come from the environment or var/secrets.env, so that
+neither shows on a command line."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from rasa.__main__ import main as rasa_main
@@ -13,9 +15,10 @@ from rehab_coach.rasa import speedups
 
 
 def main() -> None:
-    settings.load()
+    host = settings.load().coach_host
     speedups.apply()
-    sys.argv += ["--auth-token", settings.secret(settings.RASA_TOKEN)]
+    os.environ[settings.ACTIONS_TOKEN] = settings.secret(settings.ACTIONS_TOKEN)
+    sys.argv += ["--interface", str(host), "--auth-token", settings.secret(settings.RASA_TOKEN)]
     rasa_main()
 
 

@@ -8,6 +8,7 @@ so it does not end up in access logs or Referer headers. HS256 with a key from t
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -24,6 +25,8 @@ DEFAULT_VALIDITY = timedelta(days=90)
 # Conversation ids of the web chat; no other channel may use them, so no one else can write to or read
 # from a web chat patient's conversation.
 PATIENT_PREFIX, DEMO_PREFIX = "web-", "demo-"
+# Every channel's conversation ids: web chat and REST ids, Telegram chat ids, "whatsapp:+44...".
+SENDER_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
 EXPIRED = "This chat link has expired. Please ask your clinic for a new one."
 INVALID = "This chat link is not valid. Please open the link your clinic sent you, or ask for a new one."
 MISSING = "Please open the personal chat link your clinic sent you."

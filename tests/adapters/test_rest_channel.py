@@ -7,7 +7,8 @@ from rehab_coach.rasa.channels import MAX_MESSAGE, problem_with
 
 @pytest.mark.parametrize("body", [
     None, [], "hi", {}, {"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "p", "message": 3},
-    {"sender": "p"}, {"sender": "p", "message": "x" * (MAX_MESSAGE + 1)},
+    {"sender": "p"}, {"sender": "p", "message": "x" * (MAX_MESSAGE + 1)}, {"sender": "a\nb", "message": "hi"},
+    {"sender": "x" * 129, "message": "hi"},
     {"sender": "p", "message": "hi", "metadata": "now"},
 ])
 def test_malformed_body_is_refused_with_a_reason(body):

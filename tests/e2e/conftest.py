@@ -24,6 +24,7 @@ from rehab_coach.adapters.storage import PatientRecord, Store, make_engine, upgr
 from rehab_coach.addresses import free_port
 from rehab_coach.core import contract
 from rehab_coach.services.chat_links import KEY_NAME, chat_link, enrol, issue
+from rehab_coach.settings import ACTIONS_TOKEN, RASA_TOKEN, REST_TOKEN
 
 VALIDATOR = Draft202012Validator(contract.schema())
 
@@ -42,8 +43,7 @@ class Chat:
         self.database_url = database_url
 
     def post(self, body: bytes, timeout: float = 30) -> tuple[int, object]:
-        request = urllib.request.Request(self.servers.webhook, data=body,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(self.servers.webhook, data=body, headers=self.servers.rest_headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, json.loads(response.read() or b"null")
@@ -127,7 +127,8 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "COACH_SIMULATED_CLOCK": "1",
            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}",
-           "RASA_AUTH_TOKEN": secrets.token_urlsafe(16), KEY_NAME: secrets.token_urlsafe(32), **server_env}
+           **{name: secrets.token_urlsafe(32) for name in (RASA_TOKEN, ACTIONS_TOKEN, REST_TOKEN, KEY_NAME)},
+           **server_env}
     upgrade(env["DATABASE_URL"])
     rasa_port, portal_port = free_port(), free_port()
 

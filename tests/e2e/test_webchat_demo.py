@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 
 from tests.e2e.conftest import token_from
@@ -47,3 +50,10 @@ async def test_a_patients_link_still_opens_their_own_conversation(servers, deplo
     chat = Browserless(servers.rasa_url)
     assert await chat.open(token_from(link)) == patient.sender_id
     await chat.close()
+
+
+def test_the_rest_channel_needs_no_token_in_demo_mode(servers):
+    body = json.dumps({"sender": "visitor", "message": "hi"}).encode()
+    request = urllib.request.Request(servers.webhook, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 200 and json.loads(response.read())

@@ -1,0 +1,28 @@
+"""The action server's check of the call Rasa makes: a malformed tracker gets a reason (served as a 400)."""
+
+import pytest
+
+from rehab_coach.rasa.action_server import problem_with
+
+TRACKER = {"sender_id": "patient-1", "slots": {}, "latest_message": {}, "events": [{"event": "user"}]}
+
+
+def call(**tracker):
+    return {"next_action": "action_progress", "tracker": {**TRACKER, **tracker}, "domain": {}}
+
+
+@pytest.mark.parametrize("body", [
+    None, [], "x", {}, {"next_action": 3, "tracker": TRACKER}, {"next_action": "a", "tracker": []},
+    call(sender_id="x" * 129), call(sender_id="a\nb"), call(sender_id=""), call(sender_id=7),
+    call(events=None), call(events=[{"no": "event"}]), call(events=["user"]), call(slots=[]),
+    call(latest_message="hi"), {**call(), "domain": []},
+])
+def test_malformed_calls_are_refused_with_a_reason(body):
+    assert problem_with(body)
+
+
+@pytest.mark.parametrize("sender", ["patient-1", "web-0123abcd", "demo-1", "123456789", "whatsapp:+447700900123",
+                                    "a.b_c@d"])
+def test_calls_from_every_channel_are_accepted(sender):
+    assert problem_with(call(sender_id=sender)) is None
+    assert problem_with({**call(sender_id=sender), "domain": None}) is None
