@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rehab_coach import settings
+from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, make_engine, upgrade
 from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
@@ -41,7 +43,12 @@ def clinic(chat_base_url: str, database_url: str | None = None, tracker_url: str
     engine = _engine(database_url)
     records = Clinic(engine)
     transcripts = Transcripts(tracker_url or tracker_database_url())
-    return ClinicService(Store(engine), records, transcripts, chat_base_url), Accounts(records)
+    return ClinicService(Store(engine), records, transcripts, rasa_api(chat_base_url), chat_base_url), Accounts(records)
+
+
+def rasa_api(url: str) -> RasaApi:
+    """The HTTP API of the Rasa server at `url`, with the settings' token."""
+    return RasaApi(url, settings.secret(settings.RASA_TOKEN))
 
 
 def store(database_url: str | None = None) -> Store:

@@ -92,9 +92,8 @@ def remind(args: argparse.Namespace) -> int:
     """Send today's check-in reminder to every patient who has not checked in yet (run daily)."""
     from rehab_coach import bootstrap
     from rehab_coach.services.reminders import send_reminders
-    from rehab_coach.settings import RASA_TOKEN, secret
 
-    sent = send_reminders(bootstrap.store(), args.url, secret(RASA_TOKEN), date.today())
+    sent = send_reminders(bootstrap.store(), bootstrap.rasa_api(args.url), date.today())
     print(f"reminders sent: {sent}")
     return 0
 
@@ -129,6 +128,54 @@ def chat_link(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 1
     return _print_link(link, args.days)
+
+
+def patient_export(args: argparse.Namespace) -> int:
+    """Write one patient's complete record, for the patient (right of access): JSON and a readable HTML page."""
+    from rehab_coach import bootstrap
+    from rehab_coach.portal.pages import templates
+    from rehab_coach.services.clinic import record_json
+
+    clinic, accounts = bootstrap.clinic(args.url)
+    try:
+        record = clinic.patient_record(accounts.named(args.by).id, args.patient)
+    except LookupError as error:
+        print(f"patient-export: {error}", file=sys.stderr)
+        return 1
+    folder = Path(args.to)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {folder / f"patient-{args.patient}-record.json": record_json(record),
+             folder / f"patient-{args.patient}-record.html": templates.get_template("record.html").render(
+                 record=record, session=None)}
+    for path, text in files.items():
+        path.touch(mode=0o600)
+        path.write_text(text, encoding="utf-8")
+        print(path)
+    print("health data: hand it to the patient only, then delete these files", file=sys.stderr)
+    return 0
+
+
+def patient_delete(args: argparse.Namespace) -> int:
+    """Erase one patient (right to erasure): record, check-ins, plans, escalations, conversation, chat links."""
+    from rehab_coach import bootstrap
+
+    clinic, accounts = bootstrap.clinic(args.url)
+    try:
+        by = accounts.named(args.by)
+        clinic.patient(args.patient)
+    except LookupError as error:
+        print(f"patient-delete: {error}", file=sys.stderr)
+        return 1
+    if not args.yes and input(f"Type {args.patient} to erase patient {args.patient} for good: ").strip() != str(
+            args.patient):
+        print("nothing erased", file=sys.stderr)
+        return 1
+    forgotten = clinic.erase(by.id, args.patient)
+    print(f"patient {args.patient} erased")
+    if not forgotten:
+        print(f"the Rasa server at {args.url} did not confirm that it dropped its in-memory copy of the "
+              "conversation: if it is running, restart it", file=sys.stderr)
+    return 0
 
 
 def _print_link(link: str, days: int) -> int:
@@ -204,6 +251,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "remind": remind,
     "enrol": enrol,
     "chat-link": chat_link,
+    "patient-export": patient_export,
+    "patient-delete": patient_delete,
     "create-clinician": create_clinician,
     "portal": portal,
 }
@@ -238,6 +287,15 @@ def main(argv: list[str] | None = None) -> int:
             links.add_argument("patient", type=int, help="the patient's number")
         links.add_argument("--days", type=int, default=90, help="how long the link stays valid (default: %(default)s)")
         links.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
+    for name, command in (("patient-export", patient_export), ("patient-delete", patient_delete)):
+        rights = commands.add_parser(name, help=command.__doc__)
+        rights.add_argument("patient", type=int, help="the patient's number")
+        rights.add_argument("--by", required=True, help="your clinician name (the audit log records it)")
+        rights.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
+        if command is patient_export:
+            rights.add_argument("--to", default=".", help="the folder to write to (default: the current one)")
+        else:
+            rights.add_argument("--yes", action="store_true", help="do not ask to confirm (for scripts)")
     clinician = commands.add_parser("create-clinician", help=create_clinician.__doc__)
     clinician.add_argument("name", help="the name the clinician logs in with")
     clinician.add_argument("--password-stdin", action="store_true",

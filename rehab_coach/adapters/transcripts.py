@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, select
 from sqlalchemy.engine import URL
 
 from rehab_coach import settings
@@ -68,7 +68,7 @@ def conversation(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 class Transcripts:
-    """Reads conversations from a tracker-store database (read only)."""
+    """Reads conversations from a tracker-store database, and erases them."""
 
     def __init__(self, url: str) -> None:
         from rehab_coach.adapters.storage import make_engine
@@ -83,3 +83,9 @@ class Transcripts:
             if not self.engine.dialect.has_table(connection, "events"):
                 return []
             return conversation(json.loads(data) for data in connection.execute(query).scalars())
+
+    def erase(self, sender_id: str) -> None:
+        """Delete every event of the conversation with `sender_id` (no table yet: nothing to delete)."""
+        with self.engine.begin() as connection:
+            if self.engine.dialect.has_table(connection, "events"):
+                connection.execute(delete(EVENTS).where(EVENTS.c.sender_id == sender_id))

@@ -1,5 +1,6 @@
 """The portal's pages, rendered on the server (Jinja2, no JavaScript): login, patients, a patient's record,
-transcript and printable summary, enrolment, exports and the audit log."""
+transcript and printable summary, the patient's own copy of their record, erasure, enrolment, exports and the
+audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
 from rehab_coach.core.model import URGENCIES
@@ -19,7 +20,7 @@ from rehab_coach.portal.present import describe, dose_text, exercise_line, other
 from rehab_coach.portal.schemas import MAX_ID, EscalationId, PatientId
 from rehab_coach.services import chat_links
 from rehab_coach.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, ClinicianSession
-from rehab_coach.services.clinic import EXPORT_FIELDS, ClinicService
+from rehab_coach.services.clinic import EXPORT_FIELDS, ClinicService, record_json
 
 WRONG_LOGIN = (f"Wrong name or password. After {MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "
                f"for {LOCKOUT.seconds // 60} minutes.")
@@ -86,10 +87,12 @@ def page_routes(clinic: ClinicService) -> APIRouter:
         return response
 
     @router.get("/", response_class=HTMLResponse)
-    def patient_list(request: Request, session: PageSession,
-                     page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1) -> Response:
+    def patient_list(request: Request, session: PageSession, page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
+                     erased: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                     unconfirmed: bool = False) -> Response:
         summaries, total, pages = clinic.patients(page)
-        return render(request, "patients.html", session, patients=summaries, total=total, page=page, pages=pages)
+        return render(request, "patients.html", session, patients=summaries, total=total, page=page, pages=pages,
+                      erased=erased, unconfirmed=unconfirmed, chat_url=clinic.chat_base_url)
 
     @router.get("/patients/new", response_class=HTMLResponse)
     def enrol_form(request: Request, session: PageSession) -> Response:
@@ -112,6 +115,30 @@ def page_routes(clinic: ClinicService) -> APIRouter:
         auth.require_csrf(session, csrf_token)
         clinic.acknowledge(session.clinician.id, session.clinician.username, escalation_id, patient_id)
         return RedirectResponse(f"/patients/{patient_id}#escalation-{escalation_id}", status_code=303)
+
+    @router.get("/patients/{patient_id}/record.json")
+    def record(session: PageSession, patient_id: PatientId) -> Response:
+        text = record_json(clinic.patient_record(session.clinician.id, patient_id))
+        return PlainTextResponse(text, media_type="application/json", headers={
+            "Content-Disposition": f'attachment; filename="patient-{patient_id}-record.json"'})
+
+    @router.get("/patients/{patient_id}/record", response_class=HTMLResponse)
+    def readable_record(request: Request, session: PageSession, patient_id: PatientId) -> Response:
+        return render(request, "record.html", None, record=clinic.patient_record(session.clinician.id, patient_id))
+
+    @router.get("/patients/{patient_id}/erase", response_class=HTMLResponse)
+    def erase_form(request: Request, session: PageSession, patient_id: PatientId) -> Response:
+        return render(request, "erase.html", session, patient=clinic.patient(patient_id))
+
+    @router.post("/patients/{patient_id}/erase", response_class=HTMLResponse)
+    def erase(request: Request, session: PageSession, patient_id: PatientId, csrf_token: Annotated[str, Form()] = "",
+              confirm: Annotated[str, Form(max_length=20)] = "") -> Response:
+        auth.require_csrf(session, csrf_token)
+        if confirm.strip() != str(patient_id):
+            return render(request, "erase.html", session, status=400, patient=clinic.patient(patient_id),
+                          error=f"Type {patient_id} to confirm; nothing was erased.")
+        forgotten = clinic.erase(session.clinician.id, patient_id)
+        return RedirectResponse(f"/?erased={patient_id}{'' if forgotten else '&unconfirmed=1'}", status_code=303)
 
     @router.get("/patients/{patient_id}/transcript", response_class=HTMLResponse)
     def transcript(request: Request, session: PageSession, patient_id: PatientId) -> Response:

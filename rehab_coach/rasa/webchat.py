@@ -1,8 +1,9 @@
 """The patient web chat: socket.io bound to a signed chat link, plus the chat page and widget script.
 
 Differences from Rasa's SocketIOInput, and why:
-- A connection needs a valid chat-link token (rehab_coach.services.chat_links); the conversation is the
-  token's subject, and a client asking for any other session id is refused. Without a token nothing
+- A connection needs a valid chat-link token (rehab_coach.services.chat_links) of an enrolled patient (an
+  erased patient's links stop working, also mid-conversation); the conversation is the token's subject, and a
+  client asking for any other session id is refused. Without a token nothing
   connects, unless anonymous demo mode was switched on (`./coach run --demo`), where a browser gets a
   fresh `demo-...` id that can never be a patient's.
 - `enter_room` is awaited. Rasa 3.6 calls the coroutine without awaiting it (RasaHQ/rasa#13027), so
@@ -15,6 +16,7 @@ Differences from Rasa's SocketIOInput, and why:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -33,7 +35,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from rehab_coach import settings
+from rehab_coach import bootstrap, settings
 from rehab_coach.adapters.transcripts import conversation, utc_iso
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.rasa.channels import MAX_MESSAGE
@@ -94,10 +96,14 @@ class CoachSocketIOInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        return cls(key=secret(chat_links.KEY_NAME), demo=settings.load().demo)
+        store = bootstrap.store()
+        return cls(secret(chat_links.KEY_NAME), lambda subject: chat_links.enrolled(store, subject),
+                   demo=settings.load().demo)
 
-    def __init__(self, key: str, demo: bool = False, web_dist: Path = WEB_DIST) -> None:
+    def __init__(self, key: str, enrolled: Callable[[str], bool], demo: bool = False,
+                 web_dist: Path = WEB_DIST) -> None:
         self.key = key
+        self.enrolled = enrolled  # whether a token's subject is still an enrolled patient
         self.demo = demo
         self.web_dist = web_dist
         self.sio: AsyncServer | None = None
@@ -138,6 +144,8 @@ class CoachSocketIOInput(InputChannel):
                 subject, expires = chat_links.verify(token, self.key)
             except chat_links.TokenRefused as refusal:
                 raise Refused(str(refusal)) from None
+            if not await asyncio.to_thread(self.enrolled, subject):
+                raise Refused(chat_links.INVALID)
             await sio.save_session(sid, {"subject": subject, "expires": expires})
 
         @sio.on("session_request")
@@ -167,6 +175,8 @@ class CoachSocketIOInput(InputChannel):
                 return await self._refuse(sid, "This conversation belongs to another chat link.")
             if session["expires"] is not None and session["expires"] <= datetime.now(timezone.utc):
                 return await self._refuse(sid, chat_links.EXPIRED)
+            if session["subject"] is not None and not await asyncio.to_thread(self.enrolled, session["subject"]):
+                return await self._refuse(sid, chat_links.INVALID)
             text = data.get("message") if isinstance(data, dict) else None
             if not isinstance(text, str) or len(text) > MAX_MESSAGE:
                 return await self._problem(sid, f"A message must be a text of at most {MAX_MESSAGE} characters.")

@@ -79,6 +79,13 @@ class Accounts:
             raise ValueError(problem)
         return self.clinic.add_clinician(username, hash_password(password))
 
+    def named(self, username: str) -> Clinician:
+        """The clinician with this name (who acts at the command line); LookupError if there is none."""
+        found = self.clinic.login_record(username)
+        if found is None:
+            raise LookupError(f"there is no clinician {username!r} (./coach create-clinician NAME)")
+        return found.clinician
+
     def authenticate(self, username: str, password: str, now: datetime | None = None) -> Clinician | None:
         """The clinician if the name and password match and the name is not locked; rehashes an outdated hash.
 

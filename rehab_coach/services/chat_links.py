@@ -64,6 +64,11 @@ def enrol(store: Store, today: date) -> PatientRecord:
     return store.patient(WEB_CHAT, f"{PATIENT_PREFIX}{uuid.uuid4().hex}", today)
 
 
+def enrolled(store: Store, sender_id: str) -> bool:
+    """Whether `sender_id` is an enrolled web-chat patient's conversation (an erased patient's is not)."""
+    return store.find_patient(WEB_CHAT, sender_id) is not None
+
+
 def chat_link(patient: PatientRecord, base_url: str, now: datetime, valid_for: timedelta = DEFAULT_VALIDITY,
               key: str | None = None) -> str:
     """The patient's personal chat link: the chat page with a fresh token in the fragment."""

@@ -1,14 +1,17 @@
 """The clinicians' use cases (portal and command line): the patient list, a patient's record and transcript,
-enrolment and chat links, acknowledging escalations, exports and the audit log. Every view, export,
-acknowledgement and enrolment by a clinician is audited here, in one place."""
+enrolment and chat links, acknowledging escalations, exports, a patient's own copy of their record, erasure
+and the audit log. Every view, export, acknowledgement, enrolment and erasure by a clinician is audited here,
+in one place."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store, UnknownRecord
 from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
 from rehab_coach.adapters.transcripts import Transcripts
@@ -42,11 +45,18 @@ class Export:
     rows: Iterator[dict[str, Any]]  # streamed from the database
 
 
+def record_json(record: dict[str, Any]) -> str:
+    """A patient's record (`ClinicService.patient_record`) as JSON text, dates in ISO 8601."""
+    return json.dumps(record, indent=2, ensure_ascii=False, default=lambda moment: moment.isoformat())
+
+
 class ClinicService:
-    def __init__(self, store: Store, clinic: Clinic, transcripts: Transcripts, chat_base_url: str) -> None:
+    def __init__(self, store: Store, clinic: Clinic, transcripts: Transcripts, rasa: RasaApi,
+                 chat_base_url: str) -> None:
         self.store = store
         self.clinic = clinic
         self.transcripts = transcripts
+        self.rasa = rasa
         self.chat_base_url = chat_base_url
 
     def patient(self, patient_id: int) -> PatientRecord:
@@ -67,6 +77,27 @@ class ClinicService:
                             self.store.escalations(patient_id))
         self.clinic.record(clinician_id, action, patient_id, detail)
         return found
+
+    def patient_record(self, clinician_id: int, patient_id: int) -> dict[str, Any]:
+        """Everything held on the patient, for the patient (right of access): profile, check-ins, plans,
+        escalations and the whole conversation (audited)."""
+        found = self.patient_file(clinician_id, patient_id, "export_record")
+        return {"exported_at": datetime.now(timezone.utc), "patient": asdict(found.patient),
+                "checkins": [asdict(c) for c in found.checkins], "plans": [asdict(p) for p in found.plans],
+                "escalations": [asdict(e) for e in found.escalations],
+                "transcript": self.transcripts.messages(found.patient.sender_id)}
+
+    def erase(self, clinician_id: int, patient_id: int) -> bool:
+        """Erase the patient (right to erasure): their conversation, then their record with its check-ins, plans
+        and escalations; their chat links stop opening the chat. The audit log keeps who, when and the number.
+        Returns whether the Rasa server confirmed it dropped its in-memory copy of the conversation (False: it was
+        not running, or not reachable; if it runs, restart it)."""
+        patient = self.patient(patient_id)
+        self.transcripts.erase(patient.sender_id)
+        forgotten = self.rasa.forget(patient.sender_id)
+        self.store.erase(patient_id)
+        self.clinic.record(clinician_id, "erase", patient_id)
+        return forgotten
 
     def transcript(self, clinician_id: int, patient_id: int, detail: str | None = None
                    ) -> tuple[PatientRecord, list[dict[str, Any]]]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.services.reminders import send_reminders
 from tests.e2e.conftest import Chat, last_question, payloads
@@ -139,7 +140,7 @@ def test_a_reminder_starts_the_checkin_for_patients_who_have_not_checked_in(chat
     tomorrow = (DAY0 + timedelta(days=1)).date()
     due = {p.sender_id for p in store.due_for_checkin(tomorrow)}
     assert sender in due
-    assert send_reminders(store, chat.servers.rasa_url, chat.servers.token, tomorrow) == len(due)
+    assert send_reminders(store, RasaApi(chat.servers.rasa_url, chat.servers.token), tomorrow) == len(due)
     url = f"{chat.servers.rasa_url}/conversations/{sender}/tracker?token={chat.servers.token}"
     with urllib.request.urlopen(url, timeout=10) as response:
         events = json.loads(response.read())["events"]

@@ -138,10 +138,10 @@ def test_every_page_form_refuses_a_missing_or_wrong_csrf_token(clinician_client:
     client, csrf = clinician_client
     ann = seeded.patients["ann"].id
     escalation = seeded.escalations[ann][0]["id"]
-    forms = ["/logout", "/patients", f"/patients/{ann}/escalations/{escalation}/acknowledge"]
+    forms = ["/logout", "/patients", f"/patients/{ann}/escalations/{escalation}/acknowledge", f"/patients/{ann}/erase"]
     for path in forms:
         for data in ({}, {"csrf_token": "forged"}, {"csrf_token": csrf[:-1]}):
-            response = client.post(path, data=data)
+            response = client.post(path, data={**data, "confirm": str(ann)})
             assert response.status_code == 403, (path, data)
             assert "CSRF" in response.text
     assert client.get("/").status_code == 200  # still logged in

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from rehab_coach.adapters.storage import PatientRecord, Store, UnknownRecord
-from rehab_coach.core.model import Patient
+from rehab_coach.core.model import CheckIn, Escalation, Patient
 from rehab_coach.services.chat_links import chat_link, enrol, verify
 
 
@@ -39,14 +39,14 @@ def test_enrolment_racing_another_process_returns_the_patient_it_created(
     store: Store, count_rows: Callable, monkeypatch: pytest.MonkeyPatch, today: date
 ) -> None:
     theirs = store.patient("rest", "anna", today)
-    find = store._find_patient
+    find = store.find_patient
     calls: list[str] = []
 
     def not_yet_on_first_look(channel: str, sender_id: str) -> object:
         calls.append(sender_id)
         return None if len(calls) == 1 else find(channel, sender_id)
 
-    monkeypatch.setattr(store, "_find_patient", not_yet_on_first_look)
+    monkeypatch.setattr(store, "find_patient", not_yet_on_first_look)
     assert store.patient("rest", "anna", today) == theirs
     assert count_rows("patients") == 1
 
@@ -132,3 +132,22 @@ def test_enrolment_gives_a_web_chat_patient_a_personal_link_to_their_own_convers
 def test_only_a_web_chat_patient_gets_a_chat_link(store, patient):
     with pytest.raises(ValueError, match="not the web chat"):
         chat_link(patient, "http://127.0.0.1:5005", datetime.now(timezone.utc), key="k" * 32)
+
+
+def test_erasing_a_patient_erases_their_checkins_plans_and_escalations_and_no_one_elses(store: Store) -> None:
+    day = date(2026, 3, 2)
+    erased, kept = (store.patient("rest", sender, day) for sender in ("erased", "kept"))
+    for patient in (erased, kept):
+        store.save_checkin(patient.id, CheckIn.validated(day, day, pain_rest=1, pain_exercise=2, pain_morning=1,
+                                                         swelling="none", mechanical="none", adherence="all"), "green")
+        store.save_plan(patient.id, day, 1, "start", {"kind": "plan"})
+        store.save_escalation(patient.id, Escalation("routine", ("r",), ("t",)), "text",
+                              datetime(2026, 3, 2, 9, tzinfo=timezone.utc))
+    store.erase(erased.id)
+    with pytest.raises(UnknownRecord):
+        store.patient_by_id(erased.id)
+    assert store.checkins(erased.id) == [] and store.escalations(erased.id) == []
+    assert store.latest_plan(erased.id) is None
+    assert len(store.checkins(kept.id)) == 1 and len(store.escalations(kept.id)) == 1 and store.latest_plan(kept.id)
+    with pytest.raises(UnknownRecord):
+        store.erase(erased.id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,7 +77,7 @@ class Store:
         """The patient talking on `channel` as `sender_id`, enrolled today if new."""
         _require_text("channel", channel)
         _require_text("sender_id", sender_id)
-        found = self._find_patient(channel, sender_id)
+        found = self.find_patient(channel, sender_id)
         if found is not None:
             return found
         try:
@@ -88,13 +88,13 @@ class Store:
                 return _patient_record(row)
         except IntegrityError:
             # Another process enrolled the same person between our read and our insert: use theirs.
-            found = self._find_patient(channel, sender_id)
+            found = self.find_patient(channel, sender_id)
             if found is None:
                 raise
             log.debug("concurrent enrolment resolved to patient %s", found.id)
             return found
 
-    def _find_patient(self, channel: str, sender_id: str) -> PatientRecord | None:
+    def find_patient(self, channel: str, sender_id: str) -> PatientRecord | None:
         with self._unit_of_work() as session:
             query = select(PatientRow).where(PatientRow.channel == channel, PatientRow.sender_id == sender_id)
             row = session.execute(query).scalar_one_or_none()
@@ -104,6 +104,12 @@ class Store:
         """The patient with this id; UnknownRecord if there is none."""
         with self._unit_of_work() as session:
             return _patient_record(_require_patient(session, patient_id))
+
+    def erase(self, patient_id: int) -> None:
+        """Delete the patient; the database cascades to their check-ins, plans and escalations."""
+        with self._unit_of_work() as session:
+            if not session.execute(delete(PatientRow).where(PatientRow.id == patient_id)).rowcount:
+                raise UnknownRecord(patient_id)
 
     def due_for_checkin(self, day: date) -> list[PatientRecord]:
         """Onboarded patients (side, sport and diagnosis known) who have not checked in on `day`."""
