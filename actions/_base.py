@@ -24,7 +24,6 @@ from rehab_coach.services.coach import Coach, ExerciseAnswer
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 MISSED_DAYS = 2  # how far back red flags answered without this server are looked for
 
 
@@ -123,7 +122,7 @@ class CoachAction(Action, ABC):
             events = await asyncio.to_thread(self.respond, dispatcher, tracker, domain)
         except Exception as error:  # the patient gets an apology rather than silence
             log.error("%s failed: %s at %s", self.name(), type(error).__name__, where(error))
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(response="utter_sorry")
             events = []
         # a "which one?" is answered by the very next message or not at all: its choices do not linger
         if tracker.get_slot(EXERCISE_CANDIDATES) and not any(e.get("name") == EXERCISE_CANDIDATES for e in events):

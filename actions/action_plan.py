@@ -12,7 +12,6 @@ from actions._base import AnswerAction
 from actions._context import Turn
 from rehab_coach.core import contract
 
-NOT_CHECKED_IN = "You haven't checked in today yet: say \"check in\" for a plan that fits how your ankle is today."
 SHOW_ALL_INTENT = "ask_all_exercises"
 
 
@@ -28,5 +27,5 @@ class ActionPlan(AnswerAction):
         else:
             dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
         if plan.day_class is None:  # the plan carries a day class only once today's check-in is in
-            dispatcher.utter_message(text=NOT_CHECKED_IN)
+            dispatcher.utter_message(response="utter_plan_not_checked_in")
         return []
