@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions._base import AnswerAction
 from actions._checkin import stale_checkin
@@ -15,7 +16,8 @@ class ActionGreet(AnswerAction):
     def name(self) -> str:
         return "action_greet"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               now: Turn) -> list[EventType]:
         if active_loop(tracker):  # greeted in the middle of a form: the form asks its question again
             dispatcher.utter_message(response="utter_greet_mid_form")
             return []

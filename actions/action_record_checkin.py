@@ -52,7 +52,7 @@ class ActionRecordCheckin(CoachAction):
             return []
         reasons = recorded.classification.reasons
         dispatcher.utter_message(
-            text=_render.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
+            **_render.checkin_recorded(recorded.classification.day_class, reasons),
             json_message=contract.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
         )
         # The check-in is committed: whatever fails from here on, it stays saved.
@@ -66,7 +66,7 @@ class ActionRecordCheckin(CoachAction):
             log.error("plan after check-in failed: %s at %s", type(error).__name__, where(error))
             dispatcher.utter_message(response="utter_checkin_saved_no_plan")
         else:
-            dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
+            dispatcher.utter_message(**_render.plan(plan, self.knowledge, domain), json_message=contract.plan(plan))
         if escalation is not None:
             send_escalation(dispatcher, escalation, self.knowledge)
         return reset_checkin()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions._base import AnswerAction
 from actions._checkin import stale_checkin
@@ -16,7 +17,8 @@ class ActionStartCheckin(AnswerAction):
     def name(self) -> str:
         return "action_start_checkin"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               now: Turn) -> list[EventType]:
         loop = active_loop(tracker)
         if loop:  # asked again mid-form: the form repeats its question next
             dispatcher.utter_message(response="utter_checkin_after_setup" if loop == "onboarding_form"

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from actions._base import EXERCISE_CANDIDATES
-from actions._render import NOT_SURE
 from actions.action_activity_advice import ActionActivityAdvice
 from actions.action_exercise_info import ActionExerciseInfo
 from actions.action_greet import ActionGreet
@@ -148,7 +147,7 @@ async def test_no_candidate_says_so_and_offers_todays_exercises(coach, domain, p
     (question,) = payloads(dispatcher)
     todays = [p.exercise.id for p in coach.plan_for_today(patient, TODAY).exercises]
     assert (question["field"], question["choices"]) == ("exercise", todays)
-    assert texts(dispatcher)[0].startswith(NOT_SURE)
+    assert texts(dispatcher)[0].startswith(say("utter_which_exercise_today", exercises=""))
     assert slot_events(events) == {EXERCISE_CANDIDATES: todays}
 
 
