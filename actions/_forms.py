@@ -116,7 +116,7 @@ class AnswerFormValidation(FormValidationAction, ABC):
         if requested not in values:
             problem = answers.problems.get(requested) if question is None else None
             if problem:
-                dispatcher.utter_message(text=problem)
+                dispatcher.utter_message(response=problem.response, **problem.values)
             elif not (values or question):
                 dispatcher.utter_message(response="utter_not_understood")
             values[requested] = None  # a slot event, so the form asks the same question again

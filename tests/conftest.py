@@ -13,7 +13,7 @@ from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 
 from rehab_coach.adapters.nlp import read
-from rehab_coach.core.answers import reader_for
+from rehab_coach.core.answers import Answers, reader_for
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import Knowledge
 from rehab_coach.core.redflags import Detector, detector_for
@@ -47,7 +47,6 @@ def urgency(text: str, today: date = TODAY) -> str | None:
     return escalation.urgency if escalation else None
 
 
-read_answers = reader_for(default_knowledge(), read)  # the patient's answers, read as the coach reads them
 
 
 @lru_cache(maxsize=1)
@@ -78,3 +77,9 @@ def rendered(message: Mapping[str, Any]) -> dict[str, Any]:
 def say(response: str, **values: Any) -> str:
     """What the patient reads for a domain response filled with these values."""
     return str(rendered({"response": response, **values})["text"])
+
+
+def read_answers(text: str, requested: str | None) -> Answers:
+    """The patient's answers, read as the coach reads them; each problem as the patient reads it (a text here)."""
+    answers = reader_for(default_knowledge(), read)(text, requested)
+    return Answers(answers.values, {name: say(p.response, **p.values) for name, p in answers.problems.items()})

@@ -9,7 +9,7 @@ import pytest
 
 from actions.validate_checkin_form import ValidateCheckinForm
 from actions.validate_onboarding_form import ValidateOnboardingForm
-from rehab_coach.core.answers import Answers
+from rehab_coach.core.answers import Answers, Problem
 from tests.actions.conftest import TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
 from tests.conftest import say
 
@@ -184,7 +184,8 @@ class FakeReader:
 
 
 async def test_the_reader_gets_the_text_and_the_open_question_and_only_this_forms_fields_are_kept(domain):
-    reader = FakeReader(Answers(values={"pain_rest": 2, "side": "left"}, problems={"sport": "which sport?"}))
+    reader = FakeReader(Answers(values={"pain_rest": 2, "side": "left"},
+                                problems={"sport": Problem("utter_reask_sport")}))
     events, dispatcher = await run(ValidateCheckinForm(read=reader, clock=clock), checkin_turn("2, left ankle"),
                                    domain)
     assert reader.calls == [("2, left ankle", "pain_rest")]
@@ -195,7 +196,7 @@ async def test_the_reader_gets_the_text_and_the_open_question_and_only_this_form
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        (Answers(problems={"pain_rest": "I need a number from 0 to 10"}), "I need a number from 0 to 10"),
+        (Answers(problems={"pain_rest": Problem("utter_reask_pain")}), say("utter_reask_pain")),
         (Answers(), say("utter_not_understood")),
     ],
 )
@@ -207,11 +208,11 @@ async def test_the_reason_is_the_readers_or_a_plain_not_understood(domain, answe
 
 
 async def test_other_answers_are_kept_when_the_asked_one_is_missing(domain):
-    reader = FakeReader(Answers(values={"swelling": "mild"}, problems={"pain_rest": "A number from 0 to 10?"}))
+    reader = FakeReader(Answers(values={"swelling": "mild"}, problems={"pain_rest": Problem("utter_reask_pain")}))
     events, dispatcher = await run(ValidateCheckinForm(read=reader, clock=clock), checkin_turn("mild swelling"),
                                    domain)
     assert answered(events) == {"swelling": "mild", "pain_rest": None}
-    assert texts(dispatcher) == ["A number from 0 to 10?"]
+    assert texts(dispatcher) == [say("utter_reask_pain")]
 
 
 @pytest.mark.parametrize(
