@@ -1,4 +1,4 @@
-"""Rasa custom actions: parse the tracker, call a Coach service, dispatch text plus a reply-contract payload.
+"""Rasa custom actions: parse the tracker, call a Coach service, dispatch a domain response plus a payload.
 
 The action server imports every module here at start, so nothing here does I/O at import: the Coach
 is built on first use (`_deps`), and the settings are checked once, so that a wrong one stops the action

@@ -24,7 +24,6 @@ from rehab_coach.services.coach import Coach, ExerciseAnswer
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 MISSED_DAYS = 2  # how far back red flags answered without this server are looked for
 
 
@@ -36,14 +35,14 @@ def where(error: BaseException) -> str:
 
 def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation, knowledge: Knowledge) -> None:
     wording = knowledge.urgencies[escalation.urgency]
-    dispatcher.utter_message(text=_render.escalation(escalation, wording.lead),
+    dispatcher.utter_message(**_render.escalation(escalation, wording.lead),
                              json_message=contract.escalation(escalation, wording.heading))
 
 
 EXERCISE_CANDIDATES = "exercise_candidates"  # the slot holding the exercises a "which one?" question offered
 
 
-def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer,
+def send_exercise(dispatcher: CollectingDispatcher, domain: DomainDict, answer: ExerciseAnswer,
                   offered: Sequence[str] = ()) -> list[EventType]:
     """How to do the exercise meant, with today's dose; or which one: of a near tie, or of today's session.
 
@@ -53,11 +52,11 @@ def send_exercise(dispatcher: CollectingDispatcher, answer: ExerciseAnswer,
     plan, winner = answer.plan, answer.resolution.winner
     if winner is not None:
         dose, in_session = plan.dose(winner.id), plan.in_session(winner.id)
-        dispatcher.utter_message(text=_render.exercise(winner, dose, in_session),
+        dispatcher.utter_message(**_render.exercise(winner, dose, in_session, domain),
                                  json_message=contract.exercise_info(winner, dose, in_session))
         return [SlotSet(EXERCISE_CANDIDATES, None)] if offered else []
     choices = answer.resolution.candidates or tuple(p.exercise for p in plan.exercises)
-    dispatcher.utter_message(text=_render.which_exercise(choices, near_tie=bool(answer.resolution.candidates)),
+    dispatcher.utter_message(**_render.which_exercise(choices, near_tie=bool(answer.resolution.candidates)),
                              json_message=contract.choice("exercise", [(e.id, e.name) for e in choices]))
     return [SlotSet(EXERCISE_CANDIDATES, [e.id for e in choices])]
 
@@ -123,7 +122,7 @@ class CoachAction(Action, ABC):
             events = await asyncio.to_thread(self.respond, dispatcher, tracker, domain)
         except Exception as error:  # the patient gets an apology rather than silence
             log.error("%s failed: %s at %s", self.name(), type(error).__name__, where(error))
-            dispatcher.utter_message(text=SORRY)
+            dispatcher.utter_message(response="utter_sorry")
             events = []
         # a "which one?" is answered by the very next message or not at all: its choices do not linger
         if tracker.get_slot(EXERCISE_CANDIDATES) and not any(e.get("name") == EXERCISE_CANDIDATES for e in events):
@@ -147,10 +146,11 @@ class AnswerAction(CoachAction, ABC):
         if flagged is not None and flagged.urgency in SERIOUS:
             send_escalation(dispatcher, flagged, self.knowledge)
             return []
-        events = self.answer(dispatcher, tracker, now)
+        events = self.answer(dispatcher, tracker, domain, now)
         if flagged is not None:
             send_escalation(dispatcher, flagged, self.knowledge)
         return events
 
     @abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]: ...
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               now: Turn) -> list[EventType]: ...

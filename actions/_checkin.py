@@ -11,8 +11,6 @@ from actions import _deps
 from actions._context import CHECKIN_SLOTS, active_loop
 from rehab_coach.adapters.clock import Clock, current_time
 
-STALE = "The check-in you started on {day} wasn't finished, so I've dropped those answers: let's do today's."
-
 
 def stale_checkin(tracker: Tracker, today: date) -> list[EventType]:
     """Answers kept from a check-in begun on an earlier day: emptied, so they are never recorded for today."""

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import _deps
 from actions._base import EXERCISE_CANDIDATES, AnswerAction, CoachAction
-from actions._checkin import STALE, stale_checkin
+from actions._checkin import stale_checkin
 from actions._context import CHECKIN_SLOTS, entity_values, latest_intent, latest_text
 from actions.action_activity_advice import ActionActivityAdvice
 from actions.action_escalate import ActionEscalate
@@ -50,8 +50,6 @@ CORRECTION_CUES = ("meant", "i mean", "correction", "typo", "scratch that", "my 
                    "change that", "change it", "wrong number", "got that wrong", "mistake")
 # A question about an activity or exercise at the end of an answer ("rest 1, no swelling. can I cycle?").
 IN_PASSING: dict[str, type[AnswerAction]] = {"activity": ActionActivityAdvice, "exercise": ActionExerciseInfo}
-NOT_UNDERSTOOD = "Sorry, I didn't catch that."
-CORRECTED = "Got it, I've changed that."
 
 Reader = Callable[[str, str | None], Answers]
 
@@ -99,7 +97,7 @@ class AnswerFormValidation(FormValidationAction, ABC):
         today = current_time(tracker.latest_message.get("metadata"), self._clock).date()
         events = stale_checkin(tracker, today) if set(fields) & set(CHECKIN_SLOTS) else []
         if events:
-            dispatcher.utter_message(text=STALE.format(day=tracker.get_slot("checkin_day")))
+            dispatcher.utter_message(response="utter_checkin_stale", day=tracker.get_slot("checkin_day"))
         text = latest_text(tracker)
         if self._routine(tracker):  # a routine red flag said in passing: advised and stored, then read on
             await self._run(ActionEscalate).run(dispatcher, tracker, domain)
@@ -117,8 +115,10 @@ class AnswerFormValidation(FormValidationAction, ABC):
         values: dict[str, object | None] = {f: v for f, v in answers.values.items() if f in fields}
         if requested not in values:
             problem = answers.problems.get(requested) if question is None else None
-            if problem or not (values or question):
-                dispatcher.utter_message(text=problem or NOT_UNDERSTOOD)
+            if problem:
+                dispatcher.utter_message(response=problem.response, **problem.values)
+            elif not (values or question):
+                dispatcher.utter_message(response="utter_not_understood")
             values[requested] = None  # a slot event, so the form asks the same question again
         if set(values) & set(CHECKIN_SLOTS):
             values["checkin_day"] = today.isoformat()
@@ -140,7 +140,7 @@ class AnswerFormValidation(FormValidationAction, ABC):
         if previous and re.search(rf"\b({'|'.join(CORRECTION_CUES)})\b", text.lower()):
             earlier = self._read(text, previous[-1])
             if previous[-1] in earlier.values and requested not in self._read(text, None).values:
-                dispatcher.utter_message(text=CORRECTED)
+                dispatcher.utter_message(response="utter_corrected")
                 return Answers({previous[-1]: earlier.values[previous[-1]]})
         return self._read(text, requested)
 

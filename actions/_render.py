@@ -1,22 +1,41 @@
-"""The human text that goes with each payload: short, plain, built only from what the Coach returned."""
+"""Which domain response goes with each payload, and the values that fill it: built only from what the Coach returned.
+
+Every word the patient reads is worded in the domain (domain.yml `responses`); the Rasa server fills the
+response with these values. Here are only the values: names, steps and reasons from the knowledge, as bullet
+or numbered lists. A message with lines or phrases that only sometimes apply (what to avoid, why, a dose left
+to the physio) gets them as a value: each is a response of its own, taken from the domain the action is sent
+and filled here as Rasa fills a response.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rasa_sdk.types import DomainDict
 
 from rehab_coach.core.engine import Advice, Plan, PlannedExercise
 from rehab_coach.core.model import Activity, CheckIn, Dose, Escalation, Exercise, Knowledge, RedFlag, UncoveredActivity
 
-_VERDICTS = {"avoid": "best avoided for now", "caution": "OK with care", "ok": "fine"}
+Message = dict[str, Any]  # utter_message's keywords: the `response`, and the values that fill it
 
 
-def dose(d: Dose) -> str:
+def part(domain: DomainDict, response: str, **values: object) -> str:
+    """A part of a message, worded in the domain's `response`, filled with `values`."""
+    return str(domain["responses"][response][0]["text"]).format(**values)
+
+
+def dose(d: Dose, domain: DomainDict) -> str:
     """The dose in words; a dose with nothing set leaves it to the physio."""
-    return d.in_words() or "as your physio advises"
+    return d.in_words() or part(domain, "utter_dose_unset")
 
 
 def _bullets(lines: Iterable[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
+
+
+def _numbered(lines: Iterable[str]) -> str:
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
 
 
 def _lower_first(text: str) -> str:
@@ -28,111 +47,105 @@ def activity_names(ids: Sequence[str], knowledge: Knowledge) -> list[str]:
     return [_lower_first(knowledge.activities[i].name) if i in knowledge.activities else i for i in ids]
 
 
-SHOW_ALL = "Ask me to \"show all my exercises\" for the rest of them and everything to avoid."
+def _exercises(planned: Iterable[PlannedExercise], domain: DomainDict) -> str:
+    return _bullets(f"{p.exercise.name}: {dose(p.dose, domain)}" for p in planned)
 
 
-def _exercises(planned: Iterable[PlannedExercise]) -> str:
-    return _bullets(f"{p.exercise.name}: {dose(p.dose)}" for p in planned)
-
-
-def _avoid(result: Plan, knowledge: Knowledge, shown: int) -> str:
-    names = activity_names(result.avoid[:shown], knowledge)
+def _avoid(result: Plan, knowledge: Knowledge, shown: int, domain: DomainDict) -> str:
+    names = ", ".join(activity_names(result.avoid[:shown], knowledge))
     more = len(result.avoid) - shown
-    return f"Avoid today: {', '.join(names)}{f' and {more} more' if more else ''}."
+    return (part(domain, "utter_plan_avoid_more", activities=names, more=more) if more
+            else part(domain, "utter_plan_avoid", activities=names))
 
 
-def plan(result: Plan, knowledge: Knowledge) -> str:
+def _why(result: Plan, domain: DomainDict) -> list[str]:
+    return [part(domain, "utter_plan_why", reasons="; ".join(result.reasons))] if result.reasons else []
+
+
+def _plan(response: str, result: Plan, knowledge: Knowledge, lines: Sequence[str]) -> Message:
+    return {"response": response, "phase": result.phase.number, "phases": knowledge.last_phase,
+            "phase_name": result.phase.name, "details": "".join(f"\n{line}" for line in lines)}
+
+
+def plan(result: Plan, knowledge: Knowledge, domain: DomainDict) -> Message:
     """Phase, today's session with doses, the activities that matter most to avoid today, and why."""
-    lines = [f"Today's plan: phase {result.phase.number} of {knowledge.last_phase}, {result.phase.name}."]
-    if result.exercises:
-        lines.append(_exercises(result.exercises))
+    lines = [_exercises(result.exercises, domain)] if result.exercises else []
     if result.avoid:
-        lines.append(_avoid(result, knowledge, result.avoid_shown))
-    if result.reasons:
-        lines.append(f"Why: {'; '.join(result.reasons)}.")
+        lines.append(_avoid(result, knowledge, result.avoid_shown, domain))
+    lines += _why(result, domain)
     if result.more_exercises or result.avoid_shown < len(result.avoid):
-        lines.append(SHOW_ALL)
-    return "\n".join(lines)
+        lines.append(part(domain, "utter_plan_show_all"))
+    return _plan("utter_plan", result, knowledge, lines)
 
 
-def full_plan(result: Plan, knowledge: Knowledge) -> str:
+def full_plan(result: Plan, knowledge: Knowledge, domain: DomainDict) -> Message:
     """Everything behind today's plan: today's session, the exercises whose turn is on other days, all to avoid."""
-    lines = [f"All your exercises in phase {result.phase.number} of {knowledge.last_phase}, {result.phase.name}."]
-    for heading, exercises in (("Today:", result.exercises), ("On other days:", result.more_exercises)):
+    lines = []
+    for heading, exercises in (("utter_plan_today", result.exercises),
+                               ("utter_plan_other_days", result.more_exercises)):
         if exercises:
-            lines += [heading, _exercises(exercises)]
+            lines += [part(domain, heading), _exercises(exercises, domain)]
     if result.avoid:
-        lines.append(_avoid(result, knowledge, len(result.avoid)))
-    if result.reasons:
-        lines.append(f"Why: {'; '.join(result.reasons)}.")
-    return "\n".join(lines)
+        lines.append(_avoid(result, knowledge, len(result.avoid), domain))
+    return _plan("utter_plan_all", result, knowledge, lines + _why(result, domain))
 
 
-def checkin_recorded(checkin: CheckIn, day_class: str, reasons: Sequence[str]) -> str:
-    why = f" ({'; '.join(reasons)})" if reasons else ""
-    article = "an" if day_class[:1] in "aeiou" else "a"
-    return f"Thanks, today's check-in is saved: {article} {day_class} day{why}."
+def checkin_recorded(day_class: str, reasons: Sequence[str]) -> Message:
+    return {"response": f"utter_checkin_saved_{day_class}", "why": f" ({'; '.join(reasons)})" if reasons else ""}
 
 
-def escalation(result: Escalation, lead: str) -> str:
+def escalation(result: Escalation, lead: str) -> Message:
     """The urgency's instruction first (`lead`, knowledge/red_flags.yml `urgencies`), then the reasons."""
-    return "\n".join([lead, _bullets(result.reasons)])
+    return {"response": "utter_escalation", "lead": lead, "reasons": _bullets(result.reasons)}
 
 
-WARNING_SIGNS_LEAD = "These need help at once. If you notice any of them, don't wait for your next check-in:"
-
-
-def warning_signs(flags: Sequence[RedFlag]) -> str:
+def warning_signs(flags: Sequence[RedFlag]) -> Message:
     """Each sign in the words of its red flag, which say how soon to act; most urgent first."""
-    return "\n".join([WARNING_SIGNS_LEAD, _bullets(f.reason for f in flags)])
+    return {"response": "utter_warning_signs", "signs": _bullets(f.reason for f in flags)}
 
 
-def advice(result: Advice) -> str:
-    return f"{result.activity.name}: {_VERDICTS[result.verdict]}. {result.reason}"
+def advice(result: Advice) -> Message:
+    return {"response": f"utter_activity_{result.verdict}", "activity": result.activity.name, "reason": result.reason}
 
 
-def exercise(item: Exercise, planned: Dose | None, in_session: bool = True) -> str:
+def exercise(item: Exercise, planned: Dose | None, in_session: bool, domain: DomainDict) -> Message:
     """How to do it, step by step, and the patient's dose: today's, another day's, or not in their programme."""
-    steps = "\n".join(f"{n}. {step}" for n, step in enumerate(item.steps, start=1))
+    how = {"exercise": item.name, "steps": _numbered(item.steps)}
     if planned is None:
-        today = "It isn't in your plan today, so check with your physio before adding it."
-    elif not in_session:
-        today = f"It isn't in today's session: its turn comes on another day. Your dose then: {dose(planned)}."
-    else:
-        today = f"Your dose today: {dose(planned)}."
-    return f"{item.name}\n{steps}\n{today}"
+        return {"response": "utter_exercise_not_planned", **how}
+    return {"response": "utter_exercise_today" if in_session else "utter_exercise_other_day", **how,
+            "dose": dose(planned, domain)}
 
 
-WHICH_ONE = "Which one do you mean?"
-NOT_SURE = "I'm not sure which exercise you mean. Today's are:"
-
-
-def which_exercise(exercises: Sequence[Exercise], near_tie: bool) -> str:
+def which_exercise(exercises: Sequence[Exercise], near_tie: bool) -> Message:
     """Which one of a near tie or, when nothing fitted, of today's session: numbered, so "the second" answers it."""
-    return "\n".join([WHICH_ONE if near_tie else NOT_SURE, *(f"{n}. {e.name}" for n, e in enumerate(exercises, 1))])
+    return {"response": "utter_which_exercise" if near_tie else "utter_which_exercise_today",
+            "exercises": _numbered(e.name for e in exercises)}
 
 
-def _one_of(names: Sequence[str]) -> str:
+def _one_of(names: Sequence[str], domain: DomainDict) -> str:
     """"a, b or c"."""
-    return f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
+    return part(domain, "utter_one_of", items=", ".join(names[:-1]), last=names[-1]) if len(names) > 1 else names[0]
 
 
-def no_advice(uncovered: Sequence[UncoveredActivity], closest: Sequence[Activity], answered: bool) -> str:
+def no_advice(uncovered: Sequence[UncoveredActivity], closest: Sequence[Activity], answered: bool,
+              domain: DomainDict) -> Message:
     """"I don't have advice on that yet", naming what was asked and, if nothing was answered, what can be."""
-    asked = _one_of([_lower_first(u.name) for u in uncovered]) or "that"
-    if answered:
-        return f"I don't have advice on {asked} yet, beyond the above."
-    offer = f" I can tell you about {_one_of([_lower_first(a.name) for a in closest])}." if closest else ""
-    return f"I don't have advice on {asked} yet.{offer}"
+    asked = {"activities": _one_of([_lower_first(u.name) for u in uncovered], domain)} if uncovered else {}
+    if answered:  # then something asked about was not covered
+        return {"response": "utter_no_advice_beyond", **asked}
+    offer = {"closest": _one_of([_lower_first(a.name) for a in closest], domain)} if closest else {}
+    if uncovered:
+        return {"response": "utter_no_advice_offer" if closest else "utter_no_advice", **asked, **offer}
+    return {"response": "utter_no_advice_on_that_offer" if closest else "utter_no_advice_on_that", **offer}
 
 
-def progress(days: int, checkins: Sequence[CheckIn], phase_number: int, knowledge: Knowledge) -> str:
+def progress(days: int, checkins: Sequence[CheckIn], phase_number: int, knowledge: Knowledge) -> Message:
     """Days since starting, check-ins made, the phase, and the worst pain of the latest check-ins."""
     phase = knowledge.phase(phase_number)
-    text = (f"Day {days} since you started: {len(checkins)} check-in{'s' if len(checkins) != 1 else ''}, "
-            f"now in phase {phase.number} of {knowledge.last_phase} ({phase.name}).")
     recent = checkins[-7:]
-    if recent:
-        trend = ", ".join(str(c.worst_pain) for c in recent)
-        text += f"\nWorst pain, latest {len(recent)} check-in{'s' if len(recent) != 1 else ''} (oldest first): {trend}."
-    return text
+    response = ("utter_progress" if len(checkins) > 1 else "utter_progress_one_checkin" if checkins
+                else "utter_progress_no_checkins")
+    return {"response": response, "days": days, "checkins": len(checkins), "phase": phase.number,
+            "phases": knowledge.last_phase, "phase_name": phase.name, "recent": len(recent),
+            "trend": ", ".join(str(c.worst_pain) for c in recent)}

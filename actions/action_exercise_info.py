@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions._base import EXERCISE_CANDIDATES, AnswerAction, send_exercise
 from actions._context import Turn
@@ -14,7 +15,8 @@ class ActionExerciseInfo(AnswerAction):
     def name(self) -> str:
         return "action_exercise_info"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               now: Turn) -> list[EventType]:
         offered = tracker.get_slot(EXERCISE_CANDIDATES) or ()  # the choices of a "which one?" just asked
         answer = self.coach.explain_exercise(now.patient, now.text, now.today, offered)
-        return send_exercise(dispatcher, answer, offered)
+        return send_exercise(dispatcher, domain, answer, offered)

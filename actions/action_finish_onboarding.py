@@ -9,10 +9,6 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import CoachAction, send_escalation
 
-SAVED = "Thanks, you're all set up."
-NEXT = "Now, today's check-in."
-MEANWHILE = "Meanwhile, let's start with today's check-in."
-
 
 def _text(tracker: Tracker, slot: str) -> str | None:
     value = tracker.get_slot(slot)
@@ -29,9 +25,9 @@ class ActionFinishOnboarding(CoachAction):
         advice = self.coach.onboard(now.patient, _text(tracker, "side"), _text(tracker, "sport"),
                                     None if diagnosed not in ("yes", "no") else diagnosed == "yes", now.now)
         if advice is None:
-            dispatcher.utter_message(text=f"{SAVED} {NEXT}")
+            dispatcher.utter_message(response="utter_onboarded_checkin_next")
         else:
-            dispatcher.utter_message(text=SAVED)
+            dispatcher.utter_message(response="utter_onboarded")
             send_escalation(dispatcher, advice, self.knowledge)
-            dispatcher.utter_message(text=MEANWHILE)
+            dispatcher.utter_message(response="utter_checkin_meanwhile")
         return [SlotSet("onboarded", True)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import _render
 from actions._base import AnswerAction
@@ -16,11 +17,12 @@ class ActionProgress(AnswerAction):
     def name(self) -> str:
         return "action_progress"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               now: Turn) -> list[EventType]:
         patient = now.patient
         checkins = self.coach.history(patient, now.today)
         started = min(patient.profile.enrolled, now.today)  # a simulated clock may run behind the enrolment
         payload = contract.progress(started, now.today, checkins, patient.phase_number)
-        text = _render.progress(payload["days"], checkins, patient.phase_number, self.knowledge)
-        dispatcher.utter_message(text=text, json_message=payload)
+        dispatcher.utter_message(**_render.progress(payload["days"], checkins, patient.phase_number, self.knowledge),
+                                 json_message=payload)
         return []

@@ -18,11 +18,6 @@ from rehab_coach.core.model import PAIN_FIELDS, SERIOUS, Escalation, InvalidChec
 
 log = logging.getLogger(__name__)
 
-NOT_SAVED = "Sorry, some of those answers didn't look right, so nothing was saved. Say \"check in\" to go again."
-NOT_SAVED_YET = ("Sorry, I couldn't save your check-in just now. Your answers are kept: "
-                 "say \"check in\" in a moment to try again.")
-NO_PLAN = ("Your check-in is saved, but I couldn't put today's plan together just now. "
-           "Ask me \"what's my plan?\" in a moment.")
 
 
 def checkin_values(tracker: Tracker) -> dict[str, Any]:
@@ -49,15 +44,15 @@ class ActionRecordCheckin(CoachAction):
             now = self.turn(tracker)
             recorded = self.coach.record_checkin(now.patient, checkin_values(tracker), now.today)
         except InvalidCheckIn:
-            dispatcher.utter_message(text=NOT_SAVED)
+            dispatcher.utter_message(response="utter_checkin_not_saved")
             return reset_checkin()
         except Exception as error:  # e.g. the database is away: keep the answers for another try
             log.error("saving a check-in failed: %s at %s", type(error).__name__, where(error))
-            dispatcher.utter_message(text=NOT_SAVED_YET)
+            dispatcher.utter_message(response="utter_checkin_not_saved_yet")
             return []
         reasons = recorded.classification.reasons
         dispatcher.utter_message(
-            text=_render.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
+            **_render.checkin_recorded(recorded.classification.day_class, reasons),
             json_message=contract.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
         )
         # The check-in is committed: whatever fails from here on, it stays saved.
@@ -69,9 +64,9 @@ class ActionRecordCheckin(CoachAction):
             plan = self.coach.plan_for_today(now.patient, now.today)
         except Exception as error:
             log.error("plan after check-in failed: %s at %s", type(error).__name__, where(error))
-            dispatcher.utter_message(text=NO_PLAN)
+            dispatcher.utter_message(response="utter_checkin_saved_no_plan")
         else:
-            dispatcher.utter_message(text=_render.plan(plan, self.knowledge), json_message=contract.plan(plan))
+            dispatcher.utter_message(**_render.plan(plan, self.knowledge, domain), json_message=contract.plan(plan))
         if escalation is not None:
             send_escalation(dispatcher, escalation, self.knowledge)
         return reset_checkin()

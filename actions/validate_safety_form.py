@@ -14,7 +14,6 @@ from actions._safety import current_check
 from rehab_coach.core.intents import SERIOUS_INTENTS
 from rehab_coach.core.safety import next_question
 
-YES_OR_NO = "Please answer yes or no, so I can tell how soon you need to be seen."
 DONE = "answered"
 
 
@@ -33,7 +32,7 @@ class ValidateSafetyForm(FormValidationAction):
         question = next_question(check, answers)
         answer = _deps.answers().yes_no(latest_text(tracker))
         if question is None or answer is None:
-            dispatcher.utter_message(text=YES_OR_NO)
+            dispatcher.utter_message(response="utter_reask_safety")
             return [SlotSet("safety_answer", None)]
         answers[question] = answer
         finished = next_question(check, answers) is None

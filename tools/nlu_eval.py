@@ -59,7 +59,7 @@ CHECKIN_ORDER = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
 NEUTRAL = {"pain_rest": "1", "pain_exercise": "2", "pain_morning": "1", "swelling": "none", "mechanical": "none",
            "adherence": "all of it"}
 RANK = {u: n for n, u in enumerate(URGENCIES)} | {"none": len(URGENCIES)}
-NO_ADVICE = "don't have advice on"  # how the coach says an activity is not in its catalogue (actions/_render.py)
+NO_ADVICE = "don't have advice on"  # how the coach says an activity is not in its catalogue (domain: utter_no_advice*)
 ONBOARDING = ("hi", "left", "dance", "yes, my physio diagnosed it")
 
 

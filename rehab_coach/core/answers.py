@@ -2,8 +2,9 @@
 
 `AnswerReader(knowledge, read)("rest 2, exercise 4 and 3 this morning", "pain_rest")` fills every field
 the message answers. A value is only accepted when it is unambiguous and inside the contract's range:
-anything else becomes a short, patient-facing problem, never a silent clamp or guess
-(shared/reply-contract.md). Allowed values and ranges come from `rehab_coach.core.contract.QUESTIONS`.
+anything else becomes a problem, never a silent clamp or guess (shared/reply-contract.md): the domain
+response that says so to the patient (`utter_reask_...`, worded in domain.yml) and its values. Allowed
+values and ranges come from `rehab_coach.core.contract.QUESTIONS`.
 
 The message is read like every other: tokens from the project's reader (the spaCy pipeline), with
 numbers written together split apart ("4/10" -> 4 / 10), and what it negates decided by the shared
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rehab_coach.core.context import Context
 from rehab_coach.core.contract import QUESTIONS
@@ -28,11 +30,19 @@ YES, NO = "yes", "no"  # the contract's `yesno` answers
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Why an answer was not accepted: the domain response that tells the patient, and the values it needs."""
+
+    response: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Answers:
     """What one message answers: accepted values by field, and why other answers were not accepted."""
 
     values: dict[str, object] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
 
 
 # --- text -> tokens ---------------------------------------------------------------------------------
@@ -374,7 +384,7 @@ def _pair(labels: list[_Label], numbers: list[_Number]) -> list[tuple[str, _Numb
     return pairs
 
 
-def _read_pain(tokens: Tokens, requested: str | None) -> tuple[dict[str, object], dict[str, str]]:
+def _read_pain(tokens: Tokens, requested: str | None) -> tuple[dict[str, object], dict[str, Problem]]:
     """Pain values by field: labelled ones where they say, a single unlabelled one for the requested field."""
     numbers = _numbers(tokens)
     labels = _labels(tokens)
@@ -397,9 +407,8 @@ def _read_pain(tokens: Tokens, requested: str | None) -> tuple[dict[str, object]
     if requested in PAIN_FIELDS and requested not in claimed:
         real = [n for n in loose if not n.zero_word] or loose
         if len({n.value for n in real}) > 1:  # "4, and it's 4 all the time" says one value
-            shown = ", ".join(n.shown for n in real)
-            problem = f"I read several numbers ({shown}): please send just the one you mean, from {_low()} to {_high()}"
-            return _accept(claimed), {**_reject(claimed), requested: problem}
+            several = Problem("utter_reask_pain_numbers", {"numbers": ", ".join(n.shown for n in real)})
+            return _accept(claimed), {**_reject(claimed), requested: several}
         if real:
             claimed[requested] = real[0]
     return _accept(claimed), _reject(claimed)
@@ -432,13 +441,13 @@ def _accept(claimed: dict[str, _Number]) -> dict[str, object]:
     return accepted
 
 
-def _reject(claimed: dict[str, _Number]) -> dict[str, str]:
+def _reject(claimed: dict[str, _Number]) -> dict[str, Problem]:
     problems = {}
     for name, number in claimed.items():
         if number.value is None:
-            problems[name] = f"{number.shown} is on a different scale: I need a number from {_low()} to {_high()}"
+            problems[name] = Problem("utter_reask_pain_scale", {"answer": number.shown})
         elif not _low() <= number.value <= _high():
-            problems[name] = f"{number.shown} is outside the {_low()} to {_high()} scale"
+            problems[name] = Problem("utter_reask_pain_range", {"answer": number.shown})
     return problems
 
 
@@ -468,7 +477,7 @@ _SWELLING_BARE = {
 }
 
 
-def _read_swelling(tokens: Tokens, requested: str | None) -> tuple[object | None, str | None]:
+def _read_swelling(tokens: Tokens, requested: str | None) -> tuple[object | None, Problem | None]:
     """none | mild | marked, from 'no swelling', 'a bit puffy', 'really swollen' ... (None: not answered)."""
     asked = requested == "swelling"
     levels: list[str] = []
@@ -487,7 +496,7 @@ def _read_swelling(tokens: Tokens, requested: str | None) -> tuple[object | None
     if readable:
         return _most_severe(readable, QUESTIONS["swelling"]["choices"]), None
     if levels and asked:
-        return None, "Is the swelling mild (a bit puffy) or marked (clearly swollen)?"
+        return None, Problem("utter_reask_swelling_amount")
     return None, None
 
 
@@ -547,7 +556,7 @@ _MECHANICAL_NONE = _phrases("none", "no", "nope", "nah", "nothing", "all fine", 
                             "did not", "it did not", "no it did not", "none of that", "all ok", "ok", "normal")
 
 
-def _read_mechanical(tokens: Tokens, requested: str | None) -> tuple[object | None, str | None]:
+def _read_mechanical(tokens: Tokens, requested: str | None) -> tuple[object | None, Problem | None]:
     """none | catching | locking | giving_way; 'did not lock' and 'no catching' read as none."""
     asked = requested == "mechanical"
     ignored = {k for s, e in _spans(tokens, _NOT_MECHANICAL) for k in range(s, e)}
@@ -564,8 +573,6 @@ def _read_mechanical(tokens: Tokens, requested: str | None) -> tuple[object | No
         return _most_severe(present, QUESTIONS["mechanical"]["choices"]), None
     if denied or (asked and _only_phrases(tokens, _MECHANICAL_NONE)):
         return "none", None
-    if asked:
-        return None, "Did the ankle catch, lock or give way? Please answer none, catching, locking or giving way."
     return None, None
 
 
@@ -595,7 +602,7 @@ _ADHERENCE_NONE = _phrases("none", "none of it", "none of them", "nothing", "no"
 _WHOLE = {"all", "everything", "every", "whole", "lot", "fully", "completed", "finished", "each", "full"}
 
 
-def _read_adherence(tokens: Tokens, requested: str | None) -> tuple[object | None, str | None]:
+def _read_adherence(tokens: Tokens, requested: str | None) -> tuple[object | None, Problem | None]:
     """all | some | none; 'not all' is some, 'did not do any' is none, 'yes all of it' is all."""
     asked = requested == "adherence"
     scope = range(len(tokens)) if asked else _plan_clauses(tokens)
@@ -620,8 +627,6 @@ def _read_adherence(tokens: Tokens, requested: str | None) -> tuple[object | Non
         return "some", None  # mixed: "all the stretches but none of the balance"
     if found:
         return found[0], None
-    if asked:
-        return None, "Did you do yesterday's plan? Please answer all, some or none."
     return None, None
 
 
@@ -678,7 +683,7 @@ _OWNERS = {"my", "its", "the", "is", "in", "are", ",", ".", ";", "–"}  # befor
 _SIDE_NOUNS = {"ankle", "ankles", "foot", "feet", "leg", "legs", "side", "sides", "one", "heel", "heels", "calf"}
 
 
-def _read_side(tokens: Tokens, requested: str | None) -> tuple[object | None, str | None]:
+def _read_side(tokens: Tokens, requested: str | None) -> tuple[object | None, Problem | None]:
     """left | right | both; unasked, only with a body word ('my right ankle'), so 'right now' never counts."""
     asked = requested == "side"
     found = set()
@@ -693,13 +698,11 @@ def _read_side(tokens: Tokens, requested: str | None) -> tuple[object | None, st
             found.add(token)
     if found >= {"left", "right"} and not _has(tokens, _phrases("left and right", "right and left", "left & right",
                                                                  "right & left", "left + right")):
-        return None, "Which ankle is it: left, right or both?" if asked else None
+        return None, Problem("utter_reask_side_which") if asked else None
     if "both" in found or found >= {"left", "right"}:
         return "both", None
     if found:
         return found.pop(), None
-    if asked:
-        return None, "Which ankle is it? Please answer left, right or both."
     return None, None
 
 
@@ -729,7 +732,7 @@ _SELF_DESCRIPTION = re.compile(r"(?<!can )(?<!could )(?<!should )(?<!may )(?<!do
 _PLAY = re.compile(r"\b(?:play|do|playing|doing)\s+(?!not\b|any\b|a\b|the\b|it\b|much\b|anything\b|my\b)[a-z]{3,}")
 
 
-def _read_sport(tokens: Tokens, requested: str | None) -> tuple[object | None, str | None]:
+def _read_sport(tokens: Tokens, requested: str | None) -> tuple[object | None, Problem | None]:
     """dance | running | football | other; unasked, only from 'I dance', 'I'm a runner', 'I play netball'."""
     asked = requested == "sport"
     text = " ".join(tokens)
@@ -741,10 +744,8 @@ def _read_sport(tokens: Tokens, requested: str | None) -> tuple[object | None, s
         for sport, words in _SPORT_WORDS.items():
             if token in words:
                 return sport, None
-    if asked:
-        if _PLAY.search(text) or _only_phrases(tokens, _SPORT_NONE):
-            return "other", None
-        return None, "What's your main sport or pastime: dance, running, football, or something else (say which)?"
+    if asked and (_PLAY.search(text) or _only_phrases(tokens, _SPORT_NONE)):
+        return "other", None
     return None, None
 
 
@@ -763,7 +764,7 @@ _DIAGNOSED_YES = _phrases("diagnosed", "physio said", "physio says", "doctor sai
                           "sports doctor", "orthopaedic", "orthopedic", "impingement")
 
 
-def _read_diagnosed(tokens: Tokens, requested: str | None) -> tuple[object | None, str | None]:
+def _read_diagnosed(tokens: Tokens, requested: str | None) -> tuple[object | None, Problem | None]:
     """yes | no: has a clinician diagnosed the problem; 'not sure' is asked again."""
     asked = requested == "diagnosed"
     content = [t for t in tokens if not _is_punct(t)]
@@ -779,12 +780,12 @@ def _read_diagnosed(tokens: Tokens, requested: str | None) -> tuple[object | Non
     if content and content[0] in _NO_WORDS:
         return NO, None
     if _has(tokens, _UNSURE):
-        return None, "If you're not sure, say no for now: has a physio or doctor diagnosed it? (yes or no)"
+        return None, Problem("utter_reask_diagnosed_unsure")
     if _has(tokens, _DIAGNOSED_NO) or any(t in _NO_WORDS | {"not"} for t in content):
         return NO, None
     if _has(tokens, _DIAGNOSED_YES) or any(t in _YES_WORDS for t in content):
         return YES, None
-    return None, "Has a physiotherapist or doctor diagnosed the problem? Please answer yes or no."
+    return None, None
 
 
 _ABLE = {"can", "could", "able", "managed", "manage", "fine", "ok", "okay"}
@@ -818,15 +819,9 @@ _CHOICE_READERS = {
 }
 
 
-def _expected(field_name: str) -> str:
-    """What the question expects, restated for a patient whose answer could not be read."""
-    spec = QUESTIONS[field_name]
-    if spec["type"] == "scale":
-        return f"I need a number from {spec['min']} to {spec['max']}, like 3 or 'about a 4'"
-    if spec["type"] == "yesno":
-        return "Please answer yes or no"
-    choices = [str(c).replace("_", " ") for c in spec["choices"]]
-    return f"Please answer {', '.join(choices[:-1])} or {choices[-1]}"
+def _expected(field_name: str) -> Problem:
+    """The answer could not be read: what the question expects, restated (one response for the pain scale)."""
+    return Problem("utter_reask_pain" if field_name in PAIN_FIELDS else f"utter_reask_{field_name}")
 
 
 # --- the whole message --------------------------------------------------------------------------------
@@ -836,7 +831,8 @@ def read_answers(tokens: Tokens, requested: str | None) -> Answers:
     """Every answer in the message; `requested` is the field the coach just asked for (None: no question open).
 
     An unlabelled number answers the requested pain field; labelled values ("at rest 2, exercise 4")
-    fill their own fields. When the requested field cannot be read, `problems` says what is expected.
+    fill their own fields. When the requested field cannot be read, `problems` says why, as the response
+    that asks again.
     """
     requested = requested if requested in QUESTIONS else None
     values, problems = _read_pain(tokens, requested)

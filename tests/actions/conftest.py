@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from rasa.shared.core.domain import Domain
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,8 +18,8 @@ from rehab_coach.adapters.storage.repository import PatientRecord
 from rehab_coach.core import contract
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import CheckIn
-from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.services.coach import Coach
+from tests.conftest import rasa_domain, rendered
 
 VALIDATOR = Draft202012Validator(contract.schema())
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
@@ -34,9 +32,7 @@ QUIET_DAY: dict[str, Any] = dict(pain_rest=1, pain_exercise=2, pain_morning=1, s
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     """The domain as the action server receives it from Rasa."""
-    with warnings.catch_warnings():  # Rasa 3.6 warns about slot auto-fill on every domain load
-        warnings.simplefilter("ignore", UserWarning)
-        return Domain.load(str(PROJECT_ROOT / "domain.yml")).as_dict()
+    return rasa_domain().as_dict()
 
 
 @pytest.fixture
@@ -106,7 +102,7 @@ async def run(action: Action, tracker_: Tracker, domain: dict[str, Any]) -> tupl
 
 def payloads(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     """Every `custom` payload dispatched, each checked against the reply contract's JSON Schema."""
-    found = [message["custom"] for message in dispatcher.messages if message.get("custom")]
+    found = [message["custom"] for message in map(rendered, dispatcher.messages) if message.get("custom")]
     for payload in found:
         errors = [error.message for error in VALIDATOR.iter_errors(payload)]
         assert not errors, (payload, errors)
@@ -118,7 +114,8 @@ def kinds(dispatcher: CollectingDispatcher) -> list[str]:
 
 
 def texts(dispatcher: CollectingDispatcher) -> list[str]:
-    return [message["text"] for message in dispatcher.messages if message.get("text")]
+    """What the patient reads: each dispatched message's text, its response rendered as the Rasa server does."""
+    return [message["text"] for message in map(rendered, dispatcher.messages) if message.get("text")]
 
 
 def slot_events(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

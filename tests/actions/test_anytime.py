@@ -6,29 +6,29 @@ from datetime import timedelta
 
 import pytest
 
-from actions._base import EXERCISE_CANDIDATES, SORRY
-from actions._render import NOT_SURE
+from actions._base import EXERCISE_CANDIDATES
 from actions.action_activity_advice import ActionActivityAdvice
 from actions.action_exercise_info import ActionExerciseInfo
-from actions.action_greet import CARRY_ON, WELCOME, WELCOME_AGAIN, ActionGreet
-from actions.action_plan import NOT_CHECKED_IN, ActionPlan
+from actions.action_greet import ActionGreet
+from actions.action_plan import ActionPlan
 from actions.action_progress import ActionProgress
-from actions.action_start_checkin import AGAIN, FINISH_SETUP, REMINDER, RESUME, START, ActionStartCheckin
+from actions.action_start_checkin import ActionStartCheckin
 from rehab_coach.core.model import Dose
 from tests.actions.conftest import QUIET_DAY, TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
+from tests.conftest import say
 
 
 async def test_the_plan_before_todays_checkin_says_so(coach, domain, patient):
     _, dispatcher = await run(ActionPlan(coach, clock), tracker("what's my plan?", "ask_plan"), domain)
     assert kinds(dispatcher) == ["plan"]
-    assert texts(dispatcher)[-1] == NOT_CHECKED_IN
+    assert texts(dispatcher)[-1] == say("utter_plan_not_checked_in")
 
 
 async def test_the_plan_after_todays_checkin_follows_it(coach, domain, patient):
     coach.record_checkin(patient, QUIET_DAY, TODAY)
     _, dispatcher = await run(ActionPlan(coach, clock), tracker("what's my plan?", "ask_plan"), domain)
     (plan,) = payloads(dispatcher)
-    assert plan["day_class"] == "green" and NOT_CHECKED_IN not in texts(dispatcher)
+    assert plan["day_class"] == "green" and say("utter_plan_not_checked_in") not in texts(dispatcher)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ async def test_no_candidate_says_so_and_offers_todays_exercises(coach, domain, p
     (question,) = payloads(dispatcher)
     todays = [p.exercise.id for p in coach.plan_for_today(patient, TODAY).exercises]
     assert (question["field"], question["choices"]) == ("exercise", todays)
-    assert texts(dispatcher)[0].startswith(NOT_SURE)
+    assert texts(dispatcher)[0].startswith(say("utter_which_exercise_today", exercises=""))
     assert slot_events(events) == {EXERCISE_CANDIDATES: todays}
 
 
@@ -195,27 +195,30 @@ async def test_a_failure_gets_an_apology_not_silence(coach, domain, patient, act
 
     monkeypatch.setattr(coach.store, "checkins", broken)
     events, dispatcher = await run(action(coach, clock), tracker(question, intent), domain)
-    assert events == [] and texts(dispatcher)[-1] == SORRY
+    assert events == [] and texts(dispatcher)[-1] == say("utter_sorry")
 
 
 @pytest.mark.parametrize(("checked_in", "loop", "expected"),
-                         [(False, None, WELCOME), (True, None, WELCOME_AGAIN), (False, "checkin_form", CARRY_ON)])
+                         [(False, None, "utter_greet_checkin"), (True, None, "utter_greet_checked_in"),
+                          (False, "checkin_form", "utter_greet_mid_form")])
 async def test_greeting(coach, domain, patient, checked_in, loop, expected):
     if checked_in:
         coach.record_checkin(patient, QUIET_DAY, TODAY)
     _, dispatcher = await run(ActionGreet(coach, clock), tracker("hi", "greet", active_loop=loop), domain)
-    assert texts(dispatcher) == [expected] and kinds(dispatcher) == []
+    assert texts(dispatcher) == [say(expected)] and kinds(dispatcher) == []
 
 
 @pytest.mark.parametrize(
     ("intent", "checked_in", "slots", "loop", "expected"),
-    [("start_checkin", False, {}, None, START), ("EXTERNAL_checkin_reminder", False, {}, None, REMINDER),
-     ("start_checkin", True, {}, None, AGAIN), ("start_checkin", True, {"pain_rest": 2}, None, RESUME),
-     ("start_checkin", False, {}, "onboarding_form", FINISH_SETUP)],
+    [("start_checkin", False, {}, None, "utter_checkin_start"),
+     ("EXTERNAL_checkin_reminder", False, {}, None, "utter_checkin_reminder"),
+     ("start_checkin", True, {}, None, "utter_checkin_again"),
+     ("start_checkin", True, {"pain_rest": 2}, None, "utter_checkin_resume"),
+     ("start_checkin", False, {}, "onboarding_form", "utter_checkin_after_setup")],
 )
 async def test_starting_a_checkin(coach, domain, patient, intent, checked_in, slots, loop, expected):
     if checked_in:
         coach.record_checkin(patient, QUIET_DAY, TODAY)
     message = tracker("", intent, slots=slots, active_loop=loop)
     _, dispatcher = await run(ActionStartCheckin(coach, clock), message, domain)
-    assert texts(dispatcher) == [expected]
+    assert texts(dispatcher) == [say(expected)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from actions._base import SORRY
 from actions.action_escalate import ActionEscalate
 from rehab_coach.adapters.storage import Store
 from tests.actions.conftest import clock, kinds, payloads, run, slot_events, texts, tracker
+from tests.conftest import say
 
 COACHING = {"plan", "exercise_info", "activity_advice", "question"}
 
@@ -66,7 +66,7 @@ async def test_emergency_advice_goes_out_even_when_the_database_is_away(coach, d
     _, dispatcher = await run(ActionEscalate(coach, clock), tracker("chest pain and short of breath", "red_flag"),
                               domain)
     assert [p["urgency"] for p in payloads(dispatcher)] == ["emergency"]
-    assert SORRY not in texts(dispatcher)
+    assert say("utter_sorry") not in texts(dispatcher)
 
 
 async def test_the_same_red_flag_twice_a_day_is_stored_once(coach, domain, patient):

@@ -7,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from actions._checkin import STALE
-from actions._forms import CORRECTED, NOT_UNDERSTOOD
 from actions.validate_checkin_form import ValidateCheckinForm
 from actions.validate_onboarding_form import ValidateOnboardingForm
-from rehab_coach.core.answers import Answers
+from rehab_coach.core.answers import Answers, Problem
 from tests.actions.conftest import TODAY, clock, entity, kinds, payloads, run, slot_events, texts, tracker
+from tests.conftest import say
 
 # Left to the rules: the form gives way (its validation reads nothing).
 DIGRESSIONS = ["red_flag", "red_flag_emergency", "red_flag_urgent", "stop", "help", "greet", "goodbye", "thanks"]
@@ -139,7 +138,7 @@ async def test_a_correction_changes_the_answer_before_and_the_question_comes_aga
     turn = checkin_turn(text, requested, **previous)
     events, dispatcher = await run(ValidateCheckinForm(clock=clock), turn, domain)
     assert answered(events) == {**value, requested: None}
-    assert texts(dispatcher) == [CORRECTED]
+    assert texts(dispatcher) == [say("utter_corrected")]
 
 
 async def test_a_labelled_correction_later_in_the_check_in_replaces_that_answer(domain):
@@ -156,7 +155,7 @@ async def test_answers_left_from_an_earlier_day_are_dropped_never_recorded_for_t
     filled = slot_events(events)
     assert filled["pain_rest"] is None and filled["pain_exercise"] is None  # yesterday's answers gone
     assert filled["pain_morning"] == 2 and filled["checkin_day"] == TODAY.isoformat()
-    assert texts(dispatcher) == [STALE.format(day=yesterday)]
+    assert texts(dispatcher) == [say("utter_checkin_stale", day=yesterday)]
 
 
 @pytest.mark.parametrize("intent", ANSWER_INTENTS)
@@ -185,7 +184,8 @@ class FakeReader:
 
 
 async def test_the_reader_gets_the_text_and_the_open_question_and_only_this_forms_fields_are_kept(domain):
-    reader = FakeReader(Answers(values={"pain_rest": 2, "side": "left"}, problems={"sport": "which sport?"}))
+    reader = FakeReader(Answers(values={"pain_rest": 2, "side": "left"},
+                                problems={"sport": Problem("utter_reask_sport")}))
     events, dispatcher = await run(ValidateCheckinForm(read=reader, clock=clock), checkin_turn("2, left ankle"),
                                    domain)
     assert reader.calls == [("2, left ankle", "pain_rest")]
@@ -196,8 +196,8 @@ async def test_the_reader_gets_the_text_and_the_open_question_and_only_this_form
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        (Answers(problems={"pain_rest": "I need a number from 0 to 10"}), "I need a number from 0 to 10"),
-        (Answers(), NOT_UNDERSTOOD),
+        (Answers(problems={"pain_rest": Problem("utter_reask_pain")}), say("utter_reask_pain")),
+        (Answers(), say("utter_not_understood")),
     ],
 )
 async def test_the_reason_is_the_readers_or_a_plain_not_understood(domain, answers, message):
@@ -208,11 +208,11 @@ async def test_the_reason_is_the_readers_or_a_plain_not_understood(domain, answe
 
 
 async def test_other_answers_are_kept_when_the_asked_one_is_missing(domain):
-    reader = FakeReader(Answers(values={"swelling": "mild"}, problems={"pain_rest": "A number from 0 to 10?"}))
+    reader = FakeReader(Answers(values={"swelling": "mild"}, problems={"pain_rest": Problem("utter_reask_pain")}))
     events, dispatcher = await run(ValidateCheckinForm(read=reader, clock=clock), checkin_turn("mild swelling"),
                                    domain)
     assert answered(events) == {"swelling": "mild", "pain_rest": None}
-    assert texts(dispatcher) == ["A number from 0 to 10?"]
+    assert texts(dispatcher) == [say("utter_reask_pain")]
 
 
 @pytest.mark.parametrize(

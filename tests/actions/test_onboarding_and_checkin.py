@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from actions.action_finish_onboarding import ActionFinishOnboarding
-from actions.action_record_checkin import CHECKIN_SLOTS, NO_PLAN, NOT_SAVED, NOT_SAVED_YET, ActionRecordCheckin
+from actions.action_record_checkin import CHECKIN_SLOTS, ActionRecordCheckin
 from rehab_coach.adapters.storage import Store
 from tests.actions.conftest import QUIET_DAY, SENDER, TODAY, checkin, clock, kinds, payloads, run, slot_events, texts
 from tests.actions.conftest import tracker as make_tracker
+from tests.conftest import say
 
 
 def onboarding_done(diagnosed: str):
@@ -71,7 +72,7 @@ async def test_a_failure_while_planning_never_loses_the_checkin(coach, domain, p
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(), domain)
     assert coach.store.checkins(patient.id) == [checkin(TODAY)]
     assert kinds(dispatcher) == ["checkin_recorded"]
-    assert texts(dispatcher)[-1] == NO_PLAN
+    assert texts(dispatcher)[-1] == say("utter_checkin_saved_no_plan")
     assert slot_events(events) == dict.fromkeys(CHECKIN_SLOTS)
 
 
@@ -90,10 +91,10 @@ async def test_when_saving_fails_the_answers_are_kept_for_another_try(coach, dom
 
     monkeypatch.setattr(Store, "save_checkin", broken)
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(), domain)
-    assert events == [] and texts(dispatcher) == [NOT_SAVED_YET] and kinds(dispatcher) == []
+    assert events == [] and texts(dispatcher) == [say("utter_checkin_not_saved_yet")] and kinds(dispatcher) == []
 
 
 async def test_invalid_answers_are_not_saved_and_asked_again_next_time(coach, domain, patient):
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(pain_rest=15), domain)
-    assert texts(dispatcher) == [NOT_SAVED] and coach.store.checkins(patient.id) == []
+    assert texts(dispatcher) == [say("utter_checkin_not_saved")] and coach.store.checkins(patient.id) == []
     assert slot_events(events) == dict.fromkeys(CHECKIN_SLOTS)

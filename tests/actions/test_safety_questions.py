@@ -5,8 +5,9 @@ from __future__ import annotations
 from actions.action_ask_safety_answer import ActionAskSafetyAnswer
 from actions.action_safety_decision import ActionSafetyDecision
 from actions.action_warning_signs import ActionWarningSigns
-from actions.validate_safety_form import YES_OR_NO, ValidateSafetyForm
+from actions.validate_safety_form import ValidateSafetyForm
 from tests.actions.conftest import clock, kinds, payloads, run, slot_events, texts, tracker
+from tests.conftest import say
 
 
 def asking(check: str, answers: dict, text: str = "", intent: str = "affirm", **slots):
@@ -30,7 +31,7 @@ async def test_a_yes_or_no_is_recorded_and_the_form_goes_on_until_the_answers_de
 async def test_an_answer_that_is_neither_yes_nor_no_is_asked_again(domain):
     events, dispatcher = await run(ValidateSafetyForm(), asking("fracture", {}, "not sure really", "inform"), domain)
     assert slot_events(events) == {"safety_answer": None}
-    assert texts(dispatcher) == [YES_OR_NO]
+    assert texts(dispatcher) == [say("utter_reask_safety")]
 
 
 async def test_an_emergency_said_during_the_questions_is_left_to_the_rules(domain):
