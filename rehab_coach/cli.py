@@ -178,6 +178,23 @@ def patient_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def rotate_secrets(args: argparse.Namespace) -> int:
+    """Replace the tokens and the chat-link key in var/secrets.env; links signed with the old key keep working for
+    a grace period."""
+    from rehab_coach.services.chat_links import KEY_NAME
+
+    until = date.today() + timedelta(days=args.grace_days)
+    for name in (settings.RASA_TOKEN, settings.ACTIONS_TOKEN, settings.REST_TOKEN, KEY_NAME):
+        if settings.rotate(name, until if name == KEY_NAME else None):
+            print(f"{name}: rotated")
+        else:
+            print(f"{name}: set in the environment, so rotate it there", file=sys.stderr)
+    print(f"Chat links sent before now keep working until {until} (or their own expiry, if sooner); new links use "
+          "the new key.\nRestart the servers (./coach run) to use the new tokens; clients of the REST channel and "
+          f"the Rasa API find them in {settings.SECRETS_FILE}.")
+    return 0
+
+
 def _print_link(link: str, days: int) -> int:
     print(link)
     print(f"valid for {days} days; send it to the patient only", file=sys.stderr)
@@ -254,6 +271,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "patient-export": patient_export,
     "patient-delete": patient_delete,
     "create-clinician": create_clinician,
+    "rotate-secrets": rotate_secrets,
     "portal": portal,
 }
 
@@ -300,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     clinician.add_argument("name", help="the name the clinician logs in with")
     clinician.add_argument("--password-stdin", action="store_true",
                            help="read the password from the first line of standard input (for scripts)")
+    rotation = commands.add_parser("rotate-secrets", help=rotate_secrets.__doc__)
+    rotation.add_argument("--grace-days", type=int, default=30,
+                          help="how long links signed with the old key keep working (default: %(default)s)")
     web = commands.add_parser("portal", help=portal.__doc__)
     add_portal_arguments(web)
     args = parser.parse_args(argv)

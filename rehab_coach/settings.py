@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
@@ -63,16 +64,50 @@ def _load(environment: tuple[str | None, ...]) -> Settings:
         raise SettingError(f"setting {str(first['loc'][0]).upper()}: {first['msg']}") from None
 
 
+def _stored() -> dict[str, str]:
+    if not SECRETS_FILE.exists():
+        return {}
+    return dict(line.split("=", 1) for line in SECRETS_FILE.read_text().splitlines() if "=" in line)
+
+
+def _store(values: dict[str, str]) -> None:
+    SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    SECRETS_FILE.touch(mode=0o600)
+    SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+
+
 def secret(name: str) -> str:
     """The secret `name`: the environment variable if set, else the file's value, generated if missing."""
     if os.environ.get(name):
         return os.environ[name]
-    values = {}
-    if SECRETS_FILE.exists():
-        values = dict(line.split("=", 1) for line in SECRETS_FILE.read_text().splitlines() if "=" in line)
+    values = _stored()
     if name not in values:
         values[name] = secrets.token_urlsafe(32)
-        SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        SECRETS_FILE.touch(mode=0o600)
-        SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+        _store(values)
     return values[name]
+
+
+def previous_secret(name: str, today: date) -> str | None:
+    """The value `name` had before `rotate` replaced it, while its grace period lasts (never one from the
+    environment: a deployment rotates its own secrets)."""
+    values = _stored()
+    until = values.get(f"{name}_PREVIOUS_UNTIL")
+    if os.environ.get(name) or until is None or today > date.fromisoformat(until):
+        return None
+    return values.get(f"{name}_PREVIOUS")
+
+
+def rotate(name: str, keep_previous_until: date | None = None) -> bool:
+    """Replace the file's secret `name` with a new random one, keeping the old one for `previous_secret` until
+    the given day; False (nothing changed) when the environment sets it."""
+    if os.environ.get(name):
+        return False
+    values = _stored()
+    old = values.pop(name, None)
+    values.pop(f"{name}_PREVIOUS", None)
+    values.pop(f"{name}_PREVIOUS_UNTIL", None)
+    values[name] = secrets.token_urlsafe(32)
+    if old and keep_previous_until:
+        values.update({f"{name}_PREVIOUS": old, f"{name}_PREVIOUS_UNTIL": keep_previous_until.isoformat()})
+    _store(values)
+    return True

@@ -21,8 +21,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ from rehab_coach.adapters.transcripts import conversation, utc_iso
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.rasa.channels import MAX_MESSAGE
 from rehab_coach.services import chat_links
-from rehab_coach.settings import secret
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +96,12 @@ class CoachSocketIOInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         store = bootstrap.store()
-        return cls(secret(chat_links.KEY_NAME), lambda subject: chat_links.enrolled(store, subject),
+        return cls(lambda: chat_links.keys(date.today()), lambda subject: chat_links.enrolled(store, subject),
                    demo=settings.load().demo)
 
-    def __init__(self, key: str, enrolled: Callable[[str], bool], demo: bool = False,
+    def __init__(self, keys: Callable[[], Sequence[str]], enrolled: Callable[[str], bool], demo: bool = False,
                  web_dist: Path = WEB_DIST) -> None:
-        self.key = key
+        self.keys = keys  # read at each connection, so a rotation applies at once
         self.enrolled = enrolled  # whether a token's subject is still an enrolled patient
         self.demo = demo
         self.web_dist = web_dist
@@ -141,7 +140,7 @@ class CoachSocketIOInput(InputChannel):
                 await sio.save_session(sid, {"subject": None, "expires": None})
                 return
             try:
-                subject, expires = chat_links.verify(token, self.key)
+                subject, expires = chat_links.verify(token, *self.keys())
             except chat_links.TokenRefused as refusal:
                 raise Refused(str(refusal)) from None
             if not await asyncio.to_thread(self.enrolled, subject):

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import jwt
 
 from rehab_coach.adapters.storage.repository import PatientRecord, Store
-from rehab_coach.settings import secret
+from rehab_coach.settings import previous_secret, secret
 
 ALGORITHM = "HS256"
 AUDIENCE = "rehab-coach-chat"
@@ -42,17 +42,30 @@ def issue(subject: str, key: str, now: datetime, valid_for: timedelta) -> str:
     return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
-def verify(token: object, key: str) -> tuple[str, datetime]:
-    """The token's subject and expiry time; TokenRefused with a patient-facing reason otherwise."""
+def keys(today: date) -> tuple[str, ...]:
+    """The keys a chat link may be signed with: the current one, and the one before a rotation while its grace
+    period lasts (`./coach rotate-secrets`)."""
+    return (secret(KEY_NAME), *filter(None, [previous_secret(KEY_NAME, today)]))
+
+
+def verify(token: object, *keys: str) -> tuple[str, datetime]:
+    """The token's subject and expiry time, if one of `keys` signed it; TokenRefused with a patient-facing
+    reason otherwise."""
     if not isinstance(token, str) or not token:
         raise TokenRefused(MISSING)
-    try:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            options={"require": ["sub", "exp", "aud"]})
-    except jwt.ExpiredSignatureError as error:
-        raise TokenRefused(EXPIRED) from error
-    except jwt.InvalidTokenError as error:
-        raise TokenRefused(INVALID) from error
+    for key in keys:
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=AUDIENCE,
+                                options={"require": ["sub", "exp", "aud"]})
+            break
+        except jwt.ExpiredSignatureError as error:
+            raise TokenRefused(EXPIRED) from error
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.InvalidTokenError as error:
+            raise TokenRefused(INVALID) from error
+    else:
+        raise TokenRefused(INVALID)
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject:
         raise TokenRefused(INVALID)

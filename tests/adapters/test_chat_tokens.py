@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import jwt
 import pytest
 
+from rehab_coach import cli, settings
 from rehab_coach.services import chat_links
 from rehab_coach.services.chat_links import TokenRefused, issue, verify
 
@@ -53,3 +54,30 @@ def test_no_token_asks_for_the_personal_link(token):
     with pytest.raises(TokenRefused) as refusal:
         verify(token, KEY)
     assert str(refusal.value) == chat_links.MISSING
+
+
+def test_after_a_rotation_old_links_work_for_the_grace_period_and_new_ones_use_the_new_key(tmp_path, monkeypatch,
+                                                                                           capsys):
+    monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "secrets.env")
+    for name in (settings.RASA_TOKEN, settings.ACTIONS_TOKEN, settings.REST_TOKEN, chat_links.KEY_NAME):
+        monkeypatch.delenv(name, raising=False)
+    before = {name: settings.secret(name) for name in (settings.RASA_TOKEN, chat_links.KEY_NAME)}
+    old_link = issue("web-abc", before[chat_links.KEY_NAME], NOW, timedelta(days=90))
+
+    assert cli.main(["rotate-secrets", "--grace-days", "7"]) == 0
+    assert "keep working until" in capsys.readouterr().out
+    assert settings.secret(settings.RASA_TOKEN) != before[settings.RASA_TOKEN]
+    today = date.today()
+    assert verify(old_link, *chat_links.keys(today))[0] == "web-abc"
+    assert verify(issue("web-abc", settings.secret(chat_links.KEY_NAME), NOW, timedelta(days=1)),
+                  *chat_links.keys(today))[0] == "web-abc"
+    with pytest.raises(TokenRefused):  # the grace period is over
+        verify(old_link, *chat_links.keys(today + timedelta(days=8)))
+    assert (tmp_path / "secrets.env").stat().st_mode & 0o077 == 0
+
+
+def test_a_secret_from_the_environment_is_not_rotated(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "secrets.env")
+    monkeypatch.setenv(chat_links.KEY_NAME, "set-by-the-deployment")
+    assert not settings.rotate(chat_links.KEY_NAME)
+    assert settings.secret(chat_links.KEY_NAME) == "set-by-the-deployment"
