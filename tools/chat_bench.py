@@ -1,13 +1,15 @@
 """Conversation benchmark (`./coach chat-bench`): the real servers over REST, against a stock bot.
 
 Prints turn latency (p50/p95/p99), throughput, errors, check-ins stored vs submitted and peak
-memory for one patient and for 20 concurrent patients; then builds a stock `rasa init` bot in a
+memory for one patient and for 20 concurrent patients, and what the request checks (tokens, tracker
+validation) cost per turn against the median turn; then builds a stock `rasa init` bot in a
 temporary folder, replays the same load shape on it and prints the throughput ratio; and times a
 full `rasa train --force` of the coach. Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 import shutil
@@ -132,9 +134,36 @@ def measure_coach(folder: Path) -> float:
         load = replay(running.webhook, running.rest_headers, patients, coach_script(days), prefix="crowd")
         report(f"coach, {patients} concurrent patients", load)
         print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'crowd-%')} of {patients * days} submitted")
+        checks_cost(running, "crowd-0", statistics.median(load.latencies))
         memory = [peak_memory_mb(process.pid) for process in running.processes]
         print(f"peak memory: action server {memory[0]:.0f} MB, Rasa server {memory[1]:.0f} MB")
     return len(load.latencies) / load.seconds
+
+
+def checks_cost(servers: runner.Servers, sender: str, median_ms: float, repeats: int = 2000) -> None:
+    """The authentication and request checks on one turn's calls, timed on a real late-in-the-day tracker: the
+    REST channel's token check and body check, and the action server's token check and tracker check for each
+    of the turn's action calls (the JSON parse is not counted: rasa_sdk reuses it)."""
+    from rehab_coach.rasa import action_server, channels
+
+    url = f"{servers.rasa_url}/conversations/{sender}/tracker?token={servers.token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        tracker = json.loads(response.read())
+    call = {"next_action": "action_plan", "tracker": tracker, "domain": {}, "version": "3.6.21"}
+    body = {"sender": sender, "message": "what is my plan today?"}
+    header, expected = f"Bearer {servers.rest_token}".encode(), f"Bearer {servers.rest_token}".encode()
+    calls_per_turn = 3  # an upper bound: a turn runs one to three of the coach's actions
+    started = time.perf_counter()
+    for _ in range(repeats):
+        hmac.compare_digest(header, expected)
+        channels.problem_with(body)
+        for _ in range(calls_per_turn):
+            hmac.compare_digest(header, expected)
+            action_server.problem_with(call)
+    per_turn_ms = (time.perf_counter() - started) * 1000 / repeats
+    print(f"request checks: {per_turn_ms * 1000:.0f} us per turn ({len(tracker['events'])} events in the tracker, "
+          f"{calls_per_turn} action calls) = {100 * per_turn_ms / median_ms:.2f}% of the median turn "
+          f"{median_ms:.0f} ms (target < 2%)")
 
 
 def stored_checkins(database: Path, senders: str) -> int:
