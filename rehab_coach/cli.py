@@ -178,6 +178,20 @@ def patient_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def retention(args: argparse.Namespace) -> int:
+    """Erase the conversations of patients discharged TRANSCRIPT_RETENTION_DAYS ago or more (run daily; off unless
+    the setting is given)."""
+    from rehab_coach import bootstrap
+
+    days = settings.load().transcript_retention_days
+    if days is None:
+        print("retention is off: set TRANSCRIPT_RETENTION_DAYS to erase conversations that many days after discharge")
+        return 0
+    clinic, _ = bootstrap.clinic(args.url)
+    print(f"conversations erased: {clinic.apply_retention(date.today(), days)} (discharged {days}+ days ago)")
+    return 0
+
+
 def rotate_secrets(args: argparse.Namespace) -> int:
     """Replace the tokens and the chat-link key in var/secrets.env; links signed with the old key keep working for
     a grace period."""
@@ -272,6 +286,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "patient-delete": patient_delete,
     "create-clinician": create_clinician,
     "rotate-secrets": rotate_secrets,
+    "retention": retention,
     "portal": portal,
 }
 
@@ -293,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     portal_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")
     portal_figures.add_argument("--days", type=int, default=365, help="check-ins per patient (default: %(default)s)")
     commands.add_parser("train", help=train.__doc__)
-    reminders = commands.add_parser("remind", help=remind.__doc__)
-    reminders.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
+    for name, command in (("remind", remind), ("retention", retention)):
+        daily = commands.add_parser(name, help=command.__doc__)
+        daily.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
     start = commands.add_parser("run", help=run.__doc__)
     start.add_argument("--demo", action="store_true",
                        help="let anyone open the web chat without a personal link (anonymous, for trying it out)")

@@ -16,7 +16,7 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import BaseSettings, ValidationError
+from pydantic import BaseSettings, ValidationError, conint
 
 from rehab_coach.paths import VAR_DIR
 
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     tracker_database_url: Optional[str] = None  # Rasa's tracker store; default: the one endpoints.yml names  # noqa: UP045
     rehab_chat_demo: Literal["0", "1"] = "0"  # "1": anyone may chat anonymously (./coach run --demo)
     coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
+    # Days after discharge when a patient's conversation is erased (`./coach retention`); unset: kept.
+    transcript_retention_days: Optional[conint(ge=1, le=36500)] = None  # type: ignore[valid-type]  # noqa: UP045
 
     @property
     def demo(self) -> bool:

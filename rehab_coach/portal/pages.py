@@ -116,6 +116,13 @@ def page_routes(clinic: ClinicService) -> APIRouter:
         clinic.acknowledge(session.clinician.id, session.clinician.username, escalation_id, patient_id)
         return RedirectResponse(f"/patients/{patient_id}#escalation-{escalation_id}", status_code=303)
 
+    @router.post("/patients/{patient_id}/discharge")
+    def discharge(session: PageSession, patient_id: PatientId, csrf_token: Annotated[str, Form()] = "",
+                  discharged: Annotated[bool, Form()] = True) -> Response:
+        auth.require_csrf(session, csrf_token)
+        clinic.discharge(session.clinician.id, patient_id, discharged)
+        return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
     @router.get("/patients/{patient_id}/record.json")
     def record(session: PageSession, patient_id: PatientId) -> Response:
         text = record_json(clinic.patient_record(session.clinician.id, patient_id))

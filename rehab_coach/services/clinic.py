@@ -99,6 +99,23 @@ class ClinicService:
         self.clinic.record(clinician_id, "erase", patient_id)
         return forgotten
 
+    def discharge(self, clinician_id: int, patient_id: int, discharged: bool) -> None:
+        """Discharge the patient today (no more reminders; the retention rule may erase their conversation), or
+        take them back into the programme (audited)."""
+        self.patient(patient_id)
+        self.store.discharge(patient_id, date.today() if discharged else None)
+        self.clinic.record(clinician_id, "discharge" if discharged else "readmit", patient_id)
+
+    def apply_retention(self, today: date, days: int) -> int:
+        """Erase the conversations of patients discharged `days` or more days ago; how many were erased. Their
+        clinical record (check-ins, plans, escalations) stays."""
+        due = self.store.transcripts_to_erase(today - timedelta(days=days))
+        for patient in due:
+            self.transcripts.erase(patient.sender_id)
+            self.rasa.forget(patient.sender_id)
+            self.store.transcript_erased(patient.id, today)
+        return len(due)
+
     def transcript(self, clinician_id: int, patient_id: int, detail: str | None = None
                    ) -> tuple[PatientRecord, list[dict[str, Any]]]:
         """The patient and their whole conversation, oldest first (audited)."""

@@ -4,9 +4,11 @@ after erasure (another patient's conversation is untouched), and the audit log k
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from rehab_coach import bootstrap, cli
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.adapters.transcripts import EVENTS
@@ -54,3 +56,34 @@ def test_erasure_needs_the_patients_number_typed_and_then_leaves_nothing(clinici
     assert conversation_rows(tracker_url, "web-someone-else") > 0
     erased = [(e.clinician, e.action, e.detail) for e in clinic.audit_events() if e.patient_id == ann.id]
     assert erased[0] == ("dr.ada", "erase", None)
+
+
+def test_a_discharged_patient_gets_no_reminders_and_retention_erases_only_their_old_conversation(
+        clinician_client, seeded: Seeded, clinic: Clinic, tracker_url: str, monkeypatch, capsys):
+    client, csrf = clinician_client
+    ann = seeded.patients["ann"]
+    store = Store(clinic.engine)
+    store.update_profile(ann.id, side="left", sport="dance", diagnosed=True)
+    assert ann.id in [p.id for p in store.due_for_checkin(date.today() + timedelta(days=1))]
+    assert client.post(f"/patients/{ann.id}/discharge", data={"csrf_token": csrf}).status_code == 303
+    assert f"discharged {date.today()}" in client.get(f"/patients/{ann.id}").text
+    assert ann.id not in [p.id for p in store.due_for_checkin(date.today() + timedelta(days=1))]
+
+    service, _ = bootstrap.clinic("http://127.0.0.1:9", clinic.engine.url.render_as_string(False), tracker_url)
+    assert service.apply_retention(date.today() + timedelta(days=29), days=30) == 0  # not yet
+    assert conversation_rows(tracker_url, "web-ann") > 0
+    assert service.apply_retention(date.today() + timedelta(days=30), days=30) == 1
+    assert conversation_rows(tracker_url, "web-ann") == 0 and conversation_rows(tracker_url, "web-someone-else") > 0
+    assert len(store.checkins(ann.id)) == len(seeded.checkins[ann.id])  # the clinical record stays
+    assert service.apply_retention(date.today() + timedelta(days=31), days=30) == 0  # done once
+
+    client.post(f"/patients/{ann.id}/discharge", data={"csrf_token": csrf, "discharged": "false"})
+    assert store.patient_by_id(ann.id).discharged_on is None
+    actions = [e.action for e in clinic.audit_events() if e.patient_id == ann.id]
+    assert actions[0] == "readmit" and "discharge" in actions
+
+
+def test_retention_is_off_unless_set(monkeypatch, capsys):
+    monkeypatch.delenv("TRANSCRIPT_RETENTION_DAYS", raising=False)
+    assert cli.main(["retention"]) == 0
+    assert "retention is off" in capsys.readouterr().out

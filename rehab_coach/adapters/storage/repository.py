@@ -42,6 +42,7 @@ class PatientRecord:
     profile: Patient
     phase_number: int
     label: str | None = None  # the clinic's own reference, set in the portal
+    discharged_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,23 @@ class Store:
         with self._unit_of_work() as session:
             return _patient_record(_require_patient(session, patient_id))
 
+    def discharge(self, patient_id: int, day: date | None) -> None:
+        """Discharge the patient on `day`, or (None) take them back into the programme."""
+        with self._unit_of_work() as session:
+            row = _require_patient(session, patient_id)
+            row.discharged_on, row.transcript_erased_on = day, None
+
+    def transcripts_to_erase(self, discharged_by: date) -> list[PatientRecord]:
+        """Patients discharged on or before `discharged_by` whose conversation the retention rule has not erased."""
+        query = select(PatientRow).where(PatientRow.discharged_on <= discharged_by,
+                                         PatientRow.transcript_erased_on.is_(None)).order_by(PatientRow.id)
+        with self._unit_of_work() as session:
+            return [_patient_record(row) for row in session.execute(query).scalars()]
+
+    def transcript_erased(self, patient_id: int, day: date) -> None:
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id).transcript_erased_on = day
+
     def erase(self, patient_id: int) -> None:
         """Delete the patient; the database cascades to their check-ins, plans and escalations."""
         with self._unit_of_work() as session:
@@ -112,12 +130,12 @@ class Store:
                 raise UnknownRecord(patient_id)
 
     def due_for_checkin(self, day: date) -> list[PatientRecord]:
-        """Onboarded patients (side, sport and diagnosis known) who have not checked in on `day`."""
+        """Onboarded patients (side, sport and diagnosis known), not discharged, who have not checked in on `day`."""
         checked_in = select(CheckinRow.id).where(CheckinRow.patient_id == PatientRow.id, CheckinRow.day == day)
         query = (
             select(PatientRow)
             .where(PatientRow.side.is_not(None), PatientRow.sport.is_not(None), PatientRow.diagnosed.is_not(None))
-            .where(~checked_in.exists())
+            .where(PatientRow.discharged_on.is_(None), ~checked_in.exists())
             .order_by(PatientRow.id)
         )
         with self._unit_of_work() as session:
@@ -356,6 +374,7 @@ def _patient_record(row: PatientRow) -> PatientRecord:
         profile=profile,
         phase_number=row.phase_number,
         label=row.label,
+        discharged_on=row.discharged_on,
     )
 
 

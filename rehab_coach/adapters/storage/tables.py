@@ -108,6 +108,8 @@ class PatientRow(Base):
     sport = Column(String(16))
     diagnosed = Column(Boolean)
     phase_number = Column(Integer, nullable=False, default=1, server_default=text("1"))
+    discharged_on = Column(Date)  # None while in the programme
+    transcript_erased_on = Column(Date)  # the retention rule erased the conversation (settings)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
