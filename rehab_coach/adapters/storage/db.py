@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
@@ -83,6 +84,16 @@ def upgrade(target: str | Engine | None = None) -> None:
     finally:
         if engine is not target:
             engine.dispose()
+
+
+def schema_revision(url: str) -> str | None:
+    """The Alembic revision the database at `url` is at; None before the first migration."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 def _lock_for_upgrade(connection: Connection) -> None:
