@@ -8,6 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
@@ -94,6 +95,12 @@ def schema_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether this code's migrations can upgrade from `revision` (None: a database never migrated)."""
+    scripts = ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()
+    return revision is None or revision in {script.revision for script in scripts}
 
 
 def _lock_for_upgrade(connection: Connection) -> None:
