@@ -3,11 +3,13 @@ which database, tracker store and reader stand behind the services; every databa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rehab_coach import settings
+from rehab_coach.adapters import backup as backups
 from rehab_coach.adapters.rasa_api import RasaApi
-from rehab_coach.adapters.storage import Store, make_engine, upgrade
+from rehab_coach.adapters.storage import Store, default_database_url, make_engine, upgrade
 from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
 from rehab_coach.services.accounts import Accounts
@@ -54,3 +56,20 @@ def rasa_api(url: str) -> RasaApi:
 def store(database_url: str | None = None) -> Store:
     """The patients' records, for the reminders."""
     return Store(_engine(database_url))
+
+
+def _databases() -> dict[str, str]:
+    """Every database the coach keeps, by name: the app's and Rasa's tracker store."""
+    return {"app": default_database_url(), "tracker": tracker_database_url()}
+
+
+def backup(folder: Path) -> dict[str, Path]:
+    """A consistent copy of every database into the new `folder`, while the servers run; the files, by name."""
+    return backups.backup(_databases(), folder)
+
+
+def restore(folder: Path, force: bool) -> dict[str, Any]:
+    """Every database back from the backup in `folder` (its manifest), the app's migrated to the current schema."""
+    manifest = backups.restore(folder, _databases(), force)
+    migrate()
+    return manifest

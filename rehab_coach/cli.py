@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rehab_coach import settings
 from rehab_coach.addresses import RASA_URL
-from rehab_coach.paths import KNOWLEDGE_DIR
+from rehab_coach.paths import KNOWLEDGE_DIR, VAR_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
 from tools import nlu_eval as nlu_evaluation
 
@@ -262,6 +262,40 @@ def _read_new_password(from_stdin: bool) -> str | None:
     return password
 
 
+def backup(args: argparse.Namespace) -> int:
+    """Write a consistent copy of both databases (the app's, the tracker store's), even while the coach runs."""
+    from rehab_coach import bootstrap
+    from rehab_coach.adapters.backup import BackupError
+
+    folder = Path(args.to or VAR_DIR / "backups" / datetime.now().strftime("%Y-%m-%d_%H%M%S"))
+    try:
+        files = bootstrap.backup(folder)
+    except BackupError as error:
+        print(f"backup: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written to {folder} (readable by you alone: it is health data)")
+    for name, path in files.items():
+        print(f"  {name}: {path.name}, {path.stat().st_size:,} bytes")
+    print(f"NOT in it: the secrets ({settings.SECRETS_FILE}). Keep them separately: chat links are signed with "
+          "CHAT_TOKEN_KEY, and without it every patient's link stops working")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    """Bring a backup back into the configured databases (refused if they hold records, unless --force)."""
+    from rehab_coach import bootstrap
+    from rehab_coach.adapters.backup import BackupError
+
+    try:
+        manifest = bootstrap.restore(Path(args.folder), args.force)
+    except BackupError as error:
+        print(f"restore: {error}", file=sys.stderr)
+        return 1
+    print(f"restored {' and '.join(manifest['databases'])} from the backup of {manifest['created_at']}; "
+          "the database schema is up to date. Restart the coach if it is running.")
+    return 0
+
+
 def portal(args: argparse.Namespace) -> int:
     """Serve the clinician portal (the web app for clinicians); `./coach run` starts it too."""
     from rehab_coach.portal.__main__ import serve
@@ -288,6 +322,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rotate-secrets": rotate_secrets,
     "retention": retention,
     "portal": portal,
+    "backup": backup,
+    "restore": restore,
 }
 
 
@@ -337,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     rotation = commands.add_parser("rotate-secrets", help=rotate_secrets.__doc__)
     rotation.add_argument("--grace-days", type=int, default=30,
                           help="how long links signed with the old key keep working (default: %(default)s)")
+    copy = commands.add_parser("backup", help=backup.__doc__)
+    copy.add_argument("--to", help="a new folder for it (default: a timestamped one under var/backups/)")
+    back = commands.add_parser("restore", help=restore.__doc__)
+    back.add_argument("folder", help="the backup's folder")
+    back.add_argument("--force", action="store_true", help="replace databases that already hold records")
     web = commands.add_parser("portal", help=portal.__doc__)
     add_portal_arguments(web)
     args = parser.parse_args(argv)

@@ -27,6 +27,7 @@ from rehab_coach.adapters.storage import (
     make_engine,
     upgrade,
 )
+from rehab_coach.adapters.storage.db import schema_revision
 from rehab_coach.adapters.storage.tables import CheckinRow, metadata
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
 
@@ -100,6 +101,12 @@ def test_upgrade_twice_is_harmless(database_url: str) -> None:
         assert _schema_differences(engine) == []
     finally:
         engine.dispose()
+
+
+def test_schema_revision_is_none_before_the_first_migration_and_the_head_after(database_url: str) -> None:
+    assert schema_revision(database_url) is None
+    upgrade(database_url)
+    assert schema_revision(database_url) == ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 
 def test_processes_upgrading_at_the_same_time_do_not_collide(database_url: str) -> None:

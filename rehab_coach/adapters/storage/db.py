@@ -7,6 +7,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
@@ -83,6 +85,22 @@ def upgrade(target: str | Engine | None = None) -> None:
     finally:
         if engine is not target:
             engine.dispose()
+
+
+def schema_revision(url: str) -> str | None:
+    """The Alembic revision the database at `url` is at; None before the first migration."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether this code's migrations can upgrade from `revision` (None: a database never migrated)."""
+    scripts = ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()
+    return revision is None or revision in {script.revision for script in scripts}
 
 
 def _lock_for_upgrade(connection: Connection) -> None:
