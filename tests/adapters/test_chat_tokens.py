@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import jwt
 import pytest
 
 from rehab_coach import cli, settings
+from rehab_coach.adapters.storage import Store, make_engine, upgrade
 from rehab_coach.services import chat_links
 from rehab_coach.services.chat_links import TokenRefused, issue, verify
 
@@ -81,3 +83,26 @@ def test_a_secret_from_the_environment_is_not_rotated(tmp_path, monkeypatch):
     monkeypatch.setenv(chat_links.KEY_NAME, "set-by-the-deployment")
     assert not settings.rotate(chat_links.KEY_NAME)
     assert settings.secret(chat_links.KEY_NAME) == "set-by-the-deployment"
+
+
+def test_a_binding_code_binds_an_address_once_signed_and_in_date(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    upgrade(url)
+    store = Store(make_engine(url))
+    monkeypatch.setenv(chat_links.KEY_NAME, KEY)
+    today = date(2026, 3, 2)
+    patient = chat_links.enrol(store, today)
+    code = chat_links.binding_code(patient, today)
+    assert len(code) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", code)
+    assert chat_links.redeem(store, code, "telegram", "777", today + timedelta(days=14)) == patient
+    assert store.patient_at("telegram", "777") == patient
+    for forged in (code[:-1] + ("A" if code[-1] != "A" else "B"), code.replace(f"{patient.id}-", "999-", 1),
+                   "hello", ""):
+        with pytest.raises(TokenRefused, match="not valid"):
+            chat_links.redeem(store, forged, "telegram", "888", today)
+    with pytest.raises(TokenRefused, match="expired"):
+        chat_links.redeem(store, code, "telegram", "888", today + timedelta(days=15))
+    store.erase(patient.id)
+    with pytest.raises(TokenRefused, match="not valid"):
+        chat_links.redeem(store, code, "telegram", "888", today)
+    assert store.patient_at("telegram", "888") is None

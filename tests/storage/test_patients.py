@@ -28,11 +28,24 @@ def test_same_identity_twice_is_the_same_patient_and_keeps_its_enrolment_date(
     assert again == first
 
 
-def test_same_sender_on_another_channel_is_another_patient(
+def test_a_conversation_is_one_patient_whichever_channel_carries_it(
     store: Store, count_rows: Callable, today: date
 ) -> None:
-    assert store.patient("rest", "anna", today).id != store.patient("socketio", "anna", today).id
-    assert count_rows("patients") == 2
+    # A messaging channel hands Rasa the conversation id of the patient its address is bound to.
+    assert store.patient("socketio", "web-anna", today).id == store.patient("telegram", "web-anna", today).id
+    assert count_rows("patients") == 1
+
+
+def test_an_address_is_bound_to_one_patient_and_moves_with_the_clinics_code(store: Store, today: date) -> None:
+    anna, ben = store.patient("socketio", "web-anna", today), store.patient("socketio", "web-ben", today)
+    assert store.patient_at("telegram", "777") is None
+    store.bind_address(anna.id, "telegram", "777")
+    assert store.patient_at("telegram", "777") == anna and store.address_of("web-anna", "telegram") == "777"
+    assert store.patient_at("whatsapp", "777") is None and store.address_of("web-anna", "whatsapp") is None
+    store.bind_address(ben.id, "telegram", "777")
+    assert store.patient_at("telegram", "777") == ben and store.address_of("web-anna", "telegram") is None
+    store.erase(ben.id)
+    assert store.patient_at("telegram", "777") is None
 
 
 def test_enrolment_racing_another_process_returns_the_patient_it_created(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rehab_coach.adapters.storage.db import session_factory
 from rehab_coach.adapters.storage.tables import (
+    ChannelAddressRow,
     CheckinRow,
     EscalationRow,
     PatientRow,
@@ -75,10 +76,11 @@ class Store:
     # -- patients -------------------------------------------------------------------------------
 
     def patient(self, channel: str, sender_id: str, today: date) -> PatientRecord:
-        """The patient talking on `channel` as `sender_id`, enrolled today if new."""
+        """The patient whose conversation is `sender_id` (on `channel`, or enrolled elsewhere and now talking
+        through a messaging channel bound to it), enrolled today on `channel` if new."""
         _require_text("channel", channel)
         _require_text("sender_id", sender_id)
-        found = self.find_patient(channel, sender_id)
+        found = self.find_patient(channel, sender_id) or self._by_conversation(sender_id)
         if found is not None:
             return found
         try:
@@ -94,6 +96,41 @@ class Store:
                 raise
             log.debug("concurrent enrolment resolved to patient %s", found.id)
             return found
+
+    def _by_conversation(self, sender_id: str) -> PatientRecord | None:
+        with self._unit_of_work() as session:
+            row = session.execute(select(PatientRow).where(PatientRow.sender_id == sender_id)
+                                  .order_by(PatientRow.id).limit(1)).scalar_one_or_none()
+            return None if row is None else _patient_record(row)
+
+    def bind_address(self, patient_id: int, channel: str, address: str) -> None:
+        """The patient talks through `address` on `channel` from now on (an address bound to someone else
+        moves: the clinic's code is the proof)."""
+        _require_text("address", address)
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id)
+            row = session.execute(select(ChannelAddressRow).where(
+                ChannelAddressRow.channel == channel, ChannelAddressRow.address == address)).scalar_one_or_none()
+            if row is None:
+                session.add(ChannelAddressRow(patient_id=patient_id, channel=channel, address=address))
+            else:
+                row.patient_id = patient_id
+
+    def patient_at(self, channel: str, address: str) -> PatientRecord | None:
+        """The patient bound to `address` on `channel`, if any."""
+        query = (select(PatientRow).join(ChannelAddressRow, ChannelAddressRow.patient_id == PatientRow.id)
+                 .where(ChannelAddressRow.channel == channel, ChannelAddressRow.address == address))
+        with self._unit_of_work() as session:
+            row = session.execute(query).scalar_one_or_none()
+            return None if row is None else _patient_record(row)
+
+    def address_of(self, sender_id: str, channel: str) -> str | None:
+        """Where to reach the patient whose conversation is `sender_id` on `channel` (the latest bound address)."""
+        query = (select(ChannelAddressRow.address).join(PatientRow, ChannelAddressRow.patient_id == PatientRow.id)
+                 .where(PatientRow.sender_id == sender_id, ChannelAddressRow.channel == channel)
+                 .order_by(ChannelAddressRow.id.desc()).limit(1))
+        with self._unit_of_work() as session:
+            return session.execute(query).scalar_one_or_none()
 
     def find_patient(self, channel: str, sender_id: str) -> PatientRecord | None:
         with self._unit_of_work() as session:

@@ -113,6 +113,20 @@ class PatientRow(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class ChannelAddressRow(Base):
+    """Where a patient talks to the coach outside the web chat: a Telegram chat id, a phone number. Their
+    conversation stays one: the channel hands Rasa the patient's conversation id (patients.sender_id)."""
+
+    __tablename__ = "channel_addresses"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id = Column(Integer, primary_key=True)
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(32), nullable=False)
+    address = Column(String(255), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class CheckinRow(Base):
     __tablename__ = "checkins"
     __table_args__ = (
@@ -215,6 +229,7 @@ __all__ = [
     "SIDES",
     "SPORTS",
     "AuditRow",
+    "ChannelAddressRow",
     "Base",
     "CheckinRow",
     "ClinicianRow",
