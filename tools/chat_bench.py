@@ -134,7 +134,7 @@ def measure_coach(folder: Path) -> float:
         load = replay(running.webhook, running.rest_headers, patients, coach_script(days), prefix="crowd")
         report(f"coach, {patients} concurrent patients", load)
         print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'crowd-%')} of {patients * days} submitted")
-        checks_cost(running, "crowd-0", statistics.median(load.latencies))
+        checks_cost(running, "crowd-0", statistics.median(single.latencies))
         memory = [peak_memory_mb(process.pid) for process in running.processes]
         print(f"peak memory: action server {memory[0]:.0f} MB, Rasa server {memory[1]:.0f} MB")
     return len(load.latencies) / load.seconds
@@ -162,7 +162,7 @@ def checks_cost(servers: runner.Servers, sender: str, median_ms: float, repeats:
             action_server.problem_with(call)
     per_turn_ms = (time.perf_counter() - started) * 1000 / repeats
     print(f"request checks: {per_turn_ms * 1000:.0f} us per turn ({len(tracker['events'])} events in the tracker, "
-          f"{calls_per_turn} action calls) = {100 * per_turn_ms / median_ms:.2f}% of the median turn "
+          f"{calls_per_turn} action calls) = {100 * per_turn_ms / median_ms:.2f}% of one patient's median turn "
           f"{median_ms:.0f} ms (target < 2%)")
 
 
