@@ -249,7 +249,8 @@ class AvoidTodayRules(Sourced):
 
 
 class _Untaken:
-    """What a referral rule does not take reads as empty (its reason cannot name it: the check refuses that)."""
+    """What a referral rule does not take reads as 0 or (): class attributes, not fields, so that its entry
+    giving one is an unknown field (pydantic lets a field replace them only because they are falsy)."""
 
     values: tuple[str, ...] = ()
     count = window_days = days = weeks = min_pain_drop = 0
