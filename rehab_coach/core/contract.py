@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -65,7 +64,7 @@ def checkin_recorded(checkin: CheckIn, day_class: str, reasons: tuple[str, ...] 
 
 
 def _planned(exercises: tuple[PlannedExercise, ...]) -> list[dict]:
-    return [{"id": p.exercise.id, "name": p.exercise.name, **asdict(p.dose)} for p in exercises]
+    return [{"id": p.exercise.id, "name": p.exercise.name, **dict(p.dose)} for p in exercises]
 
 
 def plan(result: Plan, show_all: bool = False) -> dict:
@@ -107,7 +106,7 @@ def exercise_info(exercise: Exercise, dose: Dose | None, in_session: bool = True
     but not `in_plan` (today's session).
     """
     return {"kind": "exercise_info", "exercise": exercise.id, "name": exercise.name, "steps": list(exercise.steps),
-            "dosage": asdict(dose or Dose()), "in_plan": dose is not None and in_session, "in_phase": dose is not None,
+            "dosage": dict(dose or Dose()), "in_plan": dose is not None and in_session, "in_phase": dose is not None,
             "target": exercise.target, "equipment": list(exercise.equipment)}
 
 

@@ -1,16 +1,26 @@
-"""The knowledge model and the patient's day: frozen, validated-on-load data, no I/O."""
+"""The knowledge model and the patient's day: frozen, validated-on-load data, no I/O.
+
+The knowledge records are pydantic models (core/schema.py): their fields are the schema of knowledge/.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import Field, StrictBool, StrictInt, root_validator, validator
+
+from rehab_coach.core.schema import Id, Record, Text, Texts, Whole, Words, within
 
 Verdict = Literal["avoid", "caution", "ok"]
 Urgency = Literal["emergency", "urgent", "routine"]
 DayClass = Literal["green", "amber", "red"]
 PhaseStatus = Literal["start", "progress", "hold", "regress"]
+Swelling = Literal["none", "mild", "marked"]
+Mechanical = Literal["none", "catching", "locking", "giving_way"]
+Adherence = Literal["all", "some", "none"]
 
 VERDICTS: tuple[Verdict, ...] = ("avoid", "caution", "ok")
 URGENCIES: tuple[Urgency, ...] = ("emergency", "urgent", "routine")  # most urgent first
@@ -19,56 +29,66 @@ DAY_CLASSES: tuple[DayClass, ...] = ("green", "amber", "red")
 PHASE_STATUSES: tuple[PhaseStatus, ...] = ("start", "progress", "hold", "regress")
 SIDES = ("left", "right", "both")
 SPORTS = ("dance", "running", "football", "other")
-SWELLING = ("none", "mild", "marked")
-MECHANICAL = ("none", "catching", "locking", "giving_way")
-ADHERENCE = ("all", "some", "none")
+SWELLING: tuple[Swelling, ...] = get_args(Swelling)
+MECHANICAL: tuple[Mechanical, ...] = get_args(Mechanical)
+ADHERENCE: tuple[Adherence, ...] = get_args(Adherence)
 PAIN_FIELDS = ("pain_rest", "pain_exercise", "pain_morning")
 PAIN_RANGE = (0, 10)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Record):
     id: str
-    title: str
-    url: str
+    title: Text
+    url: Text
+
+    @validator("url")
+    def _is_a_url(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must be a URL")
+        return url
 
 
-@dataclass(frozen=True)
-class ExitCriteria:
-    consecutive_green: int | None = None
-    window_days: int | None = None
-    min_green_in_window: int = 0
-    max_red_in_window: int = 0
-    max_pain_rest: int | None = None
-    confirm: tuple[str, ...] = ()
+class ExitCriteria(Record):
+    consecutive_green: Whole | None = within(1, 90, None)
+    window_days: Whole | None = within(1, 90, None)
+    min_green_in_window: Whole = within(0, 90, 0)
+    max_red_in_window: Whole = within(0, 90, 0)
+    max_pain_rest: Whole | None = within(0, 10, None)
+    confirm: Texts = ()
+
+    @root_validator(skip_on_failure=True)
+    def _window(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["consecutive_green"] is None and values["window_days"] is None:
+            raise ValueError("needs consecutive_green or window_days")
+        if values["window_days"] is not None and values["min_green_in_window"] > values["window_days"]:
+            raise ValueError("min_green_in_window is more than window_days")
+        return values
 
 
-@dataclass(frozen=True)
-class Phase:
-    id: str
-    number: int
-    name: str
-    typical_weeks: str
-    goals: tuple[str, ...]
-    entry: tuple[str, ...]
-    exit: ExitCriteria | None
-    sources: tuple[str, ...]
+class Phase(Record):
+    id: Id
+    number: Whole = within(1, 99)
+    name: Text
+    typical_weeks: Text
+    goals: Texts
+    entry: Texts
+    exit: ExitCriteria | None = None  # on every phase but the last
+    sources: Texts
 
 
-@dataclass(frozen=True)
-class Dose:
-    sets: int | None = None
-    reps: int | None = None
-    hold_seconds: int | None = None
-    minutes: int | None = None
-    per_day: int | None = None
-    per_week: int | None = None
-    note: str | None = None
+class Dose(Record):
+    sets: Whole | None = within(1, 20, None)
+    reps: Whole | None = within(1, 500, None)
+    hold_seconds: Whole | None = within(1, 600, None)
+    minutes: Whole | None = within(1, 180, None)
+    per_day: Whole | None = within(1, 10, None)
+    per_week: Whole | None = within(1, 7, None)
+    note: Text | None = None
 
     @classmethod
     def from_payload(cls, values: Mapping[str, object]) -> Dose:
         """The dose in a reply-contract payload (an exercise of a plan, an exercise_info's dosage)."""
-        return cls(**{name: values.get(name) for name in cls.__dataclass_fields__})  # type: ignore[arg-type]
+        return cls.construct(**{name: values.get(name) for name in cls.__fields__})  # type: ignore[arg-type]
 
     def in_words(self) -> str:
         """'3 × 10, hold 5 s, once a day (seated)', '4 × 30 s hold, twice a day'; empty when nothing is set."""
@@ -94,27 +114,53 @@ def _times(count: int, unit: str) -> str:
     return {1: f"once a {unit}", 2: f"twice a {unit}"}.get(count, f"{count} times a {unit}")
 
 
-@dataclass(frozen=True)
-class Exercise:
-    id: str
-    name: str
-    target: str
-    equipment: tuple[str, ...]
-    steps: tuple[str, ...]
-    involves: tuple[str, ...]
-    aggravated_by: str
-    regression: str
-    progression: str
-    dosage: Mapping[str, tuple[Dose, ...]]
-    sources: tuple[str, ...]
-    synthesis: bool = False
-    aliases: tuple[str, ...] = ()  # what patients call it; the chat's entity patterns come from these
-    regress_to: str | None = None
-    progress_to: str | None = None
+class DoseLevel(Dose):
+    """A level of an exercise's dose ladder: it says how often and how much."""
+
+    @root_validator
+    def _how_often(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if (values.get("per_day") is None) == (values.get("per_week") is None):
+            raise ValueError("needs exactly one of per_day or per_week")
+        return values
+
+    @root_validator
+    def _how_much(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if not any(values.get(key) for key in ("sets", "reps", "hold_seconds", "minutes")):
+            raise ValueError("needs at least one of sets, reps, hold_seconds, minutes")
+        return values
+
+
+class Sourced(Record):
+    """Cites sources.yml ids; `synthesis`: the numbers are the team's proposal, to be signed off by a clinician."""
+
+    sources: Texts
+    synthesis: StrictBool = False
+
+
+class Exercise(Sourced):
+    id: Id
+    name: Text
+    target: Text
+    equipment: Texts = ()
+    steps: Texts
+    involves: Texts = ()  # activity ids
+    aggravated_by: Text
+    regression: Text
+    progression: Text
+    dosage: Mapping[str, tuple[DoseLevel, ...]]  # phase id -> dose levels, easiest first
+    aliases: Words = ()  # what patients call it; the chat's entity patterns come from these
+    regress_to: Text | None = None
+    progress_to: Text | None = None
     # How patients describe it without its name: concept ids of `Knowledge.concepts`, one field per group.
-    targets: tuple[str, ...] = ()
-    uses: tuple[str, ...] = ()
-    moves: tuple[str, ...] = ()
+    targets: Texts = ()
+    uses: Texts = ()
+    moves: Texts = ()
+
+    @validator("dosage")
+    def _dosed(cls, dosage: Mapping[str, tuple[DoseLevel, ...]]) -> Mapping[str, tuple[DoseLevel, ...]]:
+        if not dosage or not all(dosage.values()):
+            raise ValueError("must map at least one phase id to a non-empty list of dose levels")
+        return dosage
 
 
 CONCEPT_GROUPS = ("targets", "uses", "moves")  # what an exercise works, what it needs, what it does
@@ -129,136 +175,161 @@ class Concept:
     phrases: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Activity:
-    id: str
-    name: str
-    synonyms: tuple[str, ...]
-    verdicts: Mapping[str, Verdict]
-    reasons: Mapping[Verdict, str]
-    sources: tuple[str, ...]
-    phrases: tuple[str, ...] = ()  # more ways to say it, with gaps and alternatives (resolver only)
-    hints: tuple[str, ...] = ()  # words that mean it only when nothing else is named ("class", "training")
+class Activity(Record):
+    id: Id
+    name: Text
+    synonyms: Words
+    verdicts: Mapping[str, Verdict]  # phase id -> verdict
+    reasons: Mapping[str, Text]  # verdict -> reason, for each verdict it has
+    sources: Texts
+    phrases: Words = ()  # more ways to say it, with gaps and alternatives (resolver only)
+    hints: Words = ()  # words that mean it only when nothing else is named ("class", "training")
 
 
-@dataclass(frozen=True)
-class UncoveredActivity:
+class UncoveredActivity(Record):
     """An activity patients ask about that the catalogue has no advice on yet, and the nearest ones it has."""
 
-    id: str
-    name: str
-    phrases: tuple[str, ...]
-    closest: tuple[str, ...]  # activity ids
+    id: Id
+    name: Text
+    phrases: Words
+    closest: Texts = ()  # activity ids
 
 
-@dataclass(frozen=True)
-class DayThresholds:
-    pain_exercise_min: int
-    pain_rest_min: int
-    morning_rise_min: int
-    swelling: tuple[str, ...]
-    swelling_increase: bool
-    mechanical: tuple[str, ...]
+class DayThresholds(Record):
+    pain_exercise_min: Whole = within(0, 11)
+    pain_rest_min: Whole = within(0, 11)
+    morning_rise_min: Whole = within(1, 10)
+    swelling: tuple[Swelling, ...] = ()
+    swelling_increase: StrictBool = False
+    mechanical: tuple[Mechanical, ...] = ()
 
 
-@dataclass(frozen=True)
-class DayRules:
-    baseline_checkins: int
+class DayRules(Sourced):
+    baseline_checkins: Whole = within(1, 60)
     red: DayThresholds
     amber: DayThresholds
-    sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ProgressionRules:
-    dose_up_after_green: int
-    dose_down_on_red: int
-    adherence_counts: tuple[str, ...]
-    sources: tuple[str, ...]
+class ProgressionRules(Sourced):
+    dose_up_after_green: Whole = within(1, 30)
+    dose_down_on_red: Whole = within(0, 10)
+    adherence_counts: tuple[Adherence, ...] = ()
 
 
-@dataclass(frozen=True)
-class FlareRules:
-    protect_days: int
-    protect_max_phase: int
-    regress_red_days: int
-    regress_window_days: int
-    reentry_consecutive_green: int
-    sources: tuple[str, ...]
+class FlareRules(Sourced):
+    protect_days: Whole = within(1, 14)
+    protect_max_phase: Whole = within(1, 99)
+    regress_red_days: Whole = within(1, 30)
+    regress_window_days: Whole = within(1, 60)
+    reentry_consecutive_green: Whole = within(1, 30)
 
 
-@dataclass(frozen=True)
-class ExerciseKind:
+class ExerciseKind(Record):
     """A kind of exercise (mobility, strength ...): its exercises, most important first."""
 
-    id: str
-    name: str
-    min_per_day: int  # at least this many of the kind in every session, when the programme has them
-    exercises: tuple[str, ...]
+    id: Id
+    name: Text
+    min_per_day: Whole = within(0, 50)  # at least this many of the kind in every session, when the programme has them
+    exercises: Texts
 
 
-@dataclass(frozen=True)
-class SessionRules:
+class SessionRules(Sourced):
     """How today's session is chosen from the programme's exercises (selection.py)."""
 
-    max_exercises: int
-    cover_days: int  # every exercise of the programme comes round within this many days
+    max_exercises: Whole = within(1, 50)
+    cover_days: Whole = within(1, 28)  # every exercise of the programme comes round within this many days
     kinds: tuple[ExerciseKind, ...]  # in priority order; every exercise belongs to exactly one
-    sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AvoidTodayRules:
+class AvoidTodayRules(Sourced):
     """How the activities to avoid are ordered and how many are shown before "and N more"."""
 
-    shown: int
-    by_sport: Mapping[str, tuple[str, ...]]  # sport -> activity ids that matter most to it, most first
-    sources: tuple[str, ...]
+    shown: Whole = within(1, 50)
+    by_sport: Mapping[str, Texts]  # sport -> activity ids that matter most to it, most first
 
 
-@dataclass(frozen=True)
-class ReferralRule:
+class _Untaken:
+    """What a referral rule does not take reads as 0 or (): class attributes, not fields, so that its entry
+    giving one is an unknown field (pydantic lets a field replace them only because they are falsy)."""
+
+    values: tuple[str, ...] = ()
+    count = window_days = days = weeks = min_pain_drop = 0
+
+
+class ReferralRule(Record, _Untaken):
     """One routine-referral trigger; `reason` is patient-facing with {placeholders} for its numbers."""
 
-    reason: str
-    values: tuple[str, ...] = ()
-    count: int = 0
-    window_days: int = 0
-    days: int = 0
-    weeks: int = 0
-    min_pain_drop: int = 0
+    reason: Text
 
     def message(self) -> str:
         return self.reason.format(count=self.count, window_days=self.window_days, days=self.days, weeks=self.weeks)
 
-
-@dataclass(frozen=True)
-class ReferralRules:
-    mechanical_immediate: ReferralRule
-    persistent_mechanical: ReferralRule
-    repeated_red: ReferralRule
-    flare_not_settling: ReferralRule
-    no_improvement: ReferralRule
-    unresolved: ReferralRule
-    sources: tuple[str, ...]
+    @root_validator(skip_on_failure=True)
+    def _placeholders(cls, values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            cls.construct(**values).message()
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"reason has an unknown placeholder {error}") from None
+        return values
 
 
-@dataclass(frozen=True)
-class ResolutionRules:
+class _OnMechanical(ReferralRule):
+    values: tuple[Mechanical, ...] = ()
+
+
+class _Repeated(ReferralRule):
+    count: Whole = within(1, 60)
+    window_days: Whole = within(1, 120)
+
+
+class _RepeatedMechanical(_Repeated, _OnMechanical):
+    pass
+
+
+class _NotSettling(ReferralRule):
+    days: Whole = within(1, 30)
+
+
+class _NoImprovement(ReferralRule):
+    weeks: Whole = within(1, 52)
+    min_pain_drop: Whole = within(1, 10)
+
+
+class _Unresolved(ReferralRule):
+    weeks: Whole = within(1, 104)
+
+
+class ReferralRules(Sourced):
+    mechanical_immediate: _OnMechanical
+    persistent_mechanical: _RepeatedMechanical
+    repeated_red: _Repeated
+    flare_not_settling: _NotSettling
+    no_improvement: _NoImprovement
+    unresolved: _Unresolved
+
+
+class ResolutionRules(Record):
     """How sure the coach must be of which exercise or activity a patient means (resolve.py)."""
 
-    points: Mapping[str, int]  # names, each concept group, in_session, in_programme
-    clear_lead: int  # a winner scores at least this much more than every other exercise
-    min_points: int  # the least evidence (plan points aside) that makes an exercise a candidate
-    max_choices: int  # a "which one?" question names at most this many
-    closest: int  # how many activities "no advice yet" names
-    set_aside_window: int  # words between a set-aside cue ("skip", "instead of") and the activity it sets aside
-    ordinals: Mapping[str, int]  # "second" -> 2, "last" -> -1: answers to "which one?"
+    points: Mapping[str, Annotated[Whole, within(0, 100)]]  # names, each concept group, in_session, in_programme
+    clear_lead: Whole = within(1, 100)  # a winner scores at least this much more than every other exercise
+    min_points: Whole = within(1, 100)  # the least evidence (plan points aside) that makes an exercise a candidate
+    max_choices: Whole = within(2, 20)  # a "which one?" question names at most this many
+    closest: Whole = within(1, 20)  # how many activities "no advice yet" names
+    set_aside_window: Whole = within(0, 10)  # words between a set-aside cue ("skip") and the activity it sets aside
+    ordinals: Mapping[str, StrictInt]  # "second" -> 2, "last" -> -1: answers to "which one?"
+
+    @validator("ordinals", pre=True)
+    def _ordinals(cls, ordinals: Any) -> Any:
+        if isinstance(ordinals, dict) and ordinals and all(
+                isinstance(k, str) and k == k.lower() and isinstance(n, int) and not isinstance(n, bool) and n
+                for k, n in ordinals.items()):
+            return ordinals
+        raise ValueError("must map lower-case words to non-zero whole numbers (-1: the last)")
 
 
-@dataclass(frozen=True)
-class Rules:
-    day: DayRules
+class Rules(Record):
+    day: DayRules = Field(alias="day_classification")
     progression: ProgressionRules
     flare: FlareRules
     session: SessionRules
@@ -301,36 +372,49 @@ class Language:
     writing_for: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RedFlag:
+class RedFlag(Record):
     """Triggers are lists of terms (knowledge/red_flags.yml): a concept, `part+finding`, or a quantity."""
 
-    id: str
+    id: Id
     urgency: Urgency
-    reason: str
-    triggers: tuple[tuple[str, ...], ...]
-    sources: tuple[str, ...]
-    partial: tuple[tuple[str, ...], ...] = ()
-    check: str | None = None
+    reason: Text
+    triggers: tuple[Texts, ...]  # empty for a flag only a safety check raises
+    sources: Texts
+    partial: tuple[Texts, ...] = ()
+    check: Text | None = None
     counts_when: tuple[ContextCategory, ...] = ()
-    rule: str | None = None  # a referral rule whose numbers the triggers and reason use
+    rule: Text | None = None  # a referral rule whose numbers the triggers and reason use
 
 
-@dataclass(frozen=True)
-class SafetyCheck:
+class SafetyCheck(Record):
     """Questions for partial evidence, asked in order; the first outcome the answers meet gives the flag."""
 
     id: str
-    questions: tuple[str, ...]
+    questions: Texts
     outcomes: tuple[tuple[Mapping[str, str], str], ...]  # (answers that must all hold, red flag id)
 
+    @validator("outcomes", pre=True)
+    def _outcomes(cls, outcomes: Any, values: dict[str, Any]) -> Any:
+        """From YAML's [{when: {question: "yes" or "no"}, flag: red flag id}, ...] to (when, flag) pairs."""
+        if not isinstance(outcomes, list) or not outcomes:
+            raise ValueError("must be a non-empty list of {when: {question: answer}, flag: red flag id}")
+        for outcome in outcomes:
+            when = outcome.get("when") if isinstance(outcome, dict) else None
+            if not isinstance(when, dict) or not when or not isinstance(outcome.get("flag"), str) or len(outcome) > 2:
+                raise ValueError("each outcome needs `when` (question: answer) and `flag`, and nothing else")
+            for question, answer in when.items():
+                if question not in values.get("questions", ()):
+                    raise ValueError(f"{question!r} is not one of this check's questions")
+                if answer not in ("yes", "no"):
+                    raise ValueError(f"{question}: {answer!r} must be \"yes\" or \"no\" (quoted)")
+        return tuple((outcome["when"], outcome["flag"]) for outcome in outcomes)
 
-@dataclass(frozen=True)
-class UrgencyWording:
+
+class UrgencyWording(Record):
     """What the coach says of an urgency: a banner heading (what to do) and the lead of its message."""
 
-    heading: str
-    lead: str
+    heading: Text
+    lead: Text
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: loaded once, used as a cache key

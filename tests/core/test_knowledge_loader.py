@@ -249,3 +249,54 @@ def test_the_resolvers_vocabulary_and_thresholds_are_checked_with_every_problem_
         "rules.yml: resolution: ordinals: must map lower-case words to non-zero whole numbers (-1: the last)",
     ]:
         assert line in found
+
+
+def test_every_field_is_checked_for_its_type_range_and_name_wherever_it_sits(broken):
+    def break_exercises(data):
+        data["exercises"][0]["synthesis"] = "yes"
+        data["exercises"][1]["steps"] = []
+        data["exercises"][2]["dosage"]["settle"] = [{"sets": 2.5, "reps": True, "per_day": 1, "per_week": 2, "foo": 1}]
+        data["exercises"][3] = "not an entry"
+
+    def break_rules(data):
+        data["referral"]["repeated_red"]["days"] = 3  # a number this rule does not take
+        data["referral"]["unresolved"]["weeks"] = 200
+        data["progression"]["adherence_counts"] = ["all", "most"]
+
+    def break_language(data):
+        data["context"]["windows"]["negated"] = 0
+        data["context"]["windows"]["sideways"] = 3
+        data["proxies"]["nicknames"] = ["mate"]
+
+    broken("exercises.yml", break_exercises)
+    broken("rules.yml", break_rules)
+    broken("language.yml", break_language)
+    broken("red_flags.yml", lambda data: data["urgencies"].pop("routine"))
+    found = problems(broken.folder)
+    ex = yaml.safe_load((KNOWLEDGE_DIR / "exercises.yml").read_text())["exercises"]
+    for line in [
+        f"exercises.yml: {ex[0]['id']}: synthesis: must be true or false",
+        f"exercises.yml: {ex[1]['id']}: steps: must not be empty",
+        f"exercises.yml: {ex[2]['id']}: dosage: settle: level 1: sets: 2.5 is not a whole number from 1 to 20",
+        f"exercises.yml: {ex[2]['id']}: dosage: settle: level 1: reps: True is not a whole number from 1 to 500",
+        f"exercises.yml: {ex[2]['id']}: dosage: settle: level 1: foo: unknown field",
+        f"exercises.yml: {ex[2]['id']}: dosage: settle: level 1: needs exactly one of per_day or per_week",
+        "exercises.yml: entry 4: must be a mapping",
+        "rules.yml: referral: repeated_red: days: unknown field",
+        "rules.yml: referral: unresolved: weeks: 200 is not a whole number from 1 to 104",
+        "rules.yml: progression: adherence_counts: 'most' is not one of all, some, none",
+        "language.yml: context: windows: negated: 0 is not a whole number from 1 to 40",
+        "language.yml: context: windows: sideways: unknown field",
+        "language.yml: proxies: nicknames: unknown field",
+        "red_flags.yml: urgencies: routine: missing",
+    ]:
+        assert line in found
+
+
+def test_knowledge_records_are_immutable_and_compared_and_hashed_by_value(knowledge):
+    session = knowledge.rules.session
+    with pytest.raises(TypeError):
+        session.max_exercises = 1  # type: ignore[misc]
+    copy = type(session).parse_obj(session.dict())
+    assert copy is not session and copy == session and hash(copy) == hash(session)
+    assert copy != session.copy(update={"max_exercises": session.max_exercises + 1})
