@@ -328,6 +328,15 @@ class ResolutionRules(Record):
         raise ValueError("must map lower-case words to non-zero whole numbers (-1: the last)")
 
 
+class ReminderRules(Sourced):
+    """When the daily reminder turns gentler, when the clinic hears of a silent patient, how failed sends are
+    retried (services/reminders.py)."""
+
+    gentle_after_days: Whole = within(1, 60)  # silent days (no check-in, up to yesterday)
+    alert_clinician_after_days: Whole = within(1, 90)
+    retry_minutes: tuple[Annotated[Whole, within(1, 720)], ...]  # the waits before each retry, in order
+
+
 class Rules(Record):
     day: DayRules = Field(alias="day_classification")
     progression: ProgressionRules
@@ -336,6 +345,7 @@ class Rules(Record):
     avoid_today: AvoidTodayRules
     referral: ReferralRules
     resolution: ResolutionRules
+    reminders: ReminderRules
 
 
 ContextCategory = Literal["negated", "historical", "hypothetical", "other", "benign"]

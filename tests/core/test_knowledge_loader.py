@@ -61,7 +61,7 @@ def test_every_phase_exercise_activity_and_red_flag_cites_a_source(knowledge):
         assert entry.sources, entry.id
         assert all(knowledge.sources[s].url.startswith("http") for s in entry.sources)
     rules = knowledge.rules
-    for group in (rules.day, rules.progression, rules.flare, rules.referral):
+    for group in (rules.day, rules.progression, rules.flare, rules.referral, rules.reminders):
         assert group.sources
 
 
@@ -300,3 +300,24 @@ def test_knowledge_records_are_immutable_and_compared_and_hashed_by_value(knowle
     copy = type(session).parse_obj(session.dict())
     assert copy is not session and copy == session and hash(copy) == hash(session)
     assert copy != session.copy(update={"max_exercises": session.max_exercises + 1})
+
+
+def test_the_reminder_rules_are_checked(broken):
+    def break_rules(data):
+        data["reminders"]["gentle_after_days"] = 0
+        data["reminders"]["retry_minutes"] = [1, "5", 2000]
+        data["reminders"]["sources"] = ["no_such_source"]
+        del data["reminders"]["alert_clinician_after_days"]
+
+    broken("rules.yml", break_rules)
+    found = problems(broken.folder)
+    for line in [
+        "rules.yml: reminders: gentle_after_days: 0 is not a whole number from 1 to 60",
+        "rules.yml: reminders: retry_minutes: '5' is not a whole number from 1 to 720",
+        "rules.yml: reminders: retry_minutes: 2000 is not a whole number from 1 to 720",
+        "rules.yml: reminders: alert_clinician_after_days: missing",
+    ]:
+        assert line in found
+    broken("rules.yml", lambda data: data["reminders"].update(gentle_after_days=3, alert_clinician_after_days=7,
+                                                             retry_minutes=[1]))
+    assert problems(broken.folder) == ["rules.yml: reminders: sources: unknown source 'no_such_source'"]
