@@ -16,8 +16,9 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import BaseSettings, ValidationError, conint
+from pydantic import BaseSettings, ValidationError, conint, validator
 
+from rehab_coach.core.schedule import time_of_day, time_zone
 from rehab_coach.paths import VAR_DIR
 
 SECRETS_FILE = VAR_DIR / "secrets.env"
@@ -38,6 +39,18 @@ class Settings(BaseSettings):
     coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
     # Days after discharge when a patient's conversation is erased (`./coach retention`); unset: kept.
     transcript_retention_days: Optional[conint(ge=1, le=36500)] = None  # type: ignore[valid-type]  # noqa: UP045
+    reminder_default_time: str = "09:00"  # HH:MM: a patient's daily reminder unless they chose another time
+    clinic_timezone: str = "UTC"  # IANA name: the time zone of patients who have not given theirs
+
+    @validator("reminder_default_time")
+    def _time_of_day(cls, value: str) -> str:
+        time_of_day(value)
+        return value
+
+    @validator("clinic_timezone")
+    def _time_zone(cls, value: str) -> str:
+        time_zone(value)
+        return value
 
     @property
     def demo(self) -> bool:

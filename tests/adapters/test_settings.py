@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -32,3 +33,18 @@ def test_a_process_with_a_wrong_setting_stops_at_start_with_one_line_naming_it(c
     result = subprocess.run([sys.executable, *command], capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == ["setting REHAB_CHAT_DEMO: unexpected value; permitted: '0', '1'"]
+
+
+def test_the_reminder_defaults_and_their_checks(monkeypatch):
+    monkeypatch.delenv("REMINDER_DEFAULT_TIME", raising=False)
+    monkeypatch.delenv("CLINIC_TIMEZONE", raising=False)
+    assert (settings.load().reminder_default_time, settings.load().clinic_timezone) == ("09:00", "UTC")
+    monkeypatch.setenv("REMINDER_DEFAULT_TIME", "19:30")
+    monkeypatch.setenv("CLINIC_TIMEZONE", "Europe/London")
+    assert (settings.load().reminder_default_time, settings.load().clinic_timezone) == ("19:30", "Europe/London")
+    for name, wrong in (("REMINDER_DEFAULT_TIME", "7pm"), ("REMINDER_DEFAULT_TIME", "24:00"),
+                        ("CLINIC_TIMEZONE", "Europe/Londn"), ("CLINIC_TIMEZONE", "../etc/passwd")):
+        monkeypatch.setenv(name, wrong)
+        with pytest.raises(settings.SettingError, match=f"^setting {name}: '{re.escape(wrong)}' is not "):
+            settings.load()
+        monkeypatch.setenv(name, "09:00" if name == "REMINDER_DEFAULT_TIME" else "UTC")
