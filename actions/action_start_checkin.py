@@ -9,8 +9,8 @@ from rasa_sdk.types import DomainDict
 
 from actions._base import AnswerAction
 from actions._checkin import stale_checkin
-from actions._context import CHECKIN_SLOTS, Turn, active_loop
-from rehab_coach.services.reminders import REMINDER_INTENT
+from actions._context import CHECKIN_SLOTS, Turn, active_loop, entity_values
+from rehab_coach.services.reminders import REMINDER_INTENT, REMINDER_KIND
 
 
 class ActionStartCheckin(AnswerAction):
@@ -33,6 +33,12 @@ class ActionStartCheckin(AnswerAction):
         if self.checked_in_today(now):
             dispatcher.utter_message(response="utter_checkin_again")
         elif not dropped:
-            dispatcher.utter_message(response="utter_checkin_reminder" if now.intent == REMINDER_INTENT
-                                     else "utter_checkin_start")
+            dispatcher.utter_message(response=_opening(tracker, now))
         return dropped
+
+
+def _opening(tracker: Tracker, now: Turn) -> str:
+    """Asked for, the daily reminder, or the gentler one for a patient who has gone quiet (the scheduler says)."""
+    if now.intent != REMINDER_INTENT:
+        return "utter_checkin_start"
+    return "utter_checkin_gentle" if entity_values(tracker, REMINDER_KIND) == ["gentle"] else "utter_checkin_reminder"

@@ -11,9 +11,11 @@ from rehab_coach.adapters import backup as backups
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, default_database_url, make_engine, upgrade
 from rehab_coach.adapters.storage.clinic import Clinic
+from rehab_coach.adapters.storage.reminders import ReminderStore
 from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
 from rehab_coach.services.accounts import Accounts
 from rehab_coach.services.clinic import ClinicService
+from rehab_coach.services.reminders import Scheduler
 
 if TYPE_CHECKING:
     from rehab_coach.services.coach import Coach
@@ -54,8 +56,18 @@ def rasa_api(url: str) -> RasaApi:
 
 
 def store(database_url: str | None = None) -> Store:
-    """The patients' records, for the reminders."""
+    """The patients' records, for the channels."""
     return Store(_engine(database_url))
+
+
+def reminders(rasa_url: str, database_url: str | None = None) -> Scheduler:
+    """The reminder scheduler: the app database, the Rasa server at `rasa_url`, knowledge/'s rules and the clinic's
+    default time and zone (settings)."""
+    from rehab_coach.core.knowledge import default_knowledge
+
+    config = settings.load()
+    return Scheduler(ReminderStore(_engine(database_url)), rasa_api(rasa_url), default_knowledge().rules.reminders,
+                     config.reminder_default_time, config.clinic_timezone)
 
 
 def _databases() -> dict[str, str]:

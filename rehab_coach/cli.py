@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from rehab_coach import settings
@@ -89,12 +89,11 @@ def nlu_eval(args: argparse.Namespace) -> int:
 
 
 def remind(args: argparse.Namespace) -> int:
-    """Send today's check-in reminder to every patient who has not checked in yet (run daily)."""
+    """Send the check-in reminders due now, one round by hand (`./coach run` sends them every 30 s by itself)."""
     from rehab_coach import bootstrap
-    from rehab_coach.services.reminders import send_reminders
 
-    sent = send_reminders(bootstrap.store(), bootstrap.rasa_api(args.url), date.today())
-    print(f"reminders sent: {sent}")
+    report = bootstrap.reminders(args.url).run_round(datetime.now(timezone.utc))
+    print(f"reminders sent: {report.sent}, failed (retried later): {report.failed}, clinic alerts: {report.alerts}")
     return 0
 
 

@@ -23,9 +23,11 @@ class RasaApi:
         with urllib.request.urlopen(request, timeout=30):
             pass
 
-    def trigger_intent(self, sender_id: str, intent: str) -> None:
-        """The intent, as if the patient had said it; the replies go out on the patient's latest channel."""
-        self._call("POST", sender_id, "trigger_intent", {"name": intent}, output_channel="latest")
+    def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, str] | None = None) -> None:
+        """The intent (with `entities`, label -> value), as if the patient had said it; the replies go out on the
+        patient's latest channel."""
+        self._call("POST", sender_id, "trigger_intent", {"name": intent, "entities": entities or {}},
+                   output_channel="latest")
 
     def forget(self, sender_id: str) -> bool:
         """Replace the conversation with an empty one, so that a running server drops the copy its tracker store

@@ -34,6 +34,7 @@ MECHANICAL: tuple[Mechanical, ...] = get_args(Mechanical)
 ADHERENCE: tuple[Adherence, ...] = get_args(Adherence)
 PAIN_FIELDS = ("pain_rest", "pain_exercise", "pain_morning")
 PAIN_RANGE = (0, 10)
+REMINDER_KINDS = ("daily", "gentle")  # the gentle one after several silent days (rules.yml reminders)
 
 
 class Source(Record):

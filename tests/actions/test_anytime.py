@@ -222,3 +222,11 @@ async def test_starting_a_checkin(coach, domain, patient, intent, checked_in, sl
     message = tracker("", intent, slots=slots, active_loop=loop)
     _, dispatcher = await run(ActionStartCheckin(coach, clock), message, domain)
     assert texts(dispatcher) == [say(expected)]
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("daily", "utter_checkin_reminder"),
+                                                ("gentle", "utter_checkin_gentle")])
+async def test_the_scheduler_says_which_reminder_it_is(coach, domain, kind, expected):
+    message = tracker("", "EXTERNAL_checkin_reminder", entities=[entity("reminder", kind)])
+    _, dispatcher = await run(ActionStartCheckin(coach, clock), message, domain)
+    assert texts(dispatcher) == [say(expected)]

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from datetime import datetime, timedelta
 
 import pytest
 
-from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, make_engine
-from rehab_coach.services.reminders import send_reminders
 from tests.e2e.conftest import Chat, last_question, payloads
 
 pytestmark = pytest.mark.slow
@@ -132,18 +129,3 @@ def test_the_http_api_needs_the_token(chat):
     assert chat.api("/status", token=None) in (401, 403)
     assert chat.api("/conversations/red-flag/tracker", token=chat.servers.token) == 200
 
-
-def test_a_reminder_starts_the_checkin_for_patients_who_have_not_checked_in(chat):
-    sender = "reminded"
-    start(chat, sender)
-    store = Store(make_engine(chat.database_url))
-    tomorrow = (DAY0 + timedelta(days=1)).date()
-    due = {p.sender_id for p in store.due_for_checkin(tomorrow)}
-    assert sender in due
-    assert send_reminders(store, RasaApi(chat.servers.rasa_url, chat.servers.token), tomorrow) == len(due)
-    url = f"{chat.servers.rasa_url}/conversations/{sender}/tracker?token={chat.servers.token}"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        events = json.loads(response.read())["events"]
-    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
-    asked = [e["name"] for e in events if e.get("event") == "action"]
-    assert asked[-2] == "checkin_form"

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from rehab_coach import bootstrap, cli
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.adapters.storage.clinic import Clinic
+from rehab_coach.adapters.storage.reminders import ReminderStore
 from rehab_coach.adapters.transcripts import EVENTS
 from tests.portal.conftest import XSS, Seeded, form_token
 
@@ -64,10 +65,10 @@ def test_a_discharged_patient_gets_no_reminders_and_retention_erases_only_their_
     ann = seeded.patients["ann"]
     store = Store(clinic.engine)
     store.update_profile(ann.id, side="left", sport="dance", diagnosed=True)
-    assert ann.id in [p.id for p in store.due_for_checkin(date.today() + timedelta(days=1))]
+    assert ann.id in [c.patient_id for c in ReminderStore(clinic.engine).candidates([date.today()])]
     assert client.post(f"/patients/{ann.id}/discharge", data={"csrf_token": csrf}).status_code == 303
     assert f"discharged {date.today()}" in client.get(f"/patients/{ann.id}").text
-    assert ann.id not in [p.id for p in store.due_for_checkin(date.today() + timedelta(days=1))]
+    assert ann.id not in [c.patient_id for c in ReminderStore(clinic.engine).candidates([date.today()])]
 
     service, _ = bootstrap.clinic("http://127.0.0.1:9", clinic.engine.url.render_as_string(False), tracker_url)
     assert service.apply_retention(date.today() + timedelta(days=29), days=30) == 0  # not yet

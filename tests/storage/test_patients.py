@@ -120,16 +120,6 @@ def test_profile_of_an_unknown_patient_is_refused(store: Store) -> None:
         store.update_profile(999, side="left")
 
 
-def test_only_onboarded_patients_without_todays_checkin_are_due(store, today, make_checkin):
-    done = store.patient("rest", "done", today)
-    due = store.patient("rest", "due", today)
-    store.patient("rest", "not-onboarded", today)
-    for record in (done, due):
-        store.update_profile(record.id, side="left", sport="dance", diagnosed=True)
-    store.save_checkin(done.id, make_checkin(), "green")
-    assert [p.sender_id for p in store.due_for_checkin(today)] == ["due"]
-
-
 def test_enrolment_gives_a_web_chat_patient_a_personal_link_to_their_own_conversation(store, today):
     first, second = enrol(store, today), enrol(store, today)
     assert first.id != second.id and first.sender_id != second.sender_id

@@ -44,6 +44,9 @@ class PatientRecord:
     phase_number: int
     label: str | None = None  # the clinic's own reference, set in the portal
     discharged_on: date | None = None
+    reminder_time: str | None = None  # "HH:MM"; None: the clinic's default
+    timezone: str | None = None  # IANA name; None: the clinic's
+    reminders_paused_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,17 @@ class Store:
             row = _require_patient(session, patient_id)
             row.discharged_on, row.transcript_erased_on = day, None
 
+    def set_reminder_time(self, patient_id: int, reminder_time: str | None, timezone: str | None) -> None:
+        """The patient's daily reminder time ("HH:MM") and time zone (IANA); None: the clinic's default."""
+        with self._unit_of_work() as session:
+            row = _require_patient(session, patient_id)
+            row.reminder_time, row.timezone = reminder_time, timezone
+
+    def pause_reminders(self, patient_id: int, until: date | None) -> None:
+        """No reminders up to and including `until`; None: reminders again."""
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id).reminders_paused_until = until
+
     def transcripts_to_erase(self, discharged_by: date) -> list[PatientRecord]:
         """Patients discharged on or before `discharged_by` whose conversation the retention rule has not erased."""
         query = select(PatientRow).where(PatientRow.discharged_on <= discharged_by,
@@ -165,18 +179,6 @@ class Store:
         with self._unit_of_work() as session:
             if not session.execute(delete(PatientRow).where(PatientRow.id == patient_id)).rowcount:
                 raise UnknownRecord(patient_id)
-
-    def due_for_checkin(self, day: date) -> list[PatientRecord]:
-        """Onboarded patients (side, sport and diagnosis known), not discharged, who have not checked in on `day`."""
-        checked_in = select(CheckinRow.id).where(CheckinRow.patient_id == PatientRow.id, CheckinRow.day == day)
-        query = (
-            select(PatientRow)
-            .where(PatientRow.side.is_not(None), PatientRow.sport.is_not(None), PatientRow.diagnosed.is_not(None))
-            .where(PatientRow.discharged_on.is_(None), ~checked_in.exists())
-            .order_by(PatientRow.id)
-        )
-        with self._unit_of_work() as session:
-            return [_patient_record(row) for row in session.execute(query).scalars()]
 
     def update_profile(
         self,
@@ -412,6 +414,9 @@ def _patient_record(row: PatientRow) -> PatientRecord:
         phase_number=row.phase_number,
         label=row.label,
         discharged_on=row.discharged_on,
+        reminder_time=row.reminder_time,
+        timezone=row.timezone,
+        reminders_paused_until=row.reminders_paused_until,
     )
 
 

@@ -31,6 +31,7 @@ from rehab_coach.core.model import (
     PAIN_FIELDS,
     PAIN_RANGE,
     PHASE_STATUSES,
+    REMINDER_KINDS,
     SIDES,
     SPORTS,
     SWELLING,
@@ -110,6 +111,9 @@ class PatientRow(Base):
     phase_number = Column(Integer, nullable=False, default=1, server_default=text("1"))
     discharged_on = Column(Date)  # None while in the programme
     transcript_erased_on = Column(Date)  # the retention rule erased the conversation (settings)
+    reminder_time = Column(String(5))  # "HH:MM" in the patient's time zone; None: the clinic's default
+    timezone = Column(String(64))  # IANA name; None: the clinic's
+    reminders_paused_until = Column(Date)  # no reminders up to and including this day (date.max: stopped)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -125,6 +129,27 @@ class ChannelAddressRow(Base):
     channel = Column(String(32), nullable=False)
     address = Column(String(255), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ReminderSendRow(Base):
+    """One patient-day's reminder. Inserting the row claims it; a retry is claimed by compare-and-set on
+    `attempts`, so two schedulers never send the same patient-day twice."""
+
+    __tablename__ = "reminder_sends"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "day"),
+        CheckConstraint(one_of("kind", REMINDER_KINDS), name="kind"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False)
+    day = Column(Date, nullable=False)  # the patient's local date
+    kind = Column(String(8), nullable=False)
+    attempts = Column(Integer, nullable=False)
+    next_attempt_at = Column(UTCDateTime)  # a retry is due from then (None: sent, or given up for the day)
+    sent_at = Column(UTCDateTime)
+    error = Column(String(100))  # the last failure's kind, e.g. "HTTPError 502"; never personal data
+    alerted = Column(Boolean, nullable=False, default=False)  # this claim also raised the clinic's silence alert
 
 
 class CheckinRow(Base):
@@ -237,5 +262,6 @@ __all__ = [
     "EscalationRow",
     "PatientRow",
     "PlanRow",
+    "ReminderSendRow",
     "metadata",
 ]
