@@ -4,14 +4,15 @@ audit log."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
+from rehab_coach import settings
 from rehab_coach.core.model import URGENCIES
 from rehab_coach.portal import auth
 from rehab_coach.portal.auth import PageSession
@@ -21,6 +22,7 @@ from rehab_coach.portal.schemas import MAX_ID, EscalationId, PatientId
 from rehab_coach.services import chat_links
 from rehab_coach.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, ClinicianSession
 from rehab_coach.services.clinic import EXPORT_FIELDS, ClinicService, record_json
+from rehab_coach.services.reminders import STOPPED
 
 WRONG_LOGIN = (f"Wrong name or password. After {MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "
                f"for {LOCKOUT.seconds // 60} minutes.")
@@ -123,6 +125,20 @@ def page_routes(clinic: ClinicService) -> APIRouter:
         clinic.discharge(session.clinician.id, patient_id, discharged)
         return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
+    @router.post("/patients/{patient_id}/reminders")
+    def reminders(session: PageSession, patient_id: PatientId, csrf_token: Annotated[str, Form()] = "",
+                  reminder_time: Annotated[str, Form(max_length=5)] = "",
+                  zone: Annotated[str, Form(max_length=64)] = "",
+                  paused_until: Annotated[date | None, Form()] = None,
+                  stopped: Annotated[bool, Form()] = False) -> Response:
+        auth.require_csrf(session, csrf_token)
+        try:
+            clinic.set_reminders(session.clinician.id, patient_id, reminder_time.strip() or None,
+                                 zone.strip() or None, STOPPED if stopped else paused_until)
+        except ValueError as error:
+            raise HTTPException(400, str(error)) from None
+        return RedirectResponse(f"/patients/{patient_id}#reminders", status_code=303)
+
     @router.get("/patients/{patient_id}/record.json")
     def record(session: PageSession, patient_id: PatientId) -> Response:
         text = record_json(clinic.patient_record(session.clinician.id, patient_id))
@@ -176,4 +192,5 @@ def _patient_context(clinic: ClinicService, session: ClinicianSession, patient_i
     return dict(patient=found.patient, label=found.patient.label, checkins=found.checkins, plans=found.plans,
                 escalations=found.escalations, open_escalations=[e for e in found.escalations if not e.acknowledged],
                 chart=pain_chart(found.checkins, changes, title=f"Pain over time, patient {patient_id}"),
-                kinds=list(EXPORT_FIELDS))
+                kinds=list(EXPORT_FIELDS), reminders_stopped=found.patient.reminders_paused_until == STOPPED,
+                clinic_reminders=settings.load())

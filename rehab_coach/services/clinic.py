@@ -17,6 +17,7 @@ from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clini
 from rehab_coach.adapters.transcripts import Transcripts
 from rehab_coach.core.model import CheckIn
 from rehab_coach.services import chat_links
+from rehab_coach.services.reminders import pause_reminders, set_reminder_time
 
 __all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicService", "EscalationRecord", "Export", "NotFound", "PatientFile",
            "PatientRecord", "PatientSummary", "PlanRecord"]
@@ -105,6 +106,16 @@ class ClinicService:
         self.patient(patient_id)
         self.store.discharge(patient_id, date.today() if discharged else None)
         self.clinic.record(clinician_id, "discharge" if discharged else "readmit", patient_id)
+
+    def set_reminders(self, clinician_id: int, patient_id: int, at: str | None, zone: str | None,
+                      paused_until: date | None) -> None:
+        """The patient's daily reminder time (HH:MM) and time zone (IANA; None: the clinic's default for either),
+        and no reminders up to and including `paused_until` (reminders.STOPPED: none at all); ValueError for a time
+        or zone that is neither (audited)."""
+        self.patient(patient_id)
+        set_reminder_time(self.store, patient_id, at, zone)
+        pause_reminders(self.store, patient_id, paused_until)
+        self.clinic.record(clinician_id, "reminders", patient_id)
 
     def apply_retention(self, today: date, days: int) -> int:
         """Erase the conversations of patients discharged `days` or more days ago; how many were erased. Their
