@@ -18,7 +18,7 @@ def main() -> None:
     host = settings.load().coach_host
     speedups.apply()
     os.environ[settings.ACTIONS_TOKEN] = settings.secret(settings.ACTIONS_TOKEN)
-    sys.argv += ["--interface", str(host), "--auth-token", settings.secret(settings.RASA_TOKEN)]
+    sys.argv += ["--interface", str(host), f"--auth-token={settings.secret(settings.RASA_TOKEN)}"]
     rasa_main()
 
 
