@@ -9,6 +9,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+TIMEOUT = 30  # seconds a call may take
+
 
 class RasaApi:
     def __init__(self, url: str, token: str) -> None:
@@ -20,7 +22,7 @@ class RasaApi:
         query = urllib.parse.urlencode({**params, "token": self.token})
         request = urllib.request.Request(f"{self.url}/conversations/{sender}/{path}?{query}", method=method,
                                          data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30):
+        with urllib.request.urlopen(request, timeout=TIMEOUT):
             pass
 
     def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, str] | None = None) -> None:

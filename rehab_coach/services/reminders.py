@@ -1,26 +1,30 @@
 """Daily check-in reminders: each due patient's once a day, at the time they chose in their time zone.
 
 The scheduler inside `./coach run` (rehab_coach/scheduler.py) calls `Scheduler.run_round` every 30 s; `./coach
-remind` runs one round by hand. A round finds the due patients in a few batched queries, then for each one claims
-the patient-day in the database (inserting its row; a retry by compare-and-set on its attempts), sends the reminder
-through Rasa's trigger_intent and marks it sent. The claim already sets when the next attempt is due, so a failed
-send and a scheduler killed mid-send are both retried after the rules' backoff, and two schedulers never send the
-same patient-day twice. One patient's failure never stops the others. A reminder missed while the service was down
-goes out when it is back, if it is still the patient's same day. On socket.io the reminder reaches an open chat at
-once; on every channel the check-in is waiting at the next message.
+remind` runs one round by hand. A round finds the due patients in one query and takes them a batch at a time: one
+transaction claims the batch's patient-days (a first attempt by inserting its row, a retry by compare-and-set on its
+attempts), then each reminder goes out through Rasa's trigger_intent and is recorded as sent, or failed, at once.
+A claim sets when the next attempt is due, which is also when it lapses: a failed send, and one that a killed
+scheduler never made, are retried after the rules' backoff, and no send starts that could end after its claim
+lapsed, so two schedulers never send the same patient-day twice (a scheduler killed mid-send can send that one
+reminder again, at most). One patient's failure never stops the others. A reminder missed while the service was
+down goes out when it is back, if it is still the patient's same day. On socket.io the reminder reaches an open
+chat at once; on every channel the check-in is waiting at the next message.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Event
 
-from rehab_coach.adapters.rasa_api import RasaApi
+from rehab_coach.adapters.rasa_api import TIMEOUT, RasaApi
 from rehab_coach.adapters.storage import Store
-from rehab_coach.adapters.storage.reminders import ReminderCandidate, ReminderSend, ReminderStore
+from rehab_coach.adapters.storage.reminders import ReminderCandidate, ReminderClaim, ReminderStore
 from rehab_coach.core.model import Escalation, ReminderRules
 from rehab_coach.core.schedule import time_of_day, time_zone
 
@@ -31,6 +35,8 @@ STOPPED = date.max  # paused for good ("stop reminders")
 # Every local date a time zone can have at one UTC moment (UTC-12 to UTC+14) is within a day of the UTC date.
 _ZONE_SPREAD = timedelta(hours=14)
 
+BATCH = 100  # patient-days claimed in one transaction
+
 log = logging.getLogger(__name__)  # patient ids and error kinds only
 
 
@@ -39,17 +45,6 @@ class RoundReport:
     sent: int = 0
     failed: int = 0
     alerts: int = 0  # clinic alerts about patients who have gone quiet
-
-
-@dataclass(frozen=True)
-class _Due:
-    patient_id: int
-    sender_id: str
-    day: date  # the patient's local date
-    kind: str
-    silent_days: int  # days without a check-in, up to yesterday
-    alert: bool  # the clinic has not been alerted to this silent stretch yet
-    send: ReminderSend | None  # an earlier attempt today, when this is a retry
 
 
 class Scheduler:
@@ -62,27 +57,39 @@ class Scheduler:
         self.default_zone = time_zone(default_zone)
 
     def run_round(self, now: datetime, stop: Event | None = None) -> RoundReport:
-        """Send every reminder due at `now` (timezone-aware); `stop` set ends the round between two patients."""
+        """Send every reminder due at `now` (timezone-aware), a batch at a time; `stop` set ends the round after the
+        batch under way."""
         report = RoundReport()
-        for due in self._due(now):
+        due = list(self._due(now))
+        for start in range(0, len(due), BATCH):
             if stop is not None and stop.is_set():
                 break
-            send_id = self._claim(due, now, report)
-            if send_id is None:
-                continue
-            try:
-                self.rasa.trigger_intent(due.sender_id, REMINDER_INTENT, {REMINDER_KIND: due.kind})
-            except Exception as error:  # whatever one send does, the others go out
-                kind = " ".join(str(part) for part in (type(error).__name__, getattr(error, "code", "")) if part)
-                log.warning("reminder for patient %s failed: %s", due.patient_id, kind)
-                self.reminders.failed(send_id, kind)
-                report.failed += 1
-            else:
-                self.reminders.sent(send_id, now)
-                report.sent += 1
+            self._send(due[start:start + BATCH], now, report)
         return report
 
-    def _due(self, now: datetime) -> Iterator[_Due]:
+    def _send(self, batch: list[tuple[str, ReminderClaim]], now: datetime, report: RoundReport) -> None:
+        mine = self.reminders.claim([claim for _, claim in batch], now)
+        claimed = [pair for pair, ok in zip(batch, mine, strict=True) if ok]
+        report.alerts += sum(claim.alert is not None for _, claim in claimed)
+        # A claim lapses when its next attempt is due; a send that might end after that is left to the retry.
+        lapses = min((claim.next_attempt_at for _, claim in claimed if claim.next_attempt_at), default=None)
+        send_until = time.monotonic() + ((lapses - now).total_seconds() - TIMEOUT if lapses else math.inf)
+        for sender_id, claim in claimed:
+            if time.monotonic() > send_until:
+                break
+            try:
+                self.rasa.trigger_intent(sender_id, REMINDER_INTENT, {REMINDER_KIND: claim.kind})
+            except Exception as error:  # whatever one send does, the others go out
+                kind = " ".join(str(part) for part in (type(error).__name__, getattr(error, "code", "")) if part)
+                log.warning("reminder for patient %s failed: %s", claim.patient_id, kind)
+                self.reminders.failed(claim, kind)
+                report.failed += 1
+            else:
+                self.reminders.sent(claim, now)  # at once: a scheduler killed now sends this one again at most
+                report.sent += 1
+
+    def _due(self, now: datetime) -> Iterator[tuple[str, ReminderClaim]]:
+        """(conversation id, the attempt to claim) for each patient whose reminder is due at `now`."""
         days = {(now + offset).date() for offset in (-_ZONE_SPREAD, timedelta(0), _ZONE_SPREAD)}
         for candidate in self.reminders.candidates(days):
             local = now.astimezone(time_zone(candidate.timezone) if candidate.timezone else self.default_zone)
@@ -92,29 +99,27 @@ class Scheduler:
                     or (candidate.last_checkin or date.min) >= today):
                 continue
             send = candidate.sends.get(today)
-            if send is not None and (send.next_attempt_at is None or send.next_attempt_at > now):
-                continue  # sent, given up for today, or its retry is not due yet
-            yield self._reminder(candidate, today, send)
+            if send is None:
+                yield candidate.sender_id, self._first(candidate, today, now)
+            elif send.next_attempt_at is not None and send.next_attempt_at <= now:  # not sent nor given up: a retry
+                yield candidate.sender_id, ReminderClaim(candidate.patient_id, today, send.kind,
+                                                         self._retry_at(now, send.attempts + 1), send=send)
 
-    def _reminder(self, candidate: ReminderCandidate, today: date, send: ReminderSend | None) -> _Due:
+    def _first(self, candidate: ReminderCandidate, today: date, now: datetime) -> ReminderClaim:
+        """Today's first attempt: the gentle reminder after the rules' silent days; with the clinic's alert after
+        theirs, once per silent stretch."""
         quiet_since = candidate.last_checkin or candidate.enrolled_on - timedelta(days=1)
         silent = (today - quiet_since).days - 1
-        kind = send.kind if send else "gentle" if silent >= self.rules.gentle_after_days else "daily"
+        kind = "gentle" if silent >= self.rules.gentle_after_days else "daily"
         alerted = candidate.last_alert is not None and candidate.last_alert > quiet_since
-        alert = silent >= self.rules.alert_clinician_after_days and not alerted
-        return _Due(candidate.patient_id, candidate.sender_id, today, kind, silent, alert, send)
+        alert = (Escalation("routine", (f"no check-in for {silent} days",), (SILENCE,))
+                 if silent >= self.rules.alert_clinician_after_days and not alerted else None)
+        return ReminderClaim(candidate.patient_id, today, kind, self._retry_at(now, 1), alert)
 
-    def _claim(self, due: _Due, now: datetime, report: RoundReport) -> int | None:
-        """The send's id once this scheduler holds this attempt; the attempt after it is due at the next wait."""
-        attempt = due.send.attempts + 1 if due.send else 1
+    def _retry_at(self, now: datetime, attempt: int) -> datetime | None:
+        """When the attempt after `attempt` is due: the rules' wait after it; None after the last wait."""
         waits = self.rules.retry_minutes
-        retry_at = now + timedelta(minutes=waits[attempt - 1]) if attempt <= len(waits) else None
-        if due.send is not None:
-            return due.send.id if self.reminders.reclaim(due.send, now, retry_at) else None
-        alert = Escalation("routine", (f"no check-in for {due.silent_days} days",), (SILENCE,)) if due.alert else None
-        send_id = self.reminders.claim(due.patient_id, due.day, due.kind, retry_at, alert, now)
-        report.alerts += send_id is not None and alert is not None
-        return send_id
+        return now + timedelta(minutes=waits[attempt - 1]) if attempt <= len(waits) else None
 
 
 def set_reminder_time(store: Store, patient_id: int, at: str | None, zone: str | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import urllib.error
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from rehab_coach.adapters.storage.reminders import ReminderStore
 from rehab_coach.adapters.storage.tables import ReminderSendRow
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import CheckIn
+from rehab_coach.services import reminders
 from rehab_coach.services.reminders import (
     REMINDER_INTENT,
     REMINDER_KIND,
@@ -152,21 +154,37 @@ def test_a_failing_send_stops_no_other_and_is_retried_with_the_rules_backoff(eng
     assert (down.attempts, down.next_attempt_at, down.sent_at) == (4, None, None)  # given up until tomorrow
 
 
-def test_a_restart_in_the_middle_of_a_round_loses_and_doubles_nothing(engine, store, database_url):
+def test_a_restart_in_the_middle_of_a_round_loses_and_doubles_nothing(engine, store, database_url, monkeypatch):
+    monkeypatch.setattr(reminders, "BATCH", 2)
     names = [f"p{n}" for n in range(10)]
     for name in names:
         onboarded(store, name)
     stop = threading.Event()
-    first = FakeRasa(stop=stop, stop_after=3)  # asked to stop (SIGTERM): it ends after the send under way
-    assert scheduler(engine, first).run_round(NINE, stop).sent == 3
+    first = FakeRasa(stop=stop, stop_after=3)  # asked to stop (SIGTERM) at its 3rd send: it ends after that batch
+    assert scheduler(engine, first).run_round(NINE, stop).sent == 4
     crashing = FakeRasa(crash_at=4)  # restarted, then killed in the middle of its 4th send
     with pytest.raises(Crash):
         scheduler(make_engine(database_url), crashing).run_round(NINE + MINUTE / 2)
     last = FakeRasa()  # started again: the rest now, the one it was sending when killed once its claim lapses
     again = scheduler(make_engine(database_url), last)
-    assert again.run_round(NINE + MINUTE).sent == 3
+    assert again.run_round(NINE + MINUTE).sent == 2
     assert again.run_round(NINE + 3 * MINUTE / 2).sent == 1 and again.run_round(NINE + 2 * MINUTE).sent == 0
     assert sorted(sender for sender, _ in first.sent + crashing.sent + last.sent) == sorted(names)
+
+
+def test_a_slow_provider_never_lets_a_claim_lapse_before_its_send(engine, store, database_url, monkeypatch):
+    names = [f"p{n}" for n in range(5)]
+    for name in names:
+        onboarded(store, name)
+    clock = iter(range(0, 1000, 10))  # each look at the clock 10 s after the one before: slow sends
+    monkeypatch.setattr(reminders, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    slow = FakeRasa()
+    # Claimed at 0 s for a minute; a send may take 30 s: the 4th, which would start at 40 s, is left to the retry.
+    assert scheduler(engine, slow).run_round(NINE).sent == 3
+    other = FakeRasa()
+    monkeypatch.setattr(reminders, "time", SimpleNamespace(monotonic=lambda: 0))
+    assert scheduler(make_engine(database_url), other).run_round(NINE + MINUTE).sent == 2
+    assert sorted(sender for sender, _ in slow.sent + other.sent) == sorted(names)
 
 
 def test_no_reminder_after_the_days_checkin_nor_for_a_retry_after_it(engine, store, make_checkin):
