@@ -1,4 +1,5 @@
-"""Prepare and start the coach's processes: the Rasa server, the action server and the clinician portal.
+"""Prepare and start the coach's processes: the Rasa server, the action server, the clinician portal and the
+reminder scheduler.
 
 Used by `./coach run`, the end-to-end tests and the benchmark, so all three run the same thing.
 """
@@ -20,6 +21,7 @@ import yaml
 
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, local_url
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
+from rehab_coach.scheduler import EVERY
 from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REST_TOKEN, SECRETS_FILE, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
@@ -177,9 +179,12 @@ def serve(
     log_dir: Path = LOG_DIR,
     timeout: float = 300,
     portal_port: int | None = PORTAL_PORT,
+    reminders_every: float | None = None,
 ) -> Iterator[Servers]:
-    """Start the action server, the Rasa server (HTTP API behind a token) and, unless `portal_port` is None,
-    the clinician portal; stop them all on exit.
+    """Start the action server, the Rasa server (HTTP API behind a token), unless `portal_port` is None the
+    clinician portal, and when `reminders_every` is given the reminder scheduler (a round every that many
+    seconds: `./coach run` starts it; tests and benchmarks that replay conversations on a simulated clock do
+    not); stop them all on exit.
 
     The portal reads the app database and the tracker store named by DATABASE_URL and
     TRACKER_DATABASE_URL in `env` (or their defaults), and its chat links point at this Rasa server.
@@ -213,6 +218,13 @@ def serve(
             _wait_until_up(f"{portal_url}/login", portal, timeout)
         _wait_until_up(f"{actions_url}/health", actions, timeout)
         _wait_until_up(rasa_url, server, timeout)
+        if reminders_every is not None:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "rehab_coach.scheduler", "--rasa-url", rasa_url,
+                 "--every", str(reminders_every)],
+                cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},
+                stdout=(log_dir / f"scheduler-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
+            ))
         yield Servers(rasa_url, actions_url, token, rest_token, tuple(processes), portal_url)
     finally:
         for process in processes:
@@ -233,10 +245,10 @@ def main(demo: bool = False) -> int:
         model = prepare()
     except StepFailed:
         return 1
-    print("  servers: Rasa, actions, clinician portal ...", end="", flush=True)
+    print("  servers: Rasa, actions, clinician portal, reminder scheduler ...", end="", flush=True)
     with ExitStack() as stack:
         try:
-            servers = stack.enter_context(serve(model, env={DEMO_ENV: "1" if demo else "0"}))
+            servers = stack.enter_context(serve(model, env={DEMO_ENV: "1" if demo else "0"}, reminders_every=EVERY))
         except (RuntimeError, TimeoutError) as error:
             print(f" failed: {error}\n  their logs: {LOG_DIR}/", file=sys.stderr)
             return 1
@@ -252,6 +264,7 @@ def main(demo: bool = False) -> int:
             f"  Rasa HTTP API:  {servers.rasa_url}  (?token=${RASA_TOKEN} from {secrets_file})\n"
             f"  Action server:  {servers.actions_url}\n"
             f"  Clinician portal: {servers.portal_url}/ (create an account: ./coach create-clinician NAME)\n"
+            f"  Reminders:      sent every {EVERY:.0f} s to the patients due (log: {LOG_DIR}/scheduler-*.log)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

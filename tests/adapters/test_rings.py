@@ -12,7 +12,7 @@ from rehab_coach.paths import PROJECT_ROOT
 
 PACKAGE = PROJECT_ROOT / "rehab_coach"
 ENTRY_POINTS = [PROJECT_ROOT / "actions", PACKAGE / "portal", PACKAGE / "rasa", PACKAGE / "cli.py",
-                PACKAGE / "runner.py"]
+                PACKAGE / "runner.py", PACKAGE / "scheduler.py"]
 MAY_USE_SQLALCHEMY = [PACKAGE / "adapters", PACKAGE / "services"]
 STORAGE = "rehab_coach.adapters.storage"
 

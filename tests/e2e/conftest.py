@@ -121,7 +121,15 @@ def server_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]) -> Deployment:
+def reminders_every() -> float | None:
+    """Seconds between the reminder scheduler's rounds; None (the default here): no scheduler, since its real
+    clock would remind the patients of conversations replayed on the simulated clock."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str],
+               reminders_every: float | None) -> Deployment:
     folder = tmp_path_factory.mktemp("coach")
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
@@ -134,7 +142,7 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
 
     def start() -> AbstractContextManager[runner.Servers]:
         return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
-                            log_dir=folder / "logs", portal_port=portal_port)
+                            log_dir=folder / "logs", portal_port=portal_port, reminders_every=reminders_every)
 
     return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}", env, actions_port,
                       folder)
