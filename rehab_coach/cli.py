@@ -65,6 +65,13 @@ def portal_bench(args: argparse.Namespace) -> int:
     return run_portal_bench(args.patients, args.days)
 
 
+def reminder_bench(args: argparse.Namespace) -> int:
+    """Print the reminder scheduler's throughput and round time with 10,000 due patients (fake provider)."""
+    from tools.reminder_bench import main as run_reminder_bench
+
+    return run_reminder_bench(args.patients)
+
+
 def train(args: argparse.Namespace) -> int:
     """Build the spaCy pipeline, migrate the database and train the model if its inputs changed."""
     from rehab_coach.runner import StepFailed, prepare
@@ -311,6 +318,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "nlu-eval": nlu_eval,
     "chat-bench": chat_bench,
     "portal-bench": portal_bench,
+    "reminder-bench": reminder_bench,
     "train": train,
     "remind": remind,
     "enrol": enrol,
@@ -342,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     portal_figures = commands.add_parser("portal-bench", help=portal_bench.__doc__)
     portal_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")
     portal_figures.add_argument("--days", type=int, default=365, help="check-ins per patient (default: %(default)s)")
+    reminder_figures = commands.add_parser("reminder-bench", help=reminder_bench.__doc__)
+    reminder_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")
     commands.add_parser("train", help=train.__doc__)
     for name, command in (("remind", remind), ("retention", retention)):
         daily = commands.add_parser(name, help=command.__doc__)
