@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rehab_coach import settings
+from rehab_coach.core.schedule import time_zone
 
 log = logging.getLogger(__name__)
 
@@ -15,8 +16,9 @@ Clock = Callable[[], datetime]
 
 
 def local_now() -> datetime:
-    """The real time, in the server's local time zone."""
-    return datetime.now().astimezone()
+    """The real time in the clinic's time zone (CLINIC_TIMEZONE), so that a check-in counts for the day on which the
+    reminder scheduler reckons the patient's day (for patients who have not given a zone of their own)."""
+    return datetime.now(time_zone(settings.load().clinic_timezone))
 
 
 def current_time(metadata: Mapping[str, Any] | None, clock: Clock = local_now) -> datetime:

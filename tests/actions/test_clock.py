@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from actions.action_progress import ActionProgress
-from rehab_coach.adapters.clock import current_time
+from rehab_coach.adapters.clock import current_time, local_now
 from rehab_coach.settings import SettingError
 from tests.actions.conftest import NOW, SENDER, clock, payloads, run, tracker
 
@@ -41,6 +41,13 @@ def test_a_switch_value_other_than_0_or_1_is_refused_naming_the_variable(monkeyp
     monkeypatch.setenv("COACH_SIMULATED_CLOCK", "true")
     with pytest.raises(SettingError, match="^setting COACH_SIMULATED_CLOCK: "):
         current_time({"now": LATER}, clock)
+
+
+def test_the_real_clock_tells_the_clinics_time(monkeypatch):
+    monkeypatch.setenv("CLINIC_TIMEZONE", "Pacific/Kiritimati")
+    assert local_now().utcoffset() == timedelta(hours=14)
+    monkeypatch.setenv("CLINIC_TIMEZONE", "UTC")
+    assert local_now().utcoffset() == timedelta(0)
 
 
 def test_real_clock_is_made_timezone_aware(monkeypatch):
