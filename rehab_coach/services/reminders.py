@@ -17,14 +17,14 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Event
 
 from rehab_coach.adapters.rasa_api import TIMEOUT, RasaApi
 from rehab_coach.adapters.storage import Store
-from rehab_coach.adapters.storage.reminders import ReminderCandidate, ReminderClaim, ReminderStore
+from rehab_coach.adapters.storage.reminders import ReminderCandidate, ReminderClaim, ReminderSend, ReminderStore
 from rehab_coach.core.model import Escalation, ReminderRules
 from rehab_coach.core.schedule import time_of_day, time_zone
 
@@ -47,6 +47,18 @@ class RoundReport:
     alerts: int = 0  # clinic alerts about patients who have gone quiet
 
 
+@dataclass(frozen=True)
+class _Due:
+    """A patient whose reminder is due: today's first attempt (`send` None) or a retry of `send`."""
+
+    sender_id: str
+    patient_id: int
+    day: date  # the patient's local date
+    kind: str
+    alert: Escalation | None = None  # the clinic's alert, raised with a first attempt
+    send: ReminderSend | None = None
+
+
 class Scheduler:
     def __init__(self, reminders: ReminderStore, rasa: RasaApi, rules: ReminderRules, default_time: str,
                  default_zone: str) -> None:
@@ -60,36 +72,47 @@ class Scheduler:
         """Send every reminder due at `now` (timezone-aware), a batch at a time; `stop` set ends the round after the
         batch under way."""
         report = RoundReport()
+        started = time.monotonic()
+
+        def monotonic(moment: datetime) -> float:  # a moment of this round on the monotonic clock
+            return started + (moment - now).total_seconds()
+
         due = list(self._due(now))
         for start in range(0, len(due), BATCH):
             if stop is not None and stop.is_set():
                 break
-            self._send(due[start:start + BATCH], now, report)
+            # Claims are timed from when they are made, however long the batches before took (in whole seconds:
+            # a test's `now` stays exact).
+            claimed_at = now + timedelta(seconds=int(time.monotonic() - started))
+            self._send(due[start:start + BATCH], claimed_at, monotonic, report)
         return report
 
-    def _send(self, batch: list[tuple[str, ReminderClaim]], now: datetime, report: RoundReport) -> None:
-        mine = self.reminders.claim([claim for _, claim in batch], now)
-        claimed = [pair for pair, ok in zip(batch, mine, strict=True) if ok]
-        report.alerts += sum(claim.alert is not None for _, claim in claimed)
+    def _send(self, batch: list[_Due], now: datetime, monotonic: Callable[[datetime], float],
+              report: RoundReport) -> None:
+        claims = [ReminderClaim(due.patient_id, due.day, due.kind, self._retry_at(now, due.send), due.alert, due.send)
+                  for due in batch]
+        claimed = [(due, claim) for due, claim, ok in zip(batch, claims, self.reminders.claim(claims, now),
+                                                          strict=True) if ok]
+        report.alerts += sum(due.alert is not None for due, _ in claimed)
         # A claim lapses when its next attempt is due; a send that might end after that is left to the retry.
         lapses = min((claim.next_attempt_at for _, claim in claimed if claim.next_attempt_at), default=None)
-        send_until = time.monotonic() + ((lapses - now).total_seconds() - TIMEOUT if lapses else math.inf)
-        for sender_id, claim in claimed:
+        send_until = monotonic(lapses) - TIMEOUT if lapses else math.inf
+        for due, claim in claimed:
             if time.monotonic() > send_until:
                 break
             try:
-                self.rasa.trigger_intent(sender_id, REMINDER_INTENT, {REMINDER_KIND: claim.kind})
+                self.rasa.trigger_intent(due.sender_id, REMINDER_INTENT, {REMINDER_KIND: due.kind})
             except Exception as error:  # whatever one send does, the others go out
                 kind = " ".join(str(part) for part in (type(error).__name__, getattr(error, "code", "")) if part)
-                log.warning("reminder for patient %s failed: %s", claim.patient_id, kind)
+                log.warning("reminder for patient %s failed: %s", due.patient_id, kind)
                 self.reminders.failed(claim, kind)
                 report.failed += 1
             else:
                 self.reminders.sent(claim, now)  # at once: a scheduler killed now sends this one again at most
                 report.sent += 1
 
-    def _due(self, now: datetime) -> Iterator[tuple[str, ReminderClaim]]:
-        """(conversation id, the attempt to claim) for each patient whose reminder is due at `now`."""
+    def _due(self, now: datetime) -> Iterator[_Due]:
+        """Each patient whose reminder is due at `now`."""
         days = {(now + offset).date() for offset in (-_ZONE_SPREAD, timedelta(0), _ZONE_SPREAD)}
         for candidate in self.reminders.candidates(days):
             local = now.astimezone(time_zone(candidate.timezone) if candidate.timezone else self.default_zone)
@@ -100,12 +123,11 @@ class Scheduler:
                 continue
             send = candidate.sends.get(today)
             if send is None:
-                yield candidate.sender_id, self._first(candidate, today, now)
+                yield self._first(candidate, today)
             elif send.next_attempt_at is not None and send.next_attempt_at <= now:  # not sent nor given up: a retry
-                yield candidate.sender_id, ReminderClaim(candidate.patient_id, today, send.kind,
-                                                         self._retry_at(now, send.attempts + 1), send=send)
+                yield _Due(candidate.sender_id, candidate.patient_id, today, send.kind, send=send)
 
-    def _first(self, candidate: ReminderCandidate, today: date, now: datetime) -> ReminderClaim:
+    def _first(self, candidate: ReminderCandidate, today: date) -> _Due:
         """Today's first attempt: the gentle reminder after the rules' silent days; with the clinic's alert after
         theirs, once per silent stretch."""
         quiet_since = candidate.last_checkin or candidate.enrolled_on - timedelta(days=1)
@@ -114,11 +136,13 @@ class Scheduler:
         alerted = candidate.last_alert is not None and candidate.last_alert > quiet_since
         alert = (Escalation("routine", (f"no check-in for {silent} days",), (SILENCE,))
                  if silent >= self.rules.alert_clinician_after_days and not alerted else None)
-        return ReminderClaim(candidate.patient_id, today, kind, self._retry_at(now, 1), alert)
+        return _Due(candidate.sender_id, candidate.patient_id, today, kind, alert)
 
-    def _retry_at(self, now: datetime, attempt: int) -> datetime | None:
-        """When the attempt after `attempt` is due: the rules' wait after it; None after the last wait."""
+    def _retry_at(self, now: datetime, before: ReminderSend | None) -> datetime | None:
+        """When the attempt after one claimed `now` is due (`before`: the attempts so far): the rules' wait for
+        it; None after the last wait."""
         waits = self.rules.retry_minutes
+        attempt = before.attempts + 1 if before else 1
         return now + timedelta(minutes=waits[attempt - 1]) if attempt <= len(waits) else None
 
 

@@ -32,7 +32,7 @@ from rehab_coach.services.reminders import (
 from tests.storage.conftest import QUIET_DAY, TODAY
 
 NINE = datetime(TODAY.year, TODAY.month, TODAY.day, 9, 0, tzinfo=timezone.utc)  # the clinic's default time, UTC
-MINUTE = timedelta(minutes=1)
+SECOND, MINUTE = timedelta(seconds=1), timedelta(minutes=1)
 DAY = timedelta(days=1)
 
 
@@ -179,11 +179,12 @@ def test_a_slow_provider_never_lets_a_claim_lapse_before_its_send(engine, store,
     clock = iter(range(0, 1000, 10))  # each look at the clock 10 s after the one before: slow sends
     monkeypatch.setattr(reminders, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     slow = FakeRasa()
-    # Claimed at 0 s for a minute; a send may take 30 s: the 4th, which would start at 40 s, is left to the retry.
+    # Claimed at 10 s for a minute; a send may take 30 s: the 4th, which would start at 50 s, is left to the retry.
     assert scheduler(engine, slow).run_round(NINE).sent == 3
     other = FakeRasa()
     monkeypatch.setattr(reminders, "time", SimpleNamespace(monotonic=lambda: 0))
-    assert scheduler(make_engine(database_url), other).run_round(NINE + MINUTE).sent == 2
+    assert scheduler(make_engine(database_url), other).run_round(NINE + MINUTE).sent == 0  # the claims hold
+    assert scheduler(make_engine(database_url), other).run_round(NINE + MINUTE + 10 * SECOND).sent == 2
     assert sorted(sender for sender, _ in slow.sent + other.sent) == sorted(names)
 
 
