@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from rehab_coach import cli
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import PatientRecord, Store, make_engine
 from rehab_coach.adapters.storage.reminders import ReminderStore
@@ -256,3 +257,14 @@ def test_the_patients_time_and_zone_are_checked_and_kept(store):
     kept = store.patient_by_id(patient.id)
     assert (kept.reminder_time, kept.timezone, kept.reminders_paused_until) == ("19:00", "Europe/London",
                                                                                  TODAY + 6 * DAY)
+
+
+def test_coach_remind_runs_one_round_by_hand(database_url, store, monkeypatch, capsys):
+    onboarded(store, "anna", datetime.now(timezone.utc).date())
+    for name, value in (("DATABASE_URL", database_url), ("REMINDER_DEFAULT_TIME", "00:00"),
+                        ("RASA_AUTH_TOKEN", "token")):
+        monkeypatch.setenv(name, value)
+    assert cli.main(["remind", "--url", "http://127.0.0.1:9"]) == 0  # no Rasa server there: the send fails
+    assert capsys.readouterr().out == "reminders sent: 0, failed (retried later): 1, clinic alerts: 0\n"
+    assert cli.main(["remind", "--url", "http://127.0.0.1:9"]) == 0  # its retry is not due for a minute
+    assert capsys.readouterr().out == "reminders sent: 0, failed (retried later): 0, clinic alerts: 0\n"
