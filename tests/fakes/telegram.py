@@ -143,6 +143,7 @@ class Patient:
 
     def __init__(self, fake: FakeTelegram, webhook: str, secret: str, chat: int) -> None:
         self.fake, self.webhook, self.secret, self.chat = fake, webhook, secret, chat
+        self.pressed: list[str] = []  # the ids of the button presses sent, for Telegram to be answered
 
     def _send(self, update: dict[str, Any]) -> list[Call]:
         before = len(self.fake.sent(self.chat))
@@ -158,4 +159,6 @@ class Patient:
         """Press the button labelled `label` on the bot's latest keyboard; the messages the bot sent back."""
         asked = [c for c in self.fake.sent(self.chat) if c.buttons][-1]
         data = next(data for row in asked.buttons for shown, data in row if shown == label)
-        return self._send(button(self.chat, data, asked.result["message_id"]))
+        press = button(self.chat, data, asked.result["message_id"])
+        self.pressed.append(press["callback_query"]["id"])
+        return self._send(press)
