@@ -163,21 +163,21 @@ def read_update(body: Any) -> Update | None:
     photos, groups); ValueError with a reason for a body that is not an update."""
     if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
         raise ValueError("the body must be a Telegram Update: a JSON object with an integer update_id")
-    press = body.get("callback_query")
-    message = press.get("message") if isinstance(press, dict) else body.get("message")
+    press = body["callback_query"] if isinstance(body.get("callback_query"), dict) else None
+    message = body.get("message") if press is None else press.get("message")
     if message is None:
         return None
     chat = message.get("chat") if isinstance(message, dict) else None
     if not isinstance(chat, dict) or not isinstance(chat.get("id"), int):
         raise ValueError("a message must have a chat with an integer id")
-    if isinstance(press, dict) and not isinstance(press.get("id"), str):
+    if press is not None and not isinstance(press.get("id"), str):
         raise ValueError("a callback query must have an id")
-    text = press.get("data") if isinstance(press, dict) else message.get("text")
+    text = message.get("text") if press is None else press.get("data")
     if chat.get("type") != "private" or not isinstance(text, str):
         return None
-    if isinstance(press, dict):
-        return Update(str(chat["id"]), text, press["id"], message.get("message_id"))
-    return Update(str(chat["id"]), text)
+    if press is None:
+        return Update(str(chat["id"]), text)
+    return Update(str(chat["id"]), text, press["id"], message.get("message_id"))
 
 
 class CoachTelegramInput(TelegramInput):
