@@ -20,7 +20,7 @@ import yaml
 
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, local_url
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
-from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REST_TOKEN, SECRETS_FILE, secret
+from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REST_TOKEN, SECRETS_FILE, load, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
 LOG_DIR = VAR_DIR / "log"  # the raw output of Rasa, TensorFlow and the servers
@@ -252,7 +252,9 @@ def main(demo: bool = False) -> int:
             f"  Rasa HTTP API:  {servers.rasa_url}  (?token=${RASA_TOKEN} from {secrets_file})\n"
             f"  Action server:  {servers.actions_url}\n"
             f"  Clinician portal: {servers.portal_url}/ (create an account: ./coach create-clinician NAME)\n"
-            "Press Ctrl-C to stop.",
+            + (f"  Telegram:       POST {servers.rasa_url}/webhooks/telegram/webhook  (Telegram needs it public over "
+               "HTTPS: ./coach telegram-webhook --url https://...)\n" if load().telegram else "")
+            + "Press Ctrl-C to stop.",
             flush=True,
         )
         try:

@@ -10,13 +10,14 @@ first use into var/secrets.env (mode 600, never committed).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import date
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import BaseSettings, ValidationError, conint
+from pydantic import BaseSettings, ValidationError, conint, constr
 
 from rehab_coach.paths import VAR_DIR
 
@@ -25,6 +26,8 @@ RASA_TOKEN = "RASA_AUTH_TOKEN"  # the Rasa HTTP API's token
 ACTIONS_TOKEN = "ACTION_SERVER_TOKEN"  # the Rasa server's key to the action server (endpoints.yml sends it)
 REST_TOKEN = "REST_CHANNEL_TOKEN"  # the REST channel's bearer token (not needed in demo mode)
 DEMO_ENV = "REHAB_CHAT_DEMO"  # the demo switch, as `./coach run --demo` passes it to the servers
+TELEGRAM_TOKEN = "TELEGRAM_TOKEN"  # the bot's token from BotFather (never generated)
+TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # Telegram signs the updates it posts with it
 
 
 class Settings(BaseSettings):
@@ -38,6 +41,12 @@ class Settings(BaseSettings):
     coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
     # Days after discharge when a patient's conversation is erased (`./coach retention`); unset: kept.
     transcript_retention_days: Optional[conint(ge=1, le=36500)] = None  # type: ignore[valid-type]  # noqa: UP045
+    # The Telegram bot's username (its deep links are t.me/<username>): the Telegram channel is on when it is set.
+    telegram_bot_username: Optional[  # noqa: UP045
+        constr(regex=r"^[A-Za-z][A-Za-z0-9_]{4,31}$")] = None  # type: ignore[valid-type]
+    # Telegram's Bot API; tests point it at a fake.
+    telegram_api_url: constr(  # type: ignore[valid-type]
+        regex=r"^https?://[^/\s]+(/\S*)?$") = "https://api.telegram.org"
 
     @property
     def demo(self) -> bool:
@@ -46,6 +55,10 @@ class Settings(BaseSettings):
     @property
     def simulated_clock(self) -> bool:
         return self.coach_simulated_clock == "1"
+
+    @property
+    def telegram(self) -> bool:
+        return self.telegram_bot_username is not None
 
 
 class SettingError(SystemExit):
@@ -78,11 +91,14 @@ def _store(values: dict[str, str]) -> None:
     SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
 
 
-def secret(name: str) -> str:
-    """The secret `name`: the environment variable if set, else the file's value, generated if missing."""
+def secret(name: str, generated: bool = True) -> str:
+    """The secret `name`: the environment variable if set, else the file's value, generated if missing (a
+    credential given by someone else, such as a bot's token, is not: its absence stops the process)."""
     if os.environ.get(name):
         return os.environ[name]
     values = _stored()
+    if name not in values and not generated:
+        raise SettingError(f"setting {name}: missing (set it in the environment or in {SECRETS_FILE})")
     if name not in values:
         values[name] = secrets.token_urlsafe(32)
         _store(values)
@@ -113,3 +129,11 @@ def rotate(name: str, keep_previous_until: date | None = None) -> bool:
         values.update({f"{name}_PREVIOUS": old, f"{name}_PREVIOUS_UNTIL": keep_previous_until.isoformat()})
     _store(values)
     return True
+
+
+def telegram_token() -> str:
+    """The Telegram bot's token, checked: `<digits>:<letters>`, as BotFather gives it."""
+    token = secret(TELEGRAM_TOKEN, generated=False)
+    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+        raise SettingError(f"setting {TELEGRAM_TOKEN}: not a bot token (BotFather gives one like 123456:ABC-def...)")
+    return token

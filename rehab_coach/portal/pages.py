@@ -107,7 +107,9 @@ def page_routes(clinic: ClinicService) -> APIRouter:
 
     @router.get("/patients/{patient_id}", response_class=HTMLResponse)
     def patient_page(request: Request, session: PageSession, patient_id: PatientId) -> Response:
-        return render(request, "patient.html", session, **_patient_context(clinic, session, patient_id))
+        context = _patient_context(clinic, session, patient_id)
+        telegram = clinic.telegram_link(patient_id) if clinic.telegram_bot else None
+        return render(request, "patient.html", session, telegram_link=telegram, **context)
 
     @router.post("/patients/{patient_id}/escalations/{escalation_id}/acknowledge")
     def acknowledge(session: PageSession, patient_id: PatientId, escalation_id: EscalationId,
