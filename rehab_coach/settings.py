@@ -16,7 +16,7 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import BaseSettings, ValidationError, conint
+from pydantic import AnyHttpUrl, BaseSettings, ValidationError, conint, constr
 
 from rehab_coach.paths import VAR_DIR
 
@@ -25,6 +25,8 @@ RASA_TOKEN = "RASA_AUTH_TOKEN"  # the Rasa HTTP API's token
 ACTIONS_TOKEN = "ACTION_SERVER_TOKEN"  # the Rasa server's key to the action server (endpoints.yml sends it)
 REST_TOKEN = "REST_CHANNEL_TOKEN"  # the REST channel's bearer token (not needed in demo mode)
 DEMO_ENV = "REHAB_CHAT_DEMO"  # the demo switch, as `./coach run --demo` passes it to the servers
+TWILIO_TOKEN = "TWILIO_AUTH_TOKEN"  # Twilio's auth token (WhatsApp and SMS): given by Twilio, never generated
+PHONE_NUMBER = r"\+[1-9][0-9]{6,14}"  # E.164
 
 
 class Settings(BaseSettings):
@@ -38,6 +40,15 @@ class Settings(BaseSettings):
     coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
     # Days after discharge when a patient's conversation is erased (`./coach retention`); unset: kept.
     transcript_retention_days: Optional[conint(ge=1, le=36500)] = None  # type: ignore[valid-type]  # noqa: UP045
+    # WhatsApp and SMS through Twilio (README: WhatsApp and SMS), each on when credentials.yml names its channel.
+    twilio_account_sid: Optional[constr(regex=r"AC[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_whatsapp_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_sms_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
+    # The public URL Twilio calls, before /webhooks/...: what it signs, whatever the proxy in front rewrites.
+    twilio_webhook_base_url: Optional[AnyHttpUrl] = None  # noqa: UP045
+    # The approved WhatsApp template a reminder goes as outside the 24-hour window.
+    twilio_reminder_content_sid: Optional[constr(regex=r"HX[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
 
     @property
     def demo(self) -> bool:
@@ -87,6 +98,12 @@ def secret(name: str) -> str:
         values[name] = secrets.token_urlsafe(32)
         _store(values)
     return values[name]
+
+
+def given_secret(name: str) -> str | None:
+    """A secret that only its issuer can give (a provider's token), from the environment or the file; never
+    generated."""
+    return os.environ.get(name) or _stored().get(name)
 
 
 def previous_secret(name: str, today: date) -> str | None:
