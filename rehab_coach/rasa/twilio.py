@@ -51,6 +51,8 @@ from rehab_coach.rasa.channels import MAX_MESSAGE
 from rehab_coach.services import phones
 
 log = logging.getLogger(__name__)
+API_LOG = logging.getLogger(f"{__name__}.api")  # twilio's client logs ten lines a message at INFO: warnings only
+API_LOG.setLevel(logging.WARNING)
 
 TIMEOUT = 15  # seconds for one call to Twilio's API
 # WhatsApp's customer-service window: free text is allowed for 24 hours after the patient's last message. A few
@@ -78,7 +80,7 @@ class TwilioApi(TwilioHttpClient):
     """Twilio's HTTP client with a timeout and, for tests, another base URL (TWILIO_API_BASE_URL: a fake API)."""
 
     def __init__(self, base_url: str | None = None) -> None:
-        super().__init__(timeout=TIMEOUT)
+        super().__init__(timeout=TIMEOUT, logger=API_LOG)
         self.base_url = base_url.rstrip("/") if base_url else None
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
@@ -127,9 +129,7 @@ class ProactiveOutput(CoachTwilioOutput):
     def __init__(self, channel: TwilioChannel, last_inbound: LastInbound, now: Callable[[], float] = time.time
                  ) -> None:
         super().__init__(channel, None)
-        self.store = channel.store
-        self.channel_name = channel.name()
-        self.template_sid = channel.template_sid
+        self.channel = channel
         self.last_inbound = last_inbound
         self.now = now
         self.window_open: bool | None = None  # decided at the turn's first message
@@ -140,9 +140,9 @@ class ProactiveOutput(CoachTwilioOutput):
         if not text:
             return
         if self.to is None:
-            self.to = await asyncio.to_thread(self.store.address_of, recipient_id, self.channel_name)
+            self.to = await asyncio.to_thread(self.channel.store.address_of, recipient_id, self.channel.name())
             if self.to is None:
-                raise SendFailed(f"no number is bound to this conversation on {self.channel_name}")
+                raise SendFailed(f"no number is bound to this conversation on {self.channel.name()}")
             written = await self.last_inbound(recipient_id) if self.whatsapp else None
             self.window_open = not self.whatsapp or (written is not None
                                                      and self.now() - written < WINDOW.total_seconds())
@@ -150,7 +150,8 @@ class ProactiveOutput(CoachTwilioOutput):
             await self.send_text_message(recipient_id, text)
         elif not self.template_sent:
             self.template_sent = True
-            await self._send_message({"to": self.to, "from_": self.twilio_number, "content_sid": self.template_sid})
+            await self._send_message({"to": self.to, "from_": self.twilio_number,
+                                      "content_sid": self.channel.template_sid})
         else:
             log.info("a message held back: outside WhatsApp's 24-hour window, the template went instead")
         if self.failed:
@@ -162,23 +163,19 @@ class TwilioChannel(TwilioInput):
     must be given, or the server stops at start with one line naming the missing one."""
 
     prefix: ClassVar[str]  # how Twilio writes this channel's addresses before the number
-
-    @classmethod
-    def needs(cls, loaded: settings.Settings) -> dict[str, Any]:
-        """This channel's own settings, by name."""
-        raise NotImplementedError
+    needs: ClassVar[tuple[str, ...]]  # this channel's own settings, its number first
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TwilioChannel:
         loaded = settings.load()
-        given = {"TWILIO_ACCOUNT_SID": loaded.twilio_account_sid,
-                 settings.TWILIO_TOKEN: settings.given_secret(settings.TWILIO_TOKEN),
-                 "TWILIO_WEBHOOK_BASE_URL": loaded.twilio_webhook_base_url, **cls.needs(loaded)}
-        missing = [name for name, value in given.items() if not value]
+        token = settings.given_secret(settings.TWILIO_TOKEN)
+        given = {"twilio_account_sid": loaded.twilio_account_sid, settings.TWILIO_TOKEN.lower(): token,
+                 "twilio_webhook_base_url": loaded.twilio_webhook_base_url,
+                 **{name: getattr(loaded, name) for name in cls.needs}}
+        missing = [name.upper() for name, value in given.items() if not value]
         if missing:
             raise settings.SettingError(f"setting {missing[0]}: needed by the {cls.name()} channel in the credentials")
-        number = loaded.twilio_whatsapp_number if cls.name() == phones.WHATSAPP else loaded.twilio_sms_number
-        return cls(given["TWILIO_ACCOUNT_SID"], given[settings.TWILIO_TOKEN], f"{cls.prefix}{number}",
+        return cls(str(loaded.twilio_account_sid), str(token), f"{cls.prefix}{given[cls.needs[0]]}",
                    str(loaded.twilio_webhook_base_url), loaded.twilio_reminder_content_sid,
                    TwilioApi(loaded.twilio_api_base_url), bootstrap.store())
 
@@ -275,24 +272,17 @@ class TwilioChannel(TwilioInput):
 
 class WhatsAppInput(TwilioChannel):
     prefix = "whatsapp:"
+    needs = ("twilio_whatsapp_number", "twilio_reminder_content_sid")
 
     @classmethod
     def name(cls) -> str:
         return phones.WHATSAPP
 
-    @classmethod
-    def needs(cls, loaded: settings.Settings) -> dict[str, Any]:
-        return {"TWILIO_WHATSAPP_NUMBER": loaded.twilio_whatsapp_number,
-                "TWILIO_REMINDER_CONTENT_SID": loaded.twilio_reminder_content_sid}
-
 
 class SmsInput(TwilioChannel):
     prefix = ""
+    needs = ("twilio_sms_number",)
 
     @classmethod
     def name(cls) -> str:
         return phones.SMS
-
-    @classmethod
-    def needs(cls, loaded: settings.Settings) -> dict[str, Any]:
-        return {"TWILIO_SMS_NUMBER": loaded.twilio_sms_number}

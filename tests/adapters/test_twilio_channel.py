@@ -24,7 +24,7 @@ from sanic import Sanic
 from sanic.compat import Header
 from sanic.request import Request
 
-from rehab_coach import settings
+from rehab_coach import cli, settings
 from rehab_coach.adapters.storage import PatientRecord, Store, make_engine, upgrade
 from rehab_coach.core import contract
 from rehab_coach.rasa.channels import MAX_MESSAGE
@@ -321,3 +321,18 @@ def test_the_clinic_invites_a_patient_by_whatsapp_link_and_sms_text(monkeypatch,
         patient.sender_id
     monkeypatch.delenv("TWILIO_WHATSAPP_NUMBER")
     assert phones.invite(patient, date.today()) is None
+
+
+def test_phone_invite_prints_the_whatsapp_link_and_the_sms_text(monkeypatch, tmp_path, store, patient, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", NUMBER)
+    monkeypatch.setenv("TWILIO_SMS_NUMBER", "+447700900000")
+    assert cli.main(["phone-invite", str(patient.id)]) == 0
+    code = chat_links.binding_code(patient, date.today())
+    assert capsys.readouterr().out.splitlines() == [f"WhatsApp: https://wa.me/14155238886?text=START%20{code}",
+                                                    f'SMS: text "START {code}" to +447700900000']
+    assert cli.main(["phone-invite", "999"]) == 1
+    monkeypatch.delenv("TWILIO_WHATSAPP_NUMBER")
+    monkeypatch.delenv("TWILIO_SMS_NUMBER")
+    assert cli.main(["phone-invite", str(patient.id)]) == 1
+    assert "set TWILIO_WHATSAPP_NUMBER or TWILIO_SMS_NUMBER" in capsys.readouterr().err
