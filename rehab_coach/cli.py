@@ -160,6 +160,29 @@ def telegram_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
+def phone_invite(args: argparse.Namespace) -> int:
+    """Print how a patient binds their phone to the coach: the WhatsApp link and the SMS text (Twilio's numbers)."""
+    from rehab_coach import bootstrap
+    from rehab_coach.services import phones
+
+    try:
+        invite = phones.invite(bootstrap.store().patient_by_id(args.patient), date.today())
+    except LookupError:
+        print(f"phone-invite: there is no patient {args.patient}", file=sys.stderr)
+        return 1
+    if invite is None:
+        print("phone-invite: set TWILIO_WHATSAPP_NUMBER or TWILIO_SMS_NUMBER first (README: WhatsApp and SMS)",
+              file=sys.stderr)
+        return 1
+    if invite.whatsapp_link:
+        print(f"WhatsApp: {invite.whatsapp_link}")
+    if invite.sms_number:
+        print(f"SMS: text \"{invite.sms_text}\" to {invite.sms_number}")
+    print(f"valid until {invite.valid_until}; it binds the phone that sends it to patient {args.patient}: "
+          "give it to the patient only", file=sys.stderr)
+    return 0
+
+
 def patient_export(args: argparse.Namespace) -> int:
     """Write one patient's complete record, for the patient (right of access): JSON and a readable HTML page."""
     from rehab_coach import bootstrap
@@ -347,6 +370,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "enrol": enrol,
     "chat-link": chat_link,
     "telegram-webhook": telegram_webhook,
+    "phone-invite": phone_invite,
     "patient-export": patient_export,
     "patient-delete": patient_delete,
     "create-clinician": create_clinician,
@@ -396,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
         links.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
     hook = commands.add_parser("telegram-webhook", help=telegram_webhook.__doc__)
     hook.add_argument("--url", required=True, help="this coach's public HTTPS address, e.g. https://coach.example")
+    invite = commands.add_parser("phone-invite", help=phone_invite.__doc__)
+    invite.add_argument("patient", type=int, help="the patient's number")
     for name, command in (("patient-export", patient_export), ("patient-delete", patient_delete)):
         rights = commands.add_parser(name, help=command.__doc__)
         rights.add_argument("patient", type=int, help="the patient's number")

@@ -127,6 +127,13 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
     return path
 
 
+def write_credentials(path: Path, channels: dict[str, dict | None]) -> Path:
+    """The project's credentials file with more channels (class path -> credentials), e.g. WhatsApp in tests."""
+    credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**credentials, **channels}))
+    return path
+
+
 @dataclass(frozen=True)
 class Servers:
     rasa_url: str
@@ -177,6 +184,7 @@ def serve(
     log_dir: Path = LOG_DIR,
     timeout: float = 300,
     portal_port: int | None = PORTAL_PORT,
+    credentials: Path | None = None,
 ) -> Iterator[Servers]:
     """Start the action server, the Rasa server (HTTP API behind a token) and, unless `portal_port` is None,
     the clinician portal; stop them all on exit.
@@ -194,7 +202,7 @@ def serve(
         processes.append(actions)
         server = subprocess.Popen(
             [sys.executable, "-m", "rehab_coach.rasa.server", "run", "--model", str(model), "--port", str(rasa_port),
-             "--enable-api", "--credentials", "credentials.yml",
+             "--enable-api", "--credentials", str(credentials or "credentials.yml"),
              "--endpoints", str(endpoints or "endpoints.yml"), "--cors", "*"],
             cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},
             stdout=(log_dir / f"rasa-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,

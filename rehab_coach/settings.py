@@ -17,7 +17,7 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import BaseSettings, ValidationError, conint, constr
+from pydantic import AnyHttpUrl, BaseSettings, ValidationError, conint, constr
 
 from rehab_coach.paths import VAR_DIR
 
@@ -28,6 +28,8 @@ REST_TOKEN = "REST_CHANNEL_TOKEN"  # the REST channel's bearer token (not needed
 DEMO_ENV = "REHAB_CHAT_DEMO"  # the demo switch, as `./coach run --demo` passes it to the servers
 TELEGRAM_TOKEN = "TELEGRAM_TOKEN"  # the bot's token from BotFather (never generated)
 TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # Telegram signs the updates it posts with it
+TWILIO_TOKEN = "TWILIO_AUTH_TOKEN"  # Twilio's auth token (WhatsApp and SMS): given by Twilio, never generated
+PHONE_NUMBER = r"\+[1-9][0-9]{6,14}"  # E.164
 
 
 class Settings(BaseSettings):
@@ -47,6 +49,15 @@ class Settings(BaseSettings):
     # Telegram's Bot API; tests point it at a fake.
     telegram_api_url: constr(  # type: ignore[valid-type]
         regex=r"^https?://[^/\s]+(/\S*)?$") = "https://api.telegram.org"
+    # WhatsApp and SMS through Twilio (README: WhatsApp and SMS), each on when credentials.yml names its channel.
+    twilio_account_sid: Optional[constr(regex=r"AC[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_whatsapp_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_sms_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
+    # The public URL Twilio calls, before /webhooks/...: what it signs, whatever the proxy in front rewrites.
+    twilio_webhook_base_url: Optional[AnyHttpUrl] = None  # noqa: UP045
+    # The approved WhatsApp template a reminder goes as outside the 24-hour window.
+    twilio_reminder_content_sid: Optional[constr(regex=r"HX[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
 
     @property
     def demo(self) -> bool:
@@ -91,18 +102,21 @@ def _store(values: dict[str, str]) -> None:
     SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
 
 
-def secret(name: str, generated: bool = True) -> str:
-    """The secret `name`: the environment variable if set, else the file's value, generated if missing (a
-    credential given by someone else, such as a bot's token, is not: its absence stops the process)."""
+def secret(name: str) -> str:
+    """The secret `name`: the environment variable if set, else the file's value, generated if missing."""
     if os.environ.get(name):
         return os.environ[name]
     values = _stored()
-    if name not in values and not generated:
-        raise SettingError(f"setting {name}: missing (set it in the environment or in {SECRETS_FILE})")
     if name not in values:
         values[name] = secrets.token_urlsafe(32)
         _store(values)
     return values[name]
+
+
+def given_secret(name: str) -> str | None:
+    """A secret that only its issuer can give (a provider's token), from the environment or the file; never
+    generated."""
+    return os.environ.get(name) or _stored().get(name)
 
 
 def previous_secret(name: str, today: date) -> str | None:
@@ -133,7 +147,9 @@ def rotate(name: str, keep_previous_until: date | None = None) -> bool:
 
 def telegram_token() -> str:
     """The Telegram bot's token, checked: `<digits>:<letters>`, as BotFather gives it."""
-    token = secret(TELEGRAM_TOKEN, generated=False)
+    token = given_secret(TELEGRAM_TOKEN)
+    if token is None:
+        raise SettingError(f"setting {TELEGRAM_TOKEN}: missing (set it in the environment or in {SECRETS_FILE})")
     if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
         raise SettingError(f"setting {TELEGRAM_TOKEN}: not a bot token (BotFather gives one like 123456:ABC-def...)")
     return token

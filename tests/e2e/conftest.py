@@ -121,7 +121,14 @@ def server_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str]) -> Deployment:
+def server_channels() -> dict[str, dict | None]:
+    """Channels this module's servers have besides credentials.yml's, by class path (a module may override this)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str],
+               server_channels: dict[str, dict | None]) -> Deployment:
     folder = tmp_path_factory.mktemp("coach")
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
@@ -131,10 +138,11 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
            **server_env}
     upgrade(env["DATABASE_URL"])
     rasa_port, portal_port = free_port(), free_port()
+    credentials = runner.write_credentials(folder / "credentials.yml", server_channels)
 
     def start() -> AbstractContextManager[runner.Servers]:
         return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
-                            log_dir=folder / "logs", portal_port=portal_port)
+                            log_dir=folder / "logs", portal_port=portal_port, credentials=credentials)
 
     return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}", env, actions_port,
                       folder)

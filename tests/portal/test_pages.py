@@ -77,6 +77,19 @@ def test_the_patient_page_shows_check_ins_chart_plans_and_escalations(clinician_
     assert client.get("/patients/9999").status_code == 404
 
 
+def test_the_patient_page_gives_the_whatsapp_link_and_sms_text_when_twilio_numbers_are_set(
+        clinician_client: Client, seeded: Seeded, monkeypatch):
+    client, _ = clinician_client
+    ann = seeded.patients["ann"]
+    assert "WhatsApp" not in client.get(f"/patients/{ann.id}").text
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", "+14155238886")
+    monkeypatch.setenv("TWILIO_SMS_NUMBER", "+447700900000")
+    html = client.get(f"/patients/{ann.id}").text
+    code = re.search(r'href="https://wa.me/14155238886\?text=START%20([\w-]+)"', html)
+    assert code and f"text <code>START {code[1]}</code> to +447700900000" in html
+    assert code[1].startswith(f"{ann.id}-")
+
+
 def test_the_api_gives_one_patient_with_everything_recorded(clinician_client: Client, seeded: Seeded):
     client, _ = clinician_client
     ann = seeded.patients["ann"]
