@@ -14,6 +14,8 @@ from rehab_coach.paths import KNOWLEDGE_DIR, VAR_DIR
 from rehab_coach.portal.__main__ import add_arguments as add_portal_arguments
 from tools import nlu_eval as nlu_evaluation
 
+WEB_LINK_DAYS, TELEGRAM_LINK_DAYS = 90, 14  # how long a new chat link stays valid, by default
+
 
 def check_knowledge(args: argparse.Namespace) -> int:
     """Validate the knowledge folder; list every problem."""
@@ -124,16 +126,67 @@ def enrol(args: argparse.Namespace) -> int:
 
 
 def chat_link(args: argparse.Namespace) -> int:
-    """Print a new personal chat link for an enrolled web-chat patient (e.g. when the old one expired)."""
+    """Print a new personal chat link for an enrolled patient (e.g. when the old one expired): the web chat's, or
+    with --channel telegram the Telegram link that binds their Telegram chat."""
     from rehab_coach import bootstrap
 
     clinic, _ = bootstrap.clinic(args.url)
+    telegram = args.channel == "telegram"
+    days = args.days or (TELEGRAM_LINK_DAYS if telegram else WEB_LINK_DAYS)
     try:
-        link = clinic.chat_link(args.patient, valid_for=timedelta(days=args.days))
+        link = (clinic.telegram_link if telegram else clinic.chat_link)(args.patient, valid_for=timedelta(days=days))
     except (LookupError, ValueError) as error:
         print(error, file=sys.stderr)
         return 1
-    return _print_link(link, args.days)
+    return _print_link(link, days)
+
+
+def telegram_webhook(args: argparse.Namespace) -> int:
+    """Have Telegram post the bot's updates to this coach at URL/webhooks/telegram/webhook, signed with
+    TELEGRAM_WEBHOOK_SECRET (once, and again when the public address or the secret changes)."""
+    import asyncio
+
+    from aiogram.utils.exceptions import TelegramAPIError
+
+    from rehab_coach.rasa.telegram import register_webhook
+
+    if not settings.load().telegram:
+        print("telegram-webhook: Telegram is not configured: set TELEGRAM_BOT_USERNAME (README, Telegram)",
+              file=sys.stderr)
+        return 1
+    if not args.url.startswith("https://"):
+        print("telegram-webhook: Telegram posts only to https:// addresses", file=sys.stderr)
+        return 1
+    try:
+        webhook = asyncio.run(register_webhook(args.url))
+    except TelegramAPIError as error:
+        print(f"telegram-webhook: Telegram refused: {error}", file=sys.stderr)
+        return 1
+    print(f"Telegram posts the bot's updates to {webhook}")
+    return 0
+
+
+def phone_invite(args: argparse.Namespace) -> int:
+    """Print how a patient binds their phone to the coach: the WhatsApp link and the SMS text (Twilio's numbers)."""
+    from rehab_coach import bootstrap
+    from rehab_coach.services import phones
+
+    try:
+        invite = phones.invite(bootstrap.store().patient_by_id(args.patient), date.today())
+    except LookupError:
+        print(f"phone-invite: there is no patient {args.patient}", file=sys.stderr)
+        return 1
+    if invite is None:
+        print("phone-invite: set TWILIO_WHATSAPP_NUMBER or TWILIO_SMS_NUMBER first (README: WhatsApp and SMS)",
+              file=sys.stderr)
+        return 1
+    if invite.whatsapp_link:
+        print(f"WhatsApp: {invite.whatsapp_link}")
+    if invite.sms_number:
+        print(f"SMS: text \"{invite.sms_text}\" to {invite.sms_number}")
+    print(f"valid until {invite.valid_until}; it binds the phone that sends it to patient {args.patient}: "
+          "give it to the patient only", file=sys.stderr)
+    return 0
 
 
 def patient_export(args: argparse.Namespace) -> int:
@@ -323,6 +376,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "remind": remind,
     "enrol": enrol,
     "chat-link": chat_link,
+    "telegram-webhook": telegram_webhook,
+    "phone-invite": phone_invite,
     "patient-export": patient_export,
     "patient-delete": patient_delete,
     "create-clinician": create_clinician,
@@ -364,8 +419,18 @@ def main(argv: list[str] | None = None) -> int:
         links = commands.add_parser(name, help=command.__doc__)
         if command is chat_link:
             links.add_argument("patient", type=int, help="the patient's number")
-        links.add_argument("--days", type=int, default=90, help="how long the link stays valid (default: %(default)s)")
+            links.add_argument("--channel", choices=["web", "telegram"], default="web",
+                               help="the web chat's link, or Telegram's (default: %(default)s)")
+            links.add_argument("--days", type=int, help=f"how long the link stays valid (default: {WEB_LINK_DAYS}; "
+                                                        f"Telegram's: {TELEGRAM_LINK_DAYS})")
+        else:
+            links.add_argument("--days", type=int, default=WEB_LINK_DAYS,
+                               help="how long the link stays valid (default: %(default)s)")
         links.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
+    hook = commands.add_parser("telegram-webhook", help=telegram_webhook.__doc__)
+    hook.add_argument("--url", required=True, help="this coach's public HTTPS address, e.g. https://coach.example")
+    invite = commands.add_parser("phone-invite", help=phone_invite.__doc__)
+    invite.add_argument("patient", type=int, help="the patient's number")
     for name, command in (("patient-export", patient_export), ("patient-delete", patient_delete)):
         rights = commands.add_parser(name, help=command.__doc__)
         rights.add_argument("patient", type=int, help="the patient's number")

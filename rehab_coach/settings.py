@@ -10,13 +10,14 @@ first use into var/secrets.env (mode 600, never committed).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import date
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import BaseSettings, ValidationError, conint, validator
+from pydantic import AnyHttpUrl, BaseSettings, ValidationError, conint, constr, validator
 
 from rehab_coach.core.schedule import time_of_day, time_zone
 from rehab_coach.paths import VAR_DIR
@@ -26,6 +27,10 @@ RASA_TOKEN = "RASA_AUTH_TOKEN"  # the Rasa HTTP API's token
 ACTIONS_TOKEN = "ACTION_SERVER_TOKEN"  # the Rasa server's key to the action server (endpoints.yml sends it)
 REST_TOKEN = "REST_CHANNEL_TOKEN"  # the REST channel's bearer token (not needed in demo mode)
 DEMO_ENV = "REHAB_CHAT_DEMO"  # the demo switch, as `./coach run --demo` passes it to the servers
+TELEGRAM_TOKEN = "TELEGRAM_TOKEN"  # the bot's token from BotFather (never generated)
+TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # Telegram signs the updates it posts with it
+TWILIO_TOKEN = "TWILIO_AUTH_TOKEN"  # Twilio's auth token (WhatsApp and SMS): given by Twilio, never generated
+PHONE_NUMBER = r"\+[1-9][0-9]{6,14}"  # E.164
 
 
 class Settings(BaseSettings):
@@ -39,6 +44,21 @@ class Settings(BaseSettings):
     coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
     # Days after discharge when a patient's conversation is erased (`./coach retention`); unset: kept.
     transcript_retention_days: Optional[conint(ge=1, le=36500)] = None  # type: ignore[valid-type]  # noqa: UP045
+    # The Telegram bot's username (its deep links are t.me/<username>): the Telegram channel is on when it is set.
+    telegram_bot_username: Optional[  # noqa: UP045
+        constr(regex=r"^[A-Za-z][A-Za-z0-9_]{4,31}$")] = None  # type: ignore[valid-type]
+    # Telegram's Bot API; tests point it at a fake.
+    telegram_api_url: constr(  # type: ignore[valid-type]
+        regex=r"^https?://[^/\s]+(/\S*)?$") = "https://api.telegram.org"
+    # WhatsApp and SMS through Twilio (README: WhatsApp and SMS), each on when credentials.yml names its channel.
+    twilio_account_sid: Optional[constr(regex=r"AC[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_whatsapp_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_sms_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
+    # The public URL Twilio calls, before /webhooks/...: what it signs, whatever the proxy in front rewrites.
+    twilio_webhook_base_url: Optional[AnyHttpUrl] = None  # noqa: UP045
+    # The approved WhatsApp template a reminder goes as outside the 24-hour window.
+    twilio_reminder_content_sid: Optional[constr(regex=r"HX[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
+    twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
     reminder_default_time: str = "09:00"  # HH:MM: a patient's daily reminder unless they chose another time
     clinic_timezone: str = "UTC"  # IANA name: the time zone of patients who have not given theirs
 
@@ -59,6 +79,10 @@ class Settings(BaseSettings):
     @property
     def simulated_clock(self) -> bool:
         return self.coach_simulated_clock == "1"
+
+    @property
+    def telegram(self) -> bool:
+        return self.telegram_bot_username is not None
 
 
 class SettingError(SystemExit):
@@ -102,6 +126,12 @@ def secret(name: str) -> str:
     return values[name]
 
 
+def given_secret(name: str) -> str | None:
+    """A secret that only its issuer can give (a provider's token), from the environment or the file; never
+    generated."""
+    return os.environ.get(name) or _stored().get(name)
+
+
 def previous_secret(name: str, today: date) -> str | None:
     """The value `name` had before `rotate` replaced it, while its grace period lasts (never one from the
     environment: a deployment rotates its own secrets)."""
@@ -126,3 +156,13 @@ def rotate(name: str, keep_previous_until: date | None = None) -> bool:
         values.update({f"{name}_PREVIOUS": old, f"{name}_PREVIOUS_UNTIL": keep_previous_until.isoformat()})
     _store(values)
     return True
+
+
+def telegram_token() -> str:
+    """The Telegram bot's token, checked: `<digits>:<letters>`, as BotFather gives it."""
+    token = given_secret(TELEGRAM_TOKEN)
+    if token is None:
+        raise SettingError(f"setting {TELEGRAM_TOKEN}: missing (set it in the environment or in {SECRETS_FILE})")
+    if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
+        raise SettingError(f"setting {TELEGRAM_TOKEN}: not a bot token (BotFather gives one like 123456:ABC-def...)")
+    return token

@@ -49,9 +49,9 @@ def problem_with(call: Any) -> str | None:
     events = tracker.get("events")
     if not isinstance(events, list) or not all(isinstance(e, dict) and isinstance(e.get("event"), str) for e in events):
         return "\"tracker.events\" must be a list of objects, each with an \"event\" name"
-    for name, value in (*((f"tracker.{key}", tracker.get(key)) for key in ("slots", "latest_message", "active_loop")),
-                        ("domain", call.get("domain"))):
-        if value is not None and not isinstance(value, dict):
+    objects = {f"tracker.{key}": (tracker, key) for key in ("slots", "latest_message", "active_loop")}
+    for name, (holder, key) in {**objects, "domain": (call, "domain")}.items():
+        if key in holder and not isinstance(holder[key], dict):  # rasa_sdk reads a null as the value, not as absent
             return f"\"{name}\" must be a JSON object"
     return None
 

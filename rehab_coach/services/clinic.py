@@ -16,7 +16,7 @@ from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store,
 from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
 from rehab_coach.adapters.transcripts import Transcripts
 from rehab_coach.core.model import CheckIn
-from rehab_coach.services import chat_links
+from rehab_coach.services import chat_links, messaging
 from rehab_coach.services.reminders import pause_reminders, set_reminder_time
 
 __all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicService", "EscalationRecord", "Export", "NotFound", "PatientFile",
@@ -53,12 +53,13 @@ def record_json(record: dict[str, Any]) -> str:
 
 class ClinicService:
     def __init__(self, store: Store, clinic: Clinic, transcripts: Transcripts, rasa: RasaApi,
-                 chat_base_url: str) -> None:
+                 chat_base_url: str, telegram_bot: str | None = None) -> None:
         self.store = store
         self.clinic = clinic
         self.transcripts = transcripts
         self.rasa = rasa
         self.chat_base_url = chat_base_url
+        self.telegram_bot = telegram_bot  # the Telegram bot's username; None: no Telegram channel
 
     def patient(self, patient_id: int) -> PatientRecord:
         try:
@@ -150,6 +151,12 @@ class ClinicService:
         """A new personal chat link for a patient; ValueError for a patient who does not use the web chat."""
         return chat_links.chat_link(self.patient(patient_id), chat_base_url or self.chat_base_url,
                                     datetime.now(timezone.utc), valid_for)
+
+    def telegram_link(self, patient_id: int, valid_for: timedelta = chat_links.BIND_VALIDITY) -> str:
+        """The patient's Telegram link: opening it binds their Telegram chat to them; ValueError without a bot."""
+        if self.telegram_bot is None:
+            raise ValueError("Telegram is not configured: set TELEGRAM_BOT_USERNAME (README, Telegram)")
+        return messaging.telegram_link(self.patient(patient_id), self.telegram_bot, date.today(), valid_for)
 
     def acknowledge(self, clinician_id: int, username: str, escalation_id: int,
                     patient_id: int | None = None) -> tuple[bool, EscalationRecord]:

@@ -15,7 +15,8 @@ def call(**tracker):
     None, [], "x", {}, {"next_action": 3, "tracker": TRACKER}, {"next_action": "a", "tracker": []},
     call(sender_id="x" * 129), call(sender_id="a\nb"), call(sender_id=""), call(sender_id=7),
     call(events=None), call(events=[{"no": "event"}]), call(events=["user"]), call(slots=[]),
-    call(latest_message="hi"), {**call(), "domain": []},
+    call(latest_message="hi"), {**call(), "domain": []}, call(slots=None), call(active_loop=None),
+    {**call(), "domain": None},
 ])
 def test_malformed_calls_are_refused_with_a_reason(body):
     assert problem_with(body)
@@ -25,4 +26,4 @@ def test_malformed_calls_are_refused_with_a_reason(body):
                                     "a.b_c@d"])
 def test_calls_from_every_channel_are_accepted(sender):
     assert problem_with(call(sender_id=sender)) is None
-    assert problem_with({**call(sender_id=sender), "domain": None}) is None
+    assert problem_with({"next_action": "action_progress", "tracker": {"sender_id": sender, "events": []}}) is None

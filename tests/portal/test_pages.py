@@ -4,8 +4,9 @@ acknowledging escalations and the audit log."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from fastapi.testclient import TestClient
 
 from rehab_coach.adapters.storage import Store
@@ -74,6 +75,19 @@ def test_the_patient_page_shows_check_ins_chart_plans_and_escalations(clinician_
     assert html.count("Acknowledge</button>") == 2
     assert audit_actions(clinic)[0] == ("dr.ada", "view_patient", ann.id)
     assert client.get("/patients/9999").status_code == 404
+
+
+def test_the_patient_page_gives_the_whatsapp_link_and_sms_text_when_twilio_numbers_are_set(
+        clinician_client: Client, seeded: Seeded, monkeypatch):
+    client, _ = clinician_client
+    ann = seeded.patients["ann"]
+    assert "WhatsApp" not in client.get(f"/patients/{ann.id}").text
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", "+14155238886")
+    monkeypatch.setenv("TWILIO_SMS_NUMBER", "+447700900000")
+    html = client.get(f"/patients/{ann.id}").text
+    code = re.search(r'href="https://wa.me/14155238886\?text=START%20([\w-]+)"', html)
+    assert code and f"text <code>START {code[1]}</code> to +447700900000" in html
+    assert code[1].startswith(f"{ann.id}-")
 
 
 def test_the_api_gives_one_patient_with_everything_recorded(clinician_client: Client, seeded: Seeded):
@@ -218,3 +232,27 @@ def test_payloads_read_as_short_lists():
     broken = describe({"kind": "plan"})  # a known kind with fields missing still shows, as JSON
     assert broken.items == ['{"kind": "plan"}']
 
+
+
+@pytest.fixture(params=[None, "RehabCoachBot"], ids=["without Telegram", "with Telegram"])
+def telegram_bot(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The bot the portal is configured with (set before the app is built)."""
+    if request.param is None:
+        monkeypatch.delenv("TELEGRAM_BOT_USERNAME", raising=False)
+    else:
+        monkeypatch.setenv("TELEGRAM_BOT_USERNAME", request.param)
+    return request.param
+
+
+def test_with_telegram_the_patient_page_gives_the_link_that_binds_their_chat(telegram_bot: str | None,
+                                                                              clinician_client: Client,
+                                                                              seeded: Seeded, store: Store):
+    client, _ = clinician_client
+    ann = seeded.patients["ann"]
+    found = re.search(r'<p class="link" id="telegram-link">https://t\.me/(\w+)\?start=([^<]+)</p>',
+                      client.get(f"/patients/{ann.id}").text)
+    if telegram_bot is None:
+        assert found is None
+    else:
+        assert found and found.group(1) == telegram_bot
+        assert chat_links.redeem(store, found.group(2), "telegram", "4242", date.today()).id == ann.id
