@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +53,23 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         # The action server and the web app write the same file: wait for the lock instead of failing.
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         # WAL lets readers carry on while one process writes (a no-op for in-memory databases).
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _write_ahead_log(cursor)
     finally:
         cursor.close()
+
+
+def _write_ahead_log(cursor: Any) -> None:
+    """Switch to WAL. On a new file another process may be migrating, and SQLite then answers the switch with
+    "database is locked" at once instead of waiting: so wait here, up to the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def session_factory(engine: Engine) -> sessionmaker:
