@@ -1,6 +1,7 @@
 """The reminder scheduler: `python -m rehab_coach.scheduler --rasa-url URL`, started and stopped by `./coach run`
 (rehab_coach/runner.py). It runs a round of rehab_coach/services/reminders.py at start and then every 30 s; SIGTERM
-ends it after the send under way, so a restart loses and doubles nothing.
+ends it after the send under way, so a restart loses and doubles nothing. Each round also applies the retention rule
+when TRANSCRIPT_RETENTION_DAYS is set (`./coach retention` does the same by hand).
 
 A loop rather than APScheduler 3.9 (installed with Rasa) and its SQLAlchemy job store: that store keeps jobs, not
 patient-days, and its guide says a job store must never be shared between schedulers (3.x has no locking between
@@ -32,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from rehab_coach import bootstrap  # not at import: the runner reads EVERY
 
-    settings.load()  # a wrong setting stops here, with one line naming it
+    retention_days = settings.load().transcript_retention_days  # a wrong setting stops here, with one line
+    clinic = bootstrap.clinic(args.rasa_url)[0] if retention_days else None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -47,6 +49,14 @@ def main(argv: list[str] | None = None) -> int:
             if report.sent or report.failed or report.alerts:
                 log.info("reminders sent: %d, failed: %d, clinic alerts: %d", report.sent, report.failed,
                          report.alerts)
+        if clinic is not None and retention_days is not None:
+            try:
+                erased = clinic.apply_retention(datetime.now(timezone.utc).date(), retention_days)
+            except Exception as error:
+                log.error("retention failed: %s", type(error).__name__)
+            else:
+                if erased:
+                    log.info("conversations erased under the retention rule: %d", erased)
         stop.wait(args.every)
     return 0
 
