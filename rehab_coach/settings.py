@@ -9,9 +9,12 @@ first use into var/secrets.env (mode 600, never committed).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
@@ -110,20 +113,36 @@ def _stored() -> dict[str, str]:
 
 
 def _store(values: dict[str, str]) -> None:
+    """Write the file whole, then move it in: a process reading meanwhile sees the old file or the new one."""
+    draft = SECRETS_FILE.with_name(f"{SECRETS_FILE.name}.{os.getpid()}.tmp")
+    draft.unlink(missing_ok=True)
+    draft.touch(mode=0o600)
+    draft.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    draft.replace(SECRETS_FILE)
+
+
+@contextmanager
+def _changing() -> Iterator[dict[str, str]]:
+    """The stored secrets, for one process at a time to change (the servers start together on a new machine, and
+    two that both found a secret missing would each make their own)."""
     SECRETS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    SECRETS_FILE.touch(mode=0o600)
-    SECRETS_FILE.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    with open(SECRETS_FILE.with_name(f"{SECRETS_FILE.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield _stored()
 
 
 def secret(name: str) -> str:
     """The secret `name`: the environment variable if set, else the file's value, generated if missing."""
     if os.environ.get(name):
         return os.environ[name]
-    values = _stored()
-    if name not in values:
-        values[name] = secrets.token_urlsafe(32)
-        _store(values)
-    return values[name]
+    found = _stored().get(name)
+    if found:
+        return found
+    with _changing() as values:
+        if name not in values:
+            values[name] = secrets.token_urlsafe(32)
+            _store(values)
+        return values[name]
 
 
 def given_secret(name: str) -> str | None:
@@ -147,14 +166,14 @@ def rotate(name: str, keep_previous_until: date | None = None) -> bool:
     the given day; False (nothing changed) when the environment sets it."""
     if os.environ.get(name):
         return False
-    values = _stored()
-    old = values.pop(name, None)
-    values.pop(f"{name}_PREVIOUS", None)
-    values.pop(f"{name}_PREVIOUS_UNTIL", None)
-    values[name] = secrets.token_urlsafe(32)
-    if old and keep_previous_until:
-        values.update({f"{name}_PREVIOUS": old, f"{name}_PREVIOUS_UNTIL": keep_previous_until.isoformat()})
-    _store(values)
+    with _changing() as values:
+        old = values.pop(name, None)
+        values.pop(f"{name}_PREVIOUS", None)
+        values.pop(f"{name}_PREVIOUS_UNTIL", None)
+        values[name] = secrets.token_urlsafe(32)
+        if old and keep_previous_until:
+            values.update({f"{name}_PREVIOUS": old, f"{name}_PREVIOUS_UNTIL": keep_previous_until.isoformat()})
+        _store(values)
     return True
 
 

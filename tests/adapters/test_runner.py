@@ -4,7 +4,9 @@ are generated once, or come from the environment."""
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,26 @@ def test_a_failed_training_prints_the_logs_last_lines_and_its_path(monkeypatch, 
     error = capsys.readouterr().err
     assert "InvalidDomain: no such intent" in error and "line 5\n" not in error
     assert str(tmp_path / "log" / "train.log") in error
+
+
+def _first_use(name: str, results) -> None:
+    results.put(settings.secret(name))
+
+
+def test_servers_starting_together_on_a_new_machine_share_one_secret(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "secrets.env")
+    monkeypatch.delenv("ACTION_SERVER_TOKEN", raising=False)
+    make = secrets.token_urlsafe
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: time.sleep(0.3) or make(n))  # widen the race
+    context = multiprocessing.get_context("fork")  # the children see the file moved to tmp_path
+    results = context.Queue()
+    processes = [context.Process(target=_first_use, args=("ACTION_SERVER_TOKEN", results)) for _ in range(8)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(30)
+    values = {results.get(timeout=5) for _ in processes}
+    assert len(values) == 1 and values == {settings.secret("ACTION_SERVER_TOKEN")}
+    assert (tmp_path / "secrets.env").stat().st_mode & 0o077 == 0
