@@ -27,3 +27,17 @@ def test_malformed_calls_are_refused_with_a_reason(body):
 def test_calls_from_every_channel_are_accepted(sender):
     assert problem_with(call(sender_id=sender)) is None
     assert problem_with({"next_action": "action_progress", "tracker": {"sender_id": sender, "events": []}}) is None
+
+
+@pytest.mark.parametrize("endpoints", ["project", "written for tests"])
+def test_the_rasa_server_sends_the_action_servers_token_from_the_endpoints_file(endpoints, tmp_path, monkeypatch):
+    # Rasa fills ${...} in plain YAML values only: a quoted header went out as the literal text and got 401.
+    from rasa.core.utils import read_endpoints_from_path
+
+    from rehab_coach import runner
+    from rehab_coach.paths import PROJECT_ROOT
+
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "the-token")
+    path = PROJECT_ROOT / "endpoints.yml" if endpoints == "project" else runner.write_endpoints(
+        tmp_path / "endpoints.yml", 5056, tmp_path / "tracker.sqlite3")
+    assert read_endpoints_from_path(str(path)).action.headers == {"Authorization": "Bearer the-token"}
