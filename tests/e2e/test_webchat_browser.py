@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.services import chat_links
@@ -149,6 +149,22 @@ def test_the_check_in_works_by_keyboard_alone(page: Page, servers, deployment: D
         expect(messages(page).nth(seen + 1)).to_be_visible(timeout=30_000)
         settled(page)
     expect(page.locator("article[data-kind=plan]")).to_contain_text("Today's plan")
+
+
+def test_a_message_sent_before_the_chat_connects_is_kept_and_sent_once_it_does(page: Page, servers,
+                                                                              deployment: Deployment):
+    held: list[WebSocketRoute] = []
+    page.route_web_socket("**/socket.io/**", lambda ws: ws.connect_to_server() if held else held.append(ws))
+    _, link = deployment.enrol()
+    page.goto(link)
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    say(page, "hi")  # the first connection is held open and silent: the widget is still connecting
+    expect(page.get_by_role("status").filter(has_text="will be sent")).to_be_visible()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
+    assert messages(page).count() == 0
+    held[0].close()  # the client reconnects, and this time reaches the server
+    settled(page)
+    assert texts(page)[0] == "hi"
 
 
 def focused_label(page: Page) -> str | None:

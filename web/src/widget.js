@@ -90,7 +90,8 @@ export function mount(element, options = {}) {
 
   let socket = null;
   let sessionId = null;
-  let ready = false; // connected and the server confirmed a session
+  let ready = false; // connected, and the server confirmed a session and sent its history
+  const waiting = []; // what the patient sent before that: sent once ready, never dropped
   let fatal = false; // refused or closed by the server: no retry, composer off
   let lastUsed = 0;
   let typingTimer = null;
@@ -148,8 +149,9 @@ export function mount(element, options = {}) {
   function say(text) {
     if (fatal || !text) return false;
     if (!ready) {
-      status.textContent = "Not connected yet. Please try again in a moment.";
-      return false;
+      waiting.push(text);
+      status.textContent = "Connecting… your message will be sent as soon as the chat is ready.";
+      return true;
     }
     socket.emit("user_uttered", { message: text, session_id: sessionId });
     clearAlert();
@@ -213,9 +215,13 @@ export function mount(element, options = {}) {
     socket.on("session_confirm", (id) => {
       sessionId = typeof id === "string" ? id : id?.session_id;
       if (demo && sessionId) storage.set(DEMO_SESSION_KEY, sessionId);
-      ready = !fatal;
     });
-    socket.on("history", (data) => renderHistory(Array.isArray(data?.messages) ? data.messages : []));
+    socket.on("history", (data) => {
+      renderHistory(Array.isArray(data?.messages) ? data.messages : []);
+      ready = !fatal;
+      if (ready) status.textContent = "";
+      waiting.splice(0).forEach(say);
+    });
     socket.on("bot_uttered", (m) => onBotMessage(m ?? {}));
     socket.on("chat_error", (data) => {
       // Some problems end the chat (the server disconnects next), others only fail one turn
