@@ -13,7 +13,6 @@ makes a patient record as well as a real id), and answers a crash with the reque
 from __future__ import annotations
 
 import argparse
-import hmac
 import json
 import logging
 import zlib
@@ -28,6 +27,7 @@ from sanic.response import HTTPResponse
 
 from rehab_coach import settings
 from rehab_coach.addresses import ACTIONS_PORT
+from rehab_coach.rasa import bearer
 from rehab_coach.services.chat_links import SENDER_ID
 
 log = logging.getLogger(__name__)
@@ -68,15 +68,13 @@ def _body(request: Request) -> Any:
 
 def secure(app: Sanic, token: str) -> Sanic:
     """Add the token check, the tracker check and a crash answer that echoes nothing to rasa_sdk's app."""
-    expected = f"Bearer {token}".encode()
-
     @app.middleware("request")
     async def check(request: Request) -> HTTPResponse | None:
         if request.path in OPEN:
             return None
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, expected):
-            return response.json({"error": "a valid Authorization: Bearer token is required"}, status=401)
+        refused = bearer.refusal(request, token)
+        if refused:
+            return refused
         if request.path == "/webhook" and request.method == "POST":
             problem = problem_with(_body(request))
             if problem:
