@@ -53,17 +53,27 @@ def utc_iso(timestamp: float) -> str:
 
 
 def conversation(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Both sides' messages from serialised Rasa events, oldest first: {sender, text, custom?, timestamp}."""
+    """Both sides' messages from serialised Rasa events, oldest first: {sender, text, custom?, timestamp, channel?}.
+
+    A message's channel is the one the patient last wrote on (Rasa records it with their messages only): the coach
+    answers there, and a turn it starts (a reminder) goes out there too.
+    """
     messages: list[dict[str, Any]] = []
+    channel = None
     for event in events:
         kind, text = event.get("event"), event.get("text")
-        if kind == "user" and text and not str(text).startswith(EXTERNAL_PREFIX):
-            messages.append({"sender": "user", "text": text, "timestamp": utc_iso(event["timestamp"])})
+        message: dict[str, Any] | None = None
+        if kind == "user":
+            channel = event.get("input_channel") or channel
+            if text and not str(text).startswith(EXTERNAL_PREFIX):
+                message = {"sender": "user", "text": text}
         elif kind == "bot":
             custom = (event.get("data") or {}).get("custom")
             if text or custom:
-                message = {"sender": "bot", "text": text, "timestamp": utc_iso(event["timestamp"])}
-                messages.append({**message, "custom": custom} if custom else message)
+                message = {"sender": "bot", "text": text, **({"custom": custom} if custom else {})}
+        if message is not None:
+            message["timestamp"] = utc_iso(event["timestamp"])
+            messages.append({**message, "channel": channel} if channel else message)
     return messages
 
 

@@ -98,6 +98,7 @@ class ChatMessage(ApiModel):
     text: str | None
     custom: dict[str, Any] | None = None
     timestamp: str
+    channel: str | None = None  # the channel the patient last wrote on (Rasa's name: socketio, telegram, whatsapp...)
 
 
 class Enrolment(ApiModel):

@@ -31,6 +31,25 @@ async def test_a_conversation_comes_back_from_the_tracker_store_as_rasa_saved_it
     ]
 
 
+async def test_each_message_carries_the_channel_the_patient_last_wrote_on(tmp_path):
+    """Rasa records the channel with the patient's messages only; the coach's replies, and a turn it starts (a
+    reminder, sent on the latest channel), are on that channel too."""
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.sqlite3"))
+    await store.save(DialogueStateTracker.from_events("p-1", [
+        UserUttered("hi", input_channel="socketio", timestamp=1_700_000_000),
+        BotUttered("Hello", timestamp=1_700_000_001),
+        UserUttered("my plan?", input_channel="telegram", timestamp=1_700_000_002),
+        BotUttered("Today's plan", {"custom": PLAN}, timestamp=1_700_000_003),
+        UserUttered(f"{EXTERNAL_PREFIX}reminder", input_channel="telegram", timestamp=1_700_000_004),
+        BotUttered("Time for today's check-in", timestamp=1_700_000_005),
+        UserUttered("3", input_channel="whatsapp", timestamp=1_700_000_006),
+    ]))
+    messages = Transcripts(f"sqlite:///{tmp_path / 'tracker.sqlite3'}").messages("p-1")
+    assert [(m["text"], m["channel"]) for m in messages] == [
+        ("hi", "socketio"), ("Hello", "socketio"), ("my plan?", "telegram"), ("Today's plan", "telegram"),
+        ("Time for today's check-in", "telegram"), ("3", "whatsapp")]
+
+
 def test_no_tracker_database_yet_means_no_transcript(tmp_path):
     assert Transcripts(f"sqlite:///{tmp_path / 'none.sqlite3'}").messages("web-1") == []
 
