@@ -169,10 +169,10 @@ def telegram_webhook(args: argparse.Namespace) -> int:
 def phone_invite(args: argparse.Namespace) -> int:
     """Print how a patient binds their phone to the coach: the WhatsApp link and the SMS text (Twilio's numbers)."""
     from rehab_coach import bootstrap
-    from rehab_coach.services import phones
+    from rehab_coach.services import messaging
 
     try:
-        invite = phones.invite(bootstrap.store().patient_by_id(args.patient), date.today())
+        invite = messaging.phone_invite(bootstrap.store().patient_by_id(args.patient), date.today())
     except LookupError:
         print(f"phone-invite: there is no patient {args.patient}", file=sys.stderr)
         return 1

@@ -22,7 +22,8 @@ import yaml
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, local_url
 from rehab_coach.paths import PROJECT_ROOT, VAR_DIR
 from rehab_coach.scheduler import EVERY
-from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REST_TOKEN, SECRETS_FILE, load, secret
+from rehab_coach.services.messaging import NAMES
+from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REST_TOKEN, SECRETS_FILE, SMS, TELEGRAM, WHATSAPP, load, secret
 
 MODELS_DIR = PROJECT_ROOT / "models"
 LOG_DIR = VAR_DIR / "log"  # the raw output of Rasa, TensorFlow and the servers
@@ -129,11 +130,10 @@ def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
     return path
 
 
-def write_credentials(path: Path, channels: dict[str, dict | None]) -> Path:
-    """The project's credentials file with more channels (class path -> credentials), e.g. WhatsApp in tests."""
-    credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    path.write_text(yaml.safe_dump({**credentials, **channels}))
-    return path
+# How each messaging channel's provider reaches its webhook.
+_TWILIO_CALLS = "Twilio calls it under TWILIO_WEBHOOK_BASE_URL"
+PROVIDER_CALLS = {TELEGRAM: "public over HTTPS: ./coach telegram-webhook --url https://...",
+                  WHATSAPP: _TWILIO_CALLS, SMS: _TWILIO_CALLS}
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,6 @@ def serve(
     log_dir: Path = LOG_DIR,
     timeout: float = 300,
     portal_port: int | None = PORTAL_PORT,
-    credentials: Path | None = None,
     reminders_every: float | None = None,
 ) -> Iterator[Servers]:
     """Start the action server, the Rasa server (HTTP API behind a token), unless `portal_port` is None the
@@ -207,7 +206,7 @@ def serve(
         processes.append(actions)
         server = subprocess.Popen(
             [sys.executable, "-m", "rehab_coach.rasa.server", "run", "--model", str(model), "--port", str(rasa_port),
-             "--enable-api", "--credentials", str(credentials or "credentials.yml"),
+             "--enable-api",
              "--endpoints", str(endpoints or "endpoints.yml"), "--cors", "*"],
             cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},
             stdout=(log_dir / f"rasa-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
@@ -273,8 +272,8 @@ def main(demo: bool = False) -> int:
             f"  Action server:  {servers.actions_url}\n"
             f"  Clinician portal: {servers.portal_url}/ (create an account: ./coach create-clinician NAME)\n"
             f"  Reminders:      sent every {EVERY:.0f} s to the patients due (log: {LOG_DIR}/scheduler-*.log)\n"
-            + (f"  Telegram:       POST {servers.rasa_url}/webhooks/telegram/webhook  (Telegram needs it public over "
-               "HTTPS: ./coach telegram-webhook --url https://...)\n" if load().telegram else "")
+            + "".join(f"  {NAMES[channel] + ':':<16}POST {servers.rasa_url}/webhooks/{channel}/webhook  "
+                      f"({PROVIDER_CALLS[channel]})\n" for channel in load().messaging_channels)
             + "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -34,6 +34,7 @@ TELEGRAM_TOKEN = "TELEGRAM_TOKEN"  # the bot's token from BotFather (never gener
 TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # Telegram signs the updates it posts with it
 TWILIO_TOKEN = "TWILIO_AUTH_TOKEN"  # Twilio's auth token (WhatsApp and SMS): given by Twilio, never generated
 PHONE_NUMBER = r"\+[1-9][0-9]{6,14}"  # E.164
+TELEGRAM, WHATSAPP, SMS = "telegram", "whatsapp", "sms"  # the messaging channels' names, as Rasa records them
 
 
 class Settings(BaseSettings):
@@ -53,7 +54,7 @@ class Settings(BaseSettings):
     # Telegram's Bot API; tests point it at a fake.
     telegram_api_url: constr(  # type: ignore[valid-type]
         regex=r"^https?://[^/\s]+(/\S*)?$") = "https://api.telegram.org"
-    # WhatsApp and SMS through Twilio (README: WhatsApp and SMS), each on when credentials.yml names its channel.
+    # WhatsApp and SMS through Twilio (README: WhatsApp and SMS): each channel is on when its number is set.
     twilio_account_sid: Optional[constr(regex=r"AC[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
     twilio_whatsapp_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
     twilio_sms_number: Optional[constr(regex=PHONE_NUMBER)] = None  # type: ignore[valid-type]  # noqa: UP045
@@ -86,6 +87,12 @@ class Settings(BaseSettings):
     @property
     def telegram(self) -> bool:
         return self.telegram_bot_username is not None
+
+    @property
+    def messaging_channels(self) -> list[str]:
+        """The messaging channels switched on: Telegram by its bot's username, WhatsApp and SMS by their numbers."""
+        return [name for name, on in ((TELEGRAM, self.telegram), (WHATSAPP, self.twilio_whatsapp_number),
+                                      (SMS, self.twilio_sms_number)) if on]
 
 
 class SettingError(SystemExit):

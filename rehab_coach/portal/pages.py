@@ -19,14 +19,13 @@ from rehab_coach.portal.auth import PageSession
 from rehab_coach.portal.charts import pain_chart, phase_changes
 from rehab_coach.portal.present import describe, dose_text, exercise_line, other_days
 from rehab_coach.portal.schemas import MAX_ID, EscalationId, PatientId
-from rehab_coach.services import chat_links, phones
+from rehab_coach.services import messaging
 from rehab_coach.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, ClinicianSession
 from rehab_coach.services.clinic import EXPORT_FIELDS, ClinicService, record_json
 from rehab_coach.services.reminders import STOPPED
 
 WRONG_LOGIN = (f"Wrong name or password. After {MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "
                f"for {LOCKOUT.seconds // 60} minutes.")
-CHANNEL_NAMES = {chat_links.WEB_CHAT: "web chat", "rest": "REST", phones.WHATSAPP: "WhatsApp", phones.SMS: "SMS"}
 
 templates = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True,
                         trim_blocks=True, lstrip_blocks=True)
@@ -37,7 +36,7 @@ templates.filters.update(
     exercise=exercise_line,
     other_days=other_days,
     describe=describe,
-    channel=lambda name: CHANNEL_NAMES.get(name, name),
+    channel=lambda name: messaging.NAMES.get(name, name),
 )
 templates.globals["urgencies"] = URGENCIES
 
@@ -194,5 +193,5 @@ def _patient_context(clinic: ClinicService, session: ClinicianSession, patient_i
     return dict(patient=found.patient, label=found.patient.label, checkins=found.checkins, plans=found.plans,
                 escalations=found.escalations, open_escalations=[e for e in found.escalations if not e.acknowledged],
                 chart=pain_chart(found.checkins, changes, title=f"Pain over time, patient {patient_id}"),
-                kinds=list(EXPORT_FIELDS), invite=phones.invite(found.patient, date.today()),
+                kinds=list(EXPORT_FIELDS), invite=messaging.phone_invite(found.patient, date.today()),
                 reminders_stopped=found.patient.reminders_paused_until == STOPPED, clinic_reminders=settings.load())

@@ -46,7 +46,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from rehab_coach import bootstrap, settings
-from rehab_coach.services import chat_links, messaging
+from rehab_coach.services import messaging
 
 log = logging.getLogger(__name__)
 logging.getLogger("aiogram").setLevel(logging.INFO)  # its debug lines hold message texts and chat ids
@@ -55,7 +55,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_TEXT = 4096  # characters in one Telegram message
-GREETING = "hi"  # what `/start` says to the coach
 SIGNS = {"emergency": "🚨", "urgent": "⚠️", "routine": "🩺"}
 # Choices whose bare word reads badly on a button (as in the web chat).
 CHOICE_WORDS = {("adherence", "all"): "All of it", ("adherence", "some"): "Some of it",
@@ -113,24 +112,26 @@ class CoachTelegramOutput(TelegramOutput):
     """The bot, on the configured Bot API: sends the coach's messages rendered, and a conversation's messages
     (those no patient message started: reminders) to the chat bound to it."""
 
-    def __init__(self, token: str, api_url: str, address_of: Callable[[str], str | None]) -> None:
+    def __init__(self, token: str, api_url: str, store: Any) -> None:
         Bot.__init__(self, token, server=TelegramAPIServer.from_base(api_url))
-        self.address_of = address_of
+        self.store = store  # rehab_coach.bootstrap.store(): the bound chats
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        chat = await asyncio.to_thread(self.address_of, recipient_id)
+        """A message no patient message started (a reminder): a failure, or no bound chat, fails the turn, so the
+        scheduler knows the patient was not reached and tries again."""
+        chat = await asyncio.to_thread(messaging.address, self.store, recipient_id, messaging.TELEGRAM)
         if chat is None:
-            log.warning("no Telegram chat is bound to the conversation: message dropped")
-            return
-        await self.send_to(chat, message)
+            raise LookupError("no Telegram chat is bound to the conversation")
+        await self.send_to(chat, message, quietly=False)
 
-    async def send_to(self, chat: str, message: dict[str, Any]) -> None:
-        """Send one bot message (a failure is logged: the turn and the messages after it go on)."""
+    async def send_to(self, chat: str, message: dict[str, Any], quietly: bool = True) -> None:
+        """Send one bot message (`quietly`: a failure is logged, and the turn and the messages after it go on)."""
         text, markup = render(message)
         parts = chunks(text) if text else []
         for n, part in enumerate(parts, start=1):
-            await _quietly(self.send_message(chat, part, parse_mode="HTML", disable_web_page_preview=True,
-                                             reply_markup=markup if n == len(parts) else None))
+            sending = self.send_message(chat, part, parse_mode="HTML", disable_web_page_preview=True,
+                                        reply_markup=markup if n == len(parts) else None)
+            await (_quietly(sending) if quietly else sending)
 
 
 class ChatReplies(OutputChannel):
@@ -183,16 +184,14 @@ def read_update(body: Any) -> Update | None:
 class CoachTelegramInput(TelegramInput):
     """POST /webhooks/telegram/webhook, signed by Telegram; bound chats talk as their patient."""
 
-    def __init__(self, bot: CoachTelegramOutput, secret: str, addresses: messaging.Addresses) -> None:
+    def __init__(self, bot: CoachTelegramOutput, secret: str) -> None:
         self.bot = bot
         self.expected = secret.encode()
-        self.addresses = addresses
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> CoachTelegramInput:
-        addresses = messaging.Addresses(bootstrap.store(), messaging.TELEGRAM)
-        bot = CoachTelegramOutput(settings.telegram_token(), settings.load().telegram_api_url, addresses.address)
-        return cls(bot, settings.secret(settings.TELEGRAM_WEBHOOK_SECRET), addresses)
+        bot = CoachTelegramOutput(settings.telegram_token(), settings.load().telegram_api_url, bootstrap.store())
+        return cls(bot, settings.secret(settings.TELEGRAM_WEBHOOK_SECRET))
 
     def get_output_channel(self) -> CoachTelegramOutput:
         """Used by Rasa for messages no patient message started (trigger_intent with output_channel=latest)."""
@@ -231,19 +230,13 @@ class CoachTelegramInput(TelegramInput):
         if update.callback is not None:
             await _quietly(self.bot.answer_callback_query(update.callback))
             await _quietly(self.bot.edit_message_reply_markup(update.chat, update.message_id))
-        command, _, code = update.text.partition(" ")
-        sender = await asyncio.to_thread(self.addresses.conversation, update.chat)
-        if command == "/start" and code.strip():
-            try:
-                sender = await asyncio.to_thread(self.addresses.bind, code, update.chat, date.today())
-            except chat_links.TokenRefused as refusal:
-                if sender is None:  # a chat already bound just carries on
-                    return await _quietly(self.bot.send_message(update.chat, str(refusal)))
-        if sender is None:
-            return await _quietly(self.bot.send_message(update.chat, chat_links.MISSING))
-        text = GREETING if command == "/start" else update.text.lstrip("/")  # "/help" is a word, not an intent
+        found = await asyncio.to_thread(messaging.inbound, self.bot.store, messaging.TELEGRAM, update.chat,
+                                        update.text, date.today())
+        if found.refusal:
+            return await _quietly(self.bot.send_message(update.chat, found.refusal))
+        text = found.text.lstrip("/")  # "/help" is a word, not an intent
         try:
-            await on_new_message(UserMessage(text, ChatReplies(self.bot, update.chat), sender,
+            await on_new_message(UserMessage(text, ChatReplies(self.bot, update.chat), found.sender_id,
                                              input_channel=self.name()))
         except Exception as error:  # one failed turn must not take the channel down; no text logged
             log.exception("Telegram turn failed: %s", type(error).__name__)

@@ -7,7 +7,7 @@ Differences from rasa.core.channels.twilio (3.6.21), and why:
   URL Twilio called: TWILIO_WEBHOOK_BASE_URL plus the path, since behind a proxy the request's own URL differs).
   A forged or unsigned one gets 403 and nothing is stored; a malformed one 400. The stock connector checks nothing.
 - Who is writing: a number is bound to a patient's one conversation by `START <code>`; an unbound number gets a
-  short "use your clinic's link" and nothing reaches Rasa (rehab_coach.services.phones). Rasa sees the
+  short "use your clinic's link" and nothing reaches Rasa (rehab_coach.services.messaging). Rasa sees the
   patient's conversation id, never the number.
 - `messages.create` is synchronous (requests): it runs in a worker thread, off the server's event loop. A failed
   send is logged with Twilio's error code only (the stock one logs Twilio's message, which names the number) and
@@ -48,7 +48,7 @@ from twilio.rest import Client
 from rehab_coach import bootstrap, settings
 from rehab_coach.rasa import plaintext
 from rehab_coach.rasa.channels import MAX_MESSAGE
-from rehab_coach.services import phones
+from rehab_coach.services import messaging
 
 log = logging.getLogger(__name__)
 API_LOG = logging.getLogger(f"{__name__}.api")  # twilio's client logs ten lines a message at INFO: warnings only
@@ -96,7 +96,7 @@ class CoachTwilioOutput(TwilioOutput):
     def __init__(self, channel: TwilioChannel, to: str | None) -> None:
         Client.__init__(self, channel.account_sid, channel.auth_token, http_client=channel.api)
         self.twilio_number = channel.twilio_number
-        self.whatsapp = channel.name() == phones.WHATSAPP
+        self.whatsapp = channel.name() == messaging.WHATSAPP
         self.to = to
         self.failed = 0
 
@@ -159,8 +159,8 @@ class ProactiveOutput(CoachTwilioOutput):
 
 
 class TwilioChannel(TwilioInput):
-    """One Twilio channel: WhatsApp or SMS (the subclasses). On when credentials.yml names it; then its settings
-    must be given, or the server stops at start with one line naming the missing one."""
+    """One Twilio channel: WhatsApp or SMS (the subclasses). On when its number is set (rehab_coach/rasa/server.py);
+    then its other settings must be given, or the server stops at start with one line naming the missing one."""
 
     prefix: ClassVar[str]  # how Twilio writes this channel's addresses before the number
     needs: ClassVar[tuple[str, ...]]  # this channel's own settings, its number first
@@ -174,7 +174,7 @@ class TwilioChannel(TwilioInput):
                  **{name: getattr(loaded, name) for name in cls.needs}}
         missing = [name.upper() for name, value in given.items() if not value]
         if missing:
-            raise settings.SettingError(f"setting {missing[0]}: needed by the {cls.name()} channel in the credentials")
+            raise settings.SettingError(f"setting {missing[0]}: needed by the {cls.name()} channel")
         return cls(str(loaded.twilio_account_sid), str(token), f"{cls.prefix}{given[cls.needs[0]]}",
                    str(loaded.twilio_webhook_base_url), loaded.twilio_reminder_content_sid,
                    TwilioApi(loaded.twilio_api_base_url), bootstrap.store())
@@ -228,7 +228,7 @@ class TwilioChannel(TwilioInput):
             if problem:
                 return response.text(problem, status=400)
             sender, text = str(form.get("From")), form.get("Body") or ""
-            found = await asyncio.to_thread(phones.inbound, self.store, self.name(), sender, text, date.today())
+            found = await asyncio.to_thread(messaging.inbound, self.store, self.name(), sender, text, date.today())
             reply = CoachTwilioOutput(self, sender)
             if found.refusal:
                 await reply.send_text_message(sender, found.refusal)
@@ -276,7 +276,7 @@ class WhatsAppInput(TwilioChannel):
 
     @classmethod
     def name(cls) -> str:
-        return phones.WHATSAPP
+        return messaging.WHATSAPP
 
 
 class SmsInput(TwilioChannel):
@@ -285,4 +285,4 @@ class SmsInput(TwilioChannel):
 
     @classmethod
     def name(cls) -> str:
-        return phones.SMS
+        return messaging.SMS

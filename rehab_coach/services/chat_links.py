@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import hmac
 import re
+import secrets
 import uuid
 from datetime import date, datetime, timedelta
 
 import jwt
 
-from rehab_coach.adapters.storage.repository import PatientRecord, Store, UnknownRecord
+from rehab_coach.adapters.storage.repository import PatientRecord, Store, UnknownRecord, UsedCode
 from rehab_coach.settings import previous_secret, secret
 
 ALGORITHM = "HS256"
@@ -32,6 +33,7 @@ SENDER_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
 EXPIRED = "This chat link has expired. Please ask your clinic for a new one."
 INVALID = "This chat link is not valid. Please open the link your clinic sent you, or ask for a new one."
 MISSING = "Please open the personal chat link your clinic sent you."
+USED = "This code has already been used. Please ask your clinic for a new one."
 
 
 class TokenRefused(ValueError):
@@ -76,38 +78,42 @@ def verify(token: object, *keys: str) -> tuple[str, datetime]:
 
 # A messaging channel's enrolment code, short enough for Telegram's /start payload (64 of [A-Za-z0-9_-]):
 # `<patient id>-<last valid day, YYYYMMDD>-<signature>`.
-BIND_CODE = re.compile(r"(\d{1,12})-(\d{8})-([A-Za-z0-9_-]{16})")
+# patient id - last valid day - a nonce (each code is new) - the signature of the three
+BIND_CODE = re.compile(r"(\d{1,12})-(\d{8})-([0-9a-f]{8})-([A-Za-z0-9_-]{16})")
 BIND_VALIDITY = timedelta(days=14)
 
 
-def _signature(key: str, patient_id: int, last_day: str) -> str:
-    digest = hmac.new(key.encode(), f"bind:{patient_id}:{last_day}".encode(), "sha256").digest()
+def _signature(key: str, patient_id: int, last_day: str, nonce: str) -> str:
+    digest = hmac.new(key.encode(), f"bind:{patient_id}:{last_day}:{nonce}".encode(), "sha256").digest()
     return base64.urlsafe_b64encode(digest[:12]).decode()
 
 
 def binding_code(patient: PatientRecord, today: date, valid_for: timedelta = BIND_VALIDITY,
                  key: str | None = None) -> str:
-    """The code that binds a messaging address (a Telegram chat, a phone) to the patient's one conversation."""
-    last_day = (today + valid_for).strftime("%Y%m%d")
-    return f"{patient.id}-{last_day}-{_signature(key or secret(KEY_NAME), patient.id, last_day)}"
+    """A new one-time code that binds a messaging address (a Telegram chat, a phone) to the patient's one
+    conversation."""
+    last_day, nonce = (today + valid_for).strftime("%Y%m%d"), secrets.token_hex(4)
+    return f"{patient.id}-{last_day}-{nonce}-{_signature(key or secret(KEY_NAME), patient.id, last_day, nonce)}"
 
 
 def redeem(store: Store, code: str, channel: str, address: str, today: date) -> PatientRecord:
     """Bind `address` on `channel` to the patient the code names; TokenRefused with a patient-facing reason if
-    the code is not one of ours, has expired, or names a patient who is no more."""
+    the code is not one of ours, has expired or been used, or names a patient who is no more."""
     found = BIND_CODE.fullmatch(code.strip())
     if found is None:
         raise TokenRefused(INVALID)
-    patient_id, last_day, signature = int(found[1]), found[2], found[3]
-    if not any(hmac.compare_digest(signature, _signature(key, patient_id, last_day)) for key in keys(today)):
+    patient_id, last_day, nonce, signature = int(found[1]), found[2], found[3], found[4]
+    if not any(hmac.compare_digest(signature, _signature(key, patient_id, last_day, nonce)) for key in keys(today)):
         raise TokenRefused(INVALID)
     if today.strftime("%Y%m%d") > last_day:
         raise TokenRefused(EXPIRED)
     try:
-        store.bind_address(patient_id, channel, address)
+        store.bind_address(patient_id, channel, address, code=signature)
         return store.patient_by_id(patient_id)
     except UnknownRecord:
         raise TokenRefused(INVALID) from None
+    except UsedCode:
+        raise TokenRefused(USED) from None
 
 
 def enrol(store: Store, today: date) -> PatientRecord:

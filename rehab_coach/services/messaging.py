@@ -1,42 +1,85 @@
-"""Messaging channels (Telegram; later WhatsApp, SMS): the addresses bound to patients' conversations.
+"""Messaging channels (Telegram, WhatsApp, SMS): who is writing, and how a clinic invites a patient.
 
-A patient has one conversation id whichever channel carries it; a messaging address (a Telegram chat id) is
-bound to the patient by the clinic's binding code (chat_links.binding_code), sent from that address.
+A patient has one conversation id whichever channel carries it. A messaging address (a Telegram chat id, a phone
+number) is bound to the patient once, by the clinic's one-time code (chat_links.binding_code) sent from it: Telegram's
+deep link sends `/start <code>`, the WhatsApp link types `START <code>`, an SMS patient texts it. Any other message
+from an address nobody bound is refused: nothing of it reaches the conversation.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote
 
-from rehab_coach.adapters.storage.repository import PatientRecord, Store
+from rehab_coach import settings
+from rehab_coach.adapters.storage import PatientRecord, Store
 from rehab_coach.services import chat_links
+from rehab_coach.settings import SMS, TELEGRAM, WHATSAPP
 
-TELEGRAM = "telegram"  # the Telegram channel's name, as Rasa records it
+# The channels as people read them (Rasa's names are the settings': addresses are bound under them).
+NAMES = {chat_links.WEB_CHAT: "web chat", "rest": "REST", TELEGRAM: "Telegram", WHATSAPP: "WhatsApp", SMS: "SMS"}
+START = re.compile(r"\s*/?start(?:\s+(\S+))?\s*", re.IGNORECASE)  # `/start <code>` (Telegram), `START <code>`
+GREETING = "hi"  # what a start says to the coach: it starts (or resumes) the conversation
 
 
-class Addresses:
-    """One messaging channel's addresses and the conversations they are bound to."""
+@dataclass(frozen=True)
+class Inbound:
+    """What to do with one inbound message: hand `text` to the conversation `sender_id`, or, when `refusal` is
+    set, answer the sender with it and pass nothing on."""
 
-    def __init__(self, store: Store, channel: str) -> None:
-        self.store = store
-        self.channel = channel
+    sender_id: str | None
+    text: str
+    refusal: str | None = None
 
-    def conversation(self, address: str) -> str | None:
-        """The conversation id of the patient bound to `address`; None for an address nobody bound."""
-        patient = self.store.patient_at(self.channel, address)
-        return None if patient is None else patient.sender_id
 
-    def bind(self, code: str, address: str, today: date) -> str:
-        """Bind `address` with the clinic's code; the patient's conversation id (TokenRefused with a reason fit
-        for the patient if the code does not bind)."""
-        return chat_links.redeem(self.store, code, self.channel, address, today).sender_id
+def inbound(store: Store, channel: str, address: str, text: str, today: date) -> Inbound:
+    """The conversation an inbound message from `address` belongs to; a start with a code binds the address first.
+    A bound address's start (a repeated deep link, a used code) greets the coach again."""
+    patient = store.patient_at(channel, address)
+    start = START.fullmatch(text)
+    if start and start[1]:
+        try:
+            patient = chat_links.redeem(store, start[1], channel, address, today)
+        except chat_links.TokenRefused as refusal:
+            if patient is None:
+                return Inbound(None, "", str(refusal))
+    if patient is None:
+        return Inbound(None, "", chat_links.MISSING)
+    return Inbound(patient.sender_id, GREETING if start else text)
 
-    def address(self, conversation: str) -> str | None:
-        """Where to reach the patient of `conversation` on this channel (the latest bound address), if anywhere."""
-        return self.store.address_of(conversation, self.channel)
+
+def address(store: Store, sender_id: str, channel: str) -> str | None:
+    """Where to reach the patient of conversation `sender_id` on `channel` (the latest bound address), if anywhere."""
+    return store.address_of(sender_id, channel)
 
 
 def telegram_link(patient: PatientRecord, bot_username: str, today: date,
                   valid_for: timedelta = chat_links.BIND_VALIDITY) -> str:
-    """The deep link that opens the bot in Telegram and sends it `/start <the patient's binding code>`."""
+    """The deep link that opens the bot in Telegram and sends it `/start <a new binding code>`."""
     return f"https://t.me/{bot_username}?start={chat_links.binding_code(patient, today, valid_for)}"
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    valid_until: date
+    whatsapp_link: str | None  # None when no WhatsApp number is configured
+    sms_number: str | None  # the number to text `START <code>` to, None when no SMS number is configured
+
+    @property
+    def sms_text(self) -> str:
+        return f"START {self.code}"
+
+
+def phone_invite(patient: PatientRecord, today: date) -> Invite | None:
+    """How the patient binds their phone: the WhatsApp link and the SMS text, for the numbers the settings give
+    (TWILIO_WHATSAPP_NUMBER, TWILIO_SMS_NUMBER); None when neither is given."""
+    loaded = settings.load()
+    whatsapp, sms = loaded.twilio_whatsapp_number, loaded.twilio_sms_number
+    if not (whatsapp or sms):
+        return None
+    code = chat_links.binding_code(patient, today)
+    link = f"https://wa.me/{whatsapp.lstrip('+')}?text={quote(f'START {code}')}" if whatsapp else None
+    return Invite(code, today + chat_links.BIND_VALIDITY, link, sms)

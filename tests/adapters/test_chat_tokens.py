@@ -96,6 +96,11 @@ def test_a_binding_code_binds_an_address_once_signed_and_in_date(tmp_path, monke
     assert len(code) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", code)
     assert chat_links.redeem(store, code, "telegram", "777", today + timedelta(days=14)) == patient
     assert store.patient_at("telegram", "777") == patient
+    with pytest.raises(TokenRefused, match="already been used"):  # works once, on any channel
+        chat_links.redeem(store, code, "sms", "+447700900001", today)
+    second = chat_links.binding_code(patient, today)
+    assert second != code and chat_links.redeem(store, second, "sms", "+447700900001", today) == patient
+    assert store.patient_at("telegram", "777") == patient
     for forged in (code[:-1] + ("A" if code[-1] != "A" else "B"), code.replace(f"{patient.id}-", "999-", 1),
                    "hello", ""):
         with pytest.raises(TokenRefused, match="not valid"):

@@ -48,3 +48,18 @@ def test_the_reminder_defaults_and_their_checks(monkeypatch):
         with pytest.raises(settings.SettingError, match=f"^setting {name}: '{re.escape(wrong)}' is not "):
             settings.load()
         monkeypatch.setenv(name, "09:00" if name == "REMINDER_DEFAULT_TIME" else "UTC")
+
+
+@pytest.mark.parametrize(("given", "channels"), [
+    ({}, []),
+    ({"TELEGRAM_BOT_USERNAME": "CoachTestBot"}, ["telegram"]),
+    ({"TWILIO_SMS_NUMBER": "+447700900000"}, ["sms"]),
+    ({"TWILIO_WHATSAPP_NUMBER": "+14155238886", "TELEGRAM_BOT_USERNAME": "CoachTestBot"}, ["telegram", "whatsapp"]),
+])
+def test_each_messaging_channel_is_switched_on_by_its_own_setting(monkeypatch, given, channels):
+    for name in ("TELEGRAM_BOT_USERNAME", "TWILIO_WHATSAPP_NUMBER", "TWILIO_SMS_NUMBER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    assert settings.load().messaging_channels == channels
+

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.channel import UserMessage
 
 from rehab_coach import cli, settings
@@ -40,9 +41,8 @@ def store(tmp_path, monkeypatch) -> Store:
 
 @pytest.fixture
 async def channel(fake: FakeTelegram, store: Store) -> AsyncIterator[CoachTelegramInput]:
-    addresses = messaging.Addresses(store, messaging.TELEGRAM)
-    bot = CoachTelegramOutput(TOKEN, fake.url, addresses.address)
-    yield CoachTelegramInput(bot, SECRET, addresses)
+    bot = CoachTelegramOutput(TOKEN, fake.url, store)
+    yield CoachTelegramInput(bot, SECRET)
     await bot.close()
 
 
@@ -201,14 +201,19 @@ async def test_a_wrong_or_expired_code_binds_nothing(channel, fake, store):
 async def test_the_clinics_code_binds_the_chat_which_then_talks_as_its_patient(channel, fake, store):
     patient = chat_links.enrol(store, date.today())
     coach = Coach()
-    await channel.receive(SECRET, message(CHAT, f"/start {chat_links.binding_code(patient, date.today())}"), coach)
+    code = chat_links.binding_code(patient, date.today())
+    await channel.receive(SECRET, message(CHAT, f"/start {code}"), coach)
     await channel.receive(SECRET, message(CHAT, "/help"), coach)
     await channel.receive(SECRET, message(CHAT, "/start"), coach)
+    await channel.receive(SECRET, message(CHAT, f"/start {code}"), coach)  # the link opened again: used, but here
     assert [(m.text, m.sender_id, m.input_channel) for m in coach.heard] == [
         ("hi", patient.sender_id, "telegram"), ("help", patient.sender_id, "telegram"),
-        ("hi", patient.sender_id, "telegram")]
-    assert [c.text for c in fake.sent(CHAT)] == ["reply 0 to hi", "reply 0 to help", "reply 0 to hi"]
+        ("hi", patient.sender_id, "telegram"), ("hi", patient.sender_id, "telegram")]
+    assert [c.text for c in fake.sent(CHAT)] == ["reply 0 to hi", "reply 0 to help", "reply 0 to hi", "reply 0 to hi"]
     assert store.patient_at(messaging.TELEGRAM, str(CHAT)) == patient
+    await channel.receive(SECRET, message(CHAT + 1, f"/start {code}"), coach)  # someone else with the used code
+    assert [c.text for c in fake.sent(CHAT + 1)] == [chat_links.USED]
+    assert len(coach.heard) == 4 and store.patient_at(messaging.TELEGRAM, str(CHAT + 1)) is None
 
 
 async def test_a_button_press_is_answered_its_keyboard_removed_and_its_data_said(channel, fake, store):
@@ -234,14 +239,26 @@ async def test_a_failing_send_does_not_stop_the_turn_or_the_messages_after_it(ch
 
 async def test_a_message_no_patient_started_goes_to_the_conversations_chat(channel, fake, store):
     """RasaHQ/rasa PR #13040: the stock get_output_channel() calls asyncio.run, which fails in a running loop."""
-    patient, other = chat_links.enrol(store, date.today()), chat_links.enrol(store, date.today())
+    patient = chat_links.enrol(store, date.today())
     store.bind_address(patient.id, messaging.TELEGRAM, str(CHAT))
     output = channel.get_output_channel()
     await output.send_response(patient.sender_id, {"text": "Time for today's check-in",
                                                    "custom": contract.question("pain_rest")})
-    await output.send_response(other.sender_id, {"text": "nobody's chat"})
     [sent] = fake.sent()
     assert (sent.chat, sent.text, len(sent.buttons)) == (str(CHAT), "Time for today's check-in", 2)
+
+
+async def test_a_message_no_patient_started_fails_the_turn_when_it_cannot_reach_the_patient(channel, fake, store):
+    """So the scheduler knows the reminder did not arrive, and tries again (a reply to a patient's message is sent
+    quietly instead: the turn goes on)."""
+    patient, other = chat_links.enrol(store, date.today()), chat_links.enrol(store, date.today())
+    store.bind_address(patient.id, messaging.TELEGRAM, str(CHAT))
+    output = channel.get_output_channel()
+    with pytest.raises(LookupError):
+        await output.send_response(other.sender_id, {"text": "nobody's chat"})
+    fake.blocked.add(str(CHAT))
+    with pytest.raises(TelegramAPIError):
+        await output.send_response(patient.sender_id, {"text": "Time for today's check-in"})
 
 
 # --- configuration: nothing asked of Telegram at start, the webhook registered by a command ------------------------

@@ -37,7 +37,7 @@ from rehab_coach.rasa.twilio import (
     TwilioChannel,
     WhatsAppInput,
 )
-from rehab_coach.services import chat_links, phones
+from rehab_coach.services import chat_links, messaging
 from tests.conftest import rasa_domain, rendered
 from tests.fakes.twilio import FakeTwilio
 
@@ -280,7 +280,7 @@ TWILIO_SETTINGS = {"TWILIO_ACCOUNT_SID": "AC" + "a" * 32, settings.TWILIO_TOKEN:
                                                (WhatsAppInput, settings.TWILIO_TOKEN),
                                                (WhatsAppInput, "TWILIO_REMINDER_CONTENT_SID"),
                                                (SmsInput, "TWILIO_SMS_NUMBER"), (SmsInput, "TWILIO_WEBHOOK_BASE_URL")])
-def test_a_channel_named_in_the_credentials_stops_the_server_with_one_line_naming_a_missing_setting(
+def test_a_channel_switched_on_stops_the_server_with_one_line_naming_a_missing_setting(
         monkeypatch, tmp_path, kind, missing):
     monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "secrets.env")
     for name, value in TWILIO_SETTINGS.items():
@@ -288,7 +288,7 @@ def test_a_channel_named_in_the_credentials_stops_the_server_with_one_line_namin
     monkeypatch.delenv(missing)
     with pytest.raises(settings.SettingError) as stopped:
         kind.from_credentials(None)
-    assert str(stopped.value) == f"setting {missing}: needed by the {kind.name()} channel in the credentials"
+    assert str(stopped.value) == f"setting {missing}: needed by the {kind.name()} channel"
     assert not (tmp_path / "secrets.env").exists()  # Twilio's token is never made up
 
 
@@ -314,13 +314,13 @@ def test_a_malformed_twilio_setting_stops_every_process_with_one_line():
 def test_the_clinic_invites_a_patient_by_whatsapp_link_and_sms_text(monkeypatch, store, patient):
     monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", NUMBER)
     monkeypatch.delenv("TWILIO_SMS_NUMBER", raising=False)
-    invite = phones.invite(patient, date.today())
+    invite = messaging.phone_invite(patient, date.today())
     assert invite is not None and invite.sms_number is None
     assert invite.whatsapp_link == f"https://wa.me/14155238886?text=START%20{invite.code}"
-    assert phones.inbound(store, "whatsapp", f"whatsapp:{PHONE}", invite.sms_text, date.today()).sender_id == \
+    assert messaging.inbound(store, "whatsapp", f"whatsapp:{PHONE}", invite.sms_text, date.today()).sender_id == \
         patient.sender_id
     monkeypatch.delenv("TWILIO_WHATSAPP_NUMBER")
-    assert phones.invite(patient, date.today()) is None
+    assert messaging.phone_invite(patient, date.today()) is None
 
 
 def test_phone_invite_prints_the_whatsapp_link_and_the_sms_text(monkeypatch, tmp_path, store, patient, capsys):
@@ -328,9 +328,10 @@ def test_phone_invite_prints_the_whatsapp_link_and_the_sms_text(monkeypatch, tmp
     monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", NUMBER)
     monkeypatch.setenv("TWILIO_SMS_NUMBER", "+447700900000")
     assert cli.main(["phone-invite", str(patient.id)]) == 0
-    code = chat_links.binding_code(patient, date.today())
-    assert capsys.readouterr().out.splitlines() == [f"WhatsApp: https://wa.me/14155238886?text=START%20{code}",
-                                                    f'SMS: text "START {code}" to +447700900000']
+    whatsapp, sms = capsys.readouterr().out.splitlines()
+    code = whatsapp.removeprefix("WhatsApp: https://wa.me/14155238886?text=START%20")
+    assert chat_links.BIND_CODE.fullmatch(code) and sms == f'SMS: text "START {code}" to +447700900000'
+    assert chat_links.redeem(store, code, "sms", "+447700900001", date.today()) == patient
     assert cli.main(["phone-invite", "999"]) == 1
     monkeypatch.delenv("TWILIO_WHATSAPP_NUMBER")
     monkeypatch.delenv("TWILIO_SMS_NUMBER")

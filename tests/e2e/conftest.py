@@ -121,12 +121,6 @@ def server_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def server_channels() -> dict[str, dict | None]:
-    """Channels this module's servers have besides credentials.yml's, by class path (a module may override this)."""
-    return {}
-
-
-@pytest.fixture(scope="module")
 def reminders_every() -> float | None:
     """Seconds between the reminder scheduler's rounds; None (the default here): no scheduler, since its real
     clock would remind the patients of conversations replayed on the simulated clock."""
@@ -135,7 +129,7 @@ def reminders_every() -> float | None:
 
 @pytest.fixture(scope="module")
 def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env: dict[str, str],
-               server_channels: dict[str, dict | None], reminders_every: float | None) -> Deployment:
+               reminders_every: float | None) -> Deployment:
     folder = tmp_path_factory.mktemp("coach")
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
@@ -145,11 +139,10 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
            **server_env}
     upgrade(env["DATABASE_URL"])
     rasa_port, portal_port = free_port(), free_port()
-    credentials = runner.write_credentials(folder / "credentials.yml", server_channels)
 
     def start() -> AbstractContextManager[runner.Servers]:
         return runner.serve(model, rasa_port=rasa_port, actions_port=actions_port, endpoints=endpoints, env=env,
-                            log_dir=folder / "logs", portal_port=portal_port, credentials=credentials,
+                            log_dir=folder / "logs", portal_port=portal_port,
                             reminders_every=reminders_every)
 
     return Deployment(start, env["DATABASE_URL"], env[KEY_NAME], f"http://127.0.0.1:{rasa_port}", env, actions_port,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -187,3 +189,18 @@ def test_fuzzed_rest_requests_never_crash_and_refused_ones_store_nothing(chat, d
         assert status == 401
     if status >= 400:
         assert stored_senders(chat) == before
+
+
+@pytest.mark.parametrize(("given", "line"), [
+    ({"TWILIO_WHATSAPP_NUMBER": "+14155238886"}, "setting TWILIO_ACCOUNT_SID: needed by the whatsapp channel"),
+    ({"TELEGRAM_BOT_USERNAME": "CoachTestBot"}, "setting TELEGRAM_TOKEN: missing"),
+])
+def test_the_rasa_server_stops_at_start_with_one_line_for_a_channel_switched_on_without_its_credentials(
+        model, tmp_path, given, line):
+    """The server's own process, as ./coach run starts it: it stops before it listens."""
+    env = {"PATH": "", "HOME": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+           "RASA_AUTH_TOKEN": "t" * 32, "ACTION_SERVER_TOKEN": "a" * 32, **given}
+    result = subprocess.run([sys.executable, "-m", "rehab_coach.rasa.server", "run", "--model", str(model),
+                             "--port", "9"], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode != 0
+    assert (result.stdout + result.stderr).strip().splitlines()[-1].startswith(line)

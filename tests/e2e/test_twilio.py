@@ -43,11 +43,6 @@ def server_env(fake: FakeTwilio) -> dict[str, str]:
             "TWILIO_API_BASE_URL": fake.url}
 
 
-@pytest.fixture(scope="module")
-def server_channels() -> dict[str, dict | None]:
-    return {"rehab_coach.rasa.twilio.WhatsAppInput": None, "rehab_coach.rasa.twilio.SmsInput": None}
-
-
 @dataclass
 class Phone:
     """A patient's phone on WhatsApp or SMS: what it sends goes to the coach as Twilio's signed webhook."""

@@ -114,6 +114,7 @@ def test_a_transcript_shows_both_sides_with_times_and_readable_payloads(clinicia
     assert audit_actions(clinic)[0] == ("dr.ada", "view_transcript", ann)
     api = client.get(f"/api/patients/{ann}/transcript").json()
     assert [m["sender"] for m in api] == ["user", "bot", "user", "bot", "bot"]
+    assert {m["channel"] for m in api} == {"socketio"} and html.count("· web chat") == 5
     assert api[2]["text"] == XSS
 
 

@@ -22,6 +22,7 @@ from rehab_coach.adapters.storage.tables import (
     EscalationRow,
     PatientRow,
     PlanRow,
+    UsedCodeRow,
     utcnow,
 )
 from rehab_coach.core.model import DAY_CLASSES, PHASE_STATUSES, SIDES, SPORTS, URGENCIES, CheckIn, Escalation, Patient
@@ -33,6 +34,10 @@ T = TypeVar("T")
 
 class UnknownRecord(LookupError):
     """No patient (or escalation) with the given id."""
+
+
+class UsedCode(ValueError):
+    """A one-time code that has been used."""
 
 
 @dataclass(frozen=True)
@@ -106,12 +111,19 @@ class Store:
                                   .order_by(PatientRow.id).limit(1)).scalar_one_or_none()
             return None if row is None else _patient_record(row)
 
-    def bind_address(self, patient_id: int, channel: str, address: str) -> None:
+    def bind_address(self, patient_id: int, channel: str, address: str, code: str | None = None) -> None:
         """The patient talks through `address` on `channel` from now on (an address bound to someone else
-        moves: the clinic's code is the proof)."""
+        moves: the clinic's code is the proof). A `code` (the binding code's signature) works once: UsedCode if
+        it bound an address before."""
         _require_text("address", address)
         with self._unit_of_work() as session:
             _require_patient(session, patient_id)
+            if code is not None:
+                session.add(UsedCodeRow(signature=code, patient_id=patient_id))
+                try:
+                    session.flush()
+                except IntegrityError:
+                    raise UsedCode(code) from None
             row = session.execute(select(ChannelAddressRow).where(
                 ChannelAddressRow.channel == channel, ChannelAddressRow.address == address)).scalar_one_or_none()
             if row is None:

@@ -131,6 +131,16 @@ class ChannelAddressRow(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
+class UsedCodeRow(Base):
+    """A binding code that has bound an address: it works once (its signature: unique to the code)."""
+
+    __tablename__ = "used_codes"
+
+    signature = Column(String(32), primary_key=True)
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True)
+    used_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
 class ReminderSendRow(Base):
     """One patient-day's reminder. Inserting the row claims it; a retry is claimed by compare-and-set on
     `attempts`, so two schedulers never send the same patient-day twice."""
