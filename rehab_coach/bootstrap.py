@@ -13,6 +13,7 @@ from rehab_coach.adapters.storage import Store, default_database_url, make_engin
 from rehab_coach.adapters.storage.clinic import Clinic
 from rehab_coach.adapters.storage.reminders import ReminderStore
 from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
+from rehab_coach.services import messaging
 from rehab_coach.services.accounts import Accounts
 from rehab_coach.services.clinic import ClinicService
 from rehab_coach.services.reminders import Scheduler
@@ -68,7 +69,7 @@ def reminders(rasa_url: str, database_url: str | None = None) -> Scheduler:
 
     config = settings.load()
     return Scheduler(ReminderStore(_engine(database_url)), rasa_api(rasa_url), default_knowledge().rules.reminders,
-                     config.reminder_default_time, config.clinic_timezone)
+                     config.reminder_default_time, config.clinic_timezone, messaging.channels_on())
 
 
 def _databases() -> dict[str, str]:

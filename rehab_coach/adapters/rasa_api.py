@@ -25,11 +25,12 @@ class RasaApi:
         with urllib.request.urlopen(request, timeout=TIMEOUT):
             pass
 
-    def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, str] | None = None) -> None:
-        """The intent (with `entities`, label -> value), as if the patient had said it; the replies go out on the
-        patient's latest channel."""
+    def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, str] | None = None,
+                       channel: str | None = None) -> None:
+        """The intent (with `entities`, label -> value), as if the patient had said it; the replies go out on
+        `channel` (Rasa's name of a channel the server has), by default the patient's latest."""
         self._call("POST", sender_id, "trigger_intent", {"name": intent, "entities": entities or {}},
-                   output_channel="latest")
+                   output_channel=channel or "latest")
 
     def forget(self, sender_id: str) -> bool:
         """Replace the conversation with an empty one, so that a running server drops the copy its tracker store

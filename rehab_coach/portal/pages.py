@@ -131,11 +131,12 @@ def page_routes(clinic: ClinicService) -> APIRouter:
                   reminder_time: Annotated[str, Form(max_length=5)] = "",
                   zone: Annotated[str, Form(max_length=64)] = "",
                   paused_until: Annotated[date | None, Form()] = None,
-                  stopped: Annotated[bool, Form()] = False) -> Response:
+                  stopped: Annotated[bool, Form()] = False,
+                  channel: Annotated[str, Form(max_length=32)] = "") -> Response:
         auth.require_csrf(session, csrf_token)
         try:
             clinic.set_reminders(session.clinician.id, patient_id, reminder_time.strip() or None,
-                                 zone.strip() or None, STOPPED if stopped else paused_until)
+                                 zone.strip() or None, STOPPED if stopped else paused_until, channel or None)
         except ValueError as error:
             raise HTTPException(400, str(error)) from None
         return RedirectResponse(f"/patients/{patient_id}#reminders", status_code=303)
@@ -194,4 +195,5 @@ def _patient_context(clinic: ClinicService, session: ClinicianSession, patient_i
                 escalations=found.escalations, open_escalations=[e for e in found.escalations if not e.acknowledged],
                 chart=pain_chart(found.checkins, changes, title=f"Pain over time, patient {patient_id}"),
                 kinds=list(EXPORT_FIELDS), invite=messaging.phone_invite(found.patient, date.today()),
-                reminders_stopped=found.patient.reminders_paused_until == STOPPED, clinic_reminders=settings.load())
+                reminders_stopped=found.patient.reminders_paused_until == STOPPED, clinic_reminders=settings.load(),
+                reminder_channels=clinic.reminder_channels(found.patient))

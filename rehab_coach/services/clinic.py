@@ -17,7 +17,7 @@ from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clini
 from rehab_coach.adapters.transcripts import Transcripts
 from rehab_coach.core.model import CheckIn
 from rehab_coach.services import chat_links, messaging
-from rehab_coach.services.reminders import pause_reminders, set_reminder_time
+from rehab_coach.services.reminders import pause_reminders, set_reminder_channel, set_reminder_time
 
 __all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicService", "EscalationRecord", "Export", "NotFound", "PatientFile",
            "PatientRecord", "PatientSummary", "PlanRecord"]
@@ -109,14 +109,19 @@ class ClinicService:
         self.clinic.record(clinician_id, "discharge" if discharged else "readmit", patient_id)
 
     def set_reminders(self, clinician_id: int, patient_id: int, at: str | None, zone: str | None,
-                      paused_until: date | None) -> None:
+                      paused_until: date | None, channel: str | None = None) -> None:
         """The patient's daily reminder time (HH:MM) and time zone (IANA; None: the clinic's default for either),
-        and no reminders up to and including `paused_until` (reminders.STOPPED: none at all); ValueError for a time
-        or zone that is neither (audited)."""
-        self.patient(patient_id)
+        no reminders up to and including `paused_until` (reminders.STOPPED: none at all), and the channel they go
+        by (None: where the patient last wrote); ValueError for a time, zone or channel that is none (audited)."""
+        patient = self.patient(patient_id)
         set_reminder_time(self.store, patient_id, at, zone)
+        set_reminder_channel(self.store, patient_id, channel, self.reminder_channels(patient))
         pause_reminders(self.store, patient_id, paused_until)
         self.clinic.record(clinician_id, "reminders", patient_id)
+
+    def reminder_channels(self, patient: PatientRecord) -> list[str]:
+        """The channels the patient's reminders can be sent by."""
+        return messaging.reachable(self.store, patient)
 
     def apply_retention(self, today: date, days: int) -> int:
         """Erase the conversations of patients discharged `days` or more days ago; how many were erased. Their

@@ -34,6 +34,19 @@ class Inbound:
     refusal: str | None = None
 
 
+def channels_on() -> list[str]:
+    """The channels a message the coach starts (a reminder) can go by: the web chat, and the messaging channels the
+    settings switch on (the REST webhook only answers)."""
+    return [chat_links.WEB_CHAT, *settings.load().messaging_channels]
+
+
+def reachable(store: Store, patient: PatientRecord) -> list[str]:
+    """The channels of `channels_on` that reach the patient: the web chat if they were enrolled on it, and the
+    messaging channels they have bound an address on."""
+    bound = store.channels_of(patient.id)
+    return [name for name in channels_on() if name in bound or name == patient.channel]
+
+
 def inbound(store: Store, channel: str, address: str, text: str, today: date) -> Inbound:
     """The conversation an inbound message from `address` belongs to; a start with a code binds the address first.
     A bound address's start (a repeated deep link, a used code) greets the coach again."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Event
@@ -55,18 +55,20 @@ class _Due:
     patient_id: int
     day: date  # the patient's local date
     kind: str
+    channel: str | None  # the patient's choice of channel, None: where they last wrote
     alert: Escalation | None = None  # the clinic's alert, raised with a first attempt
     send: ReminderSend | None = None
 
 
 class Scheduler:
     def __init__(self, reminders: ReminderStore, rasa: RasaApi, rules: ReminderRules, default_time: str,
-                 default_zone: str) -> None:
+                 default_zone: str, channels: Collection[str]) -> None:
         self.reminders = reminders
         self.rasa = rasa
         self.rules = rules
         self.default_time = time_of_day(default_time)
         self.default_zone = time_zone(default_zone)
+        self.channels = channels  # the channels the Rasa server has: a patient's choice of another is not kept
 
     def run_round(self, now: datetime, stop: Event | None = None) -> RoundReport:
         """Send every reminder due at `now` (timezone-aware), a batch at a time; `stop` set ends the round after the
@@ -101,7 +103,8 @@ class Scheduler:
             if time.monotonic() > send_until:
                 break
             try:
-                self.rasa.trigger_intent(due.sender_id, REMINDER_INTENT, {REMINDER_KIND: due.kind})
+                self.rasa.trigger_intent(due.sender_id, REMINDER_INTENT, {REMINDER_KIND: due.kind},
+                                         due.channel if due.channel in self.channels else None)
             except Exception as error:  # whatever one send does, the others go out
                 kind = " ".join(str(part) for part in (type(error).__name__, getattr(error, "code", "")) if part)
                 log.warning("reminder for patient %s failed: %s", due.patient_id, kind)
@@ -125,7 +128,7 @@ class Scheduler:
             if send is None:
                 yield self._first(candidate, today)
             elif send.next_attempt_at is not None and send.next_attempt_at <= now:  # not sent nor given up: a retry
-                yield _Due(candidate.sender_id, candidate.patient_id, today, send.kind, send=send)
+                yield _Due(candidate.sender_id, candidate.patient_id, today, send.kind, candidate.channel, send=send)
 
     def _first(self, candidate: ReminderCandidate, today: date) -> _Due:
         """Today's first attempt: the gentle reminder after the rules' silent days; with the clinic's alert after
@@ -136,7 +139,7 @@ class Scheduler:
         alerted = candidate.last_alert is not None and candidate.last_alert > quiet_since
         alert = (Escalation("routine", (f"no check-in for {silent} days",), (SILENCE,))
                  if silent >= self.rules.alert_clinician_after_days and not alerted else None)
-        return _Due(candidate.sender_id, candidate.patient_id, today, kind, alert)
+        return _Due(candidate.sender_id, candidate.patient_id, today, kind, candidate.channel, alert)
 
     def _retry_at(self, now: datetime, before: ReminderSend | None) -> datetime | None:
         """When the attempt after one claimed `now` is due (`before`: the attempts so far): the rules' wait for
@@ -154,6 +157,14 @@ def set_reminder_time(store: Store, patient_id: int, at: str | None, zone: str |
     if zone is not None:
         time_zone(zone)
     store.set_reminder_time(patient_id, at, zone)
+
+
+def set_reminder_channel(store: Store, patient_id: int, channel: str | None, channels: Collection[str]) -> None:
+    """The patient's reminders go by `channel`, one of `channels`; None: by the one they last wrote on. ValueError
+    for another."""
+    if channel is not None and channel not in channels:
+        raise ValueError(f"reminders cannot go by {channel}: they can go by {', '.join(channels)}")
+    store.set_reminder_channel(patient_id, channel)
 
 
 def pause_reminders(store: Store, patient_id: int, until: date | None) -> None:

@@ -8,14 +8,15 @@ import sqlite3
 import urllib.error
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from rehab_coach import bootstrap
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import PatientRecord, Store, make_engine
-from rehab_coach.services import chat_links
-from rehab_coach.services.reminders import REMINDER_INTENT
+from rehab_coach.services import chat_links, messaging
+from rehab_coach.services.reminders import REMINDER_INTENT, set_reminder_channel
 from tests.e2e.conftest import Chat, Deployment, token_from
 from tests.e2e.test_webchat_socket import Browserless
 from tests.fakes.twilio import FakeTwilio
@@ -224,3 +225,19 @@ def test_a_reminder_by_sms_goes_as_text_and_one_that_cannot_be_sent_fails_the_ca
     with pytest.raises(urllib.error.HTTPError) as failed:
         rasa.trigger_intent(patient.sender_id, REMINDER_INTENT)
     assert failed.value.code == 500
+
+
+def test_a_reminder_goes_by_the_channel_the_patient_prefers_not_the_one_they_last_wrote_on(
+        chat, fake, deployment, store, monkeypatch):
+    for name, value in deployment.env.items():  # the scheduler's settings: the same as the servers'
+        monkeypatch.setenv(name, value)
+    sms, whatsapp = phone(chat, fake, "sms", 8), phone(chat, fake, "whatsapp", 8)
+    patient, _ = start(deployment, sms)
+    whatsapp.send(f"START {chat_links.binding_code(patient, date.today(), key=deployment.chat_key)}")
+    for number in ("2", "1", "1", "stop"):  # onboarded, and last written on WhatsApp
+        whatsapp.send(number)
+    set_reminder_channel(store, patient.id, "sms", messaging.reachable(store, patient))
+    scheduler = bootstrap.reminders(chat.servers.rasa_url, deployment.database_url)
+    texts, messages = len(fake.sent(sms.address)), len(fake.sent(whatsapp.address))
+    assert scheduler.run_round(datetime.combine(date.today() + timedelta(days=1), time(12), timezone.utc)).sent == 1
+    assert len(fake.sent(sms.address)) > texts and len(fake.sent(whatsapp.address)) == messages

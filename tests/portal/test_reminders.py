@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from rehab_coach.adapters.storage import Store
@@ -32,6 +33,24 @@ def test_a_clinician_sets_pauses_and_stops_a_patients_reminders(clinician_client
     assert reminders_of(store, ann) == (None, None, STOPPED)
     assert " checked>" in client.get(f"/patients/{ann}").text
     assert [e.action for e in clinic.audit_events() if e.patient_id == ann].count("reminders") == 2
+
+
+def test_reminders_go_by_a_channel_that_reaches_the_patient(clinician_client, seeded: Seeded, store, monkeypatch):
+    client, csrf = clinician_client
+    ann = seeded.patients["ann"]  # enrolled on the web chat
+    monkeypatch.setenv("TWILIO_WHATSAPP_NUMBER", "+14155238886")
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "CoachTestBot")
+    options = re.findall(r'<option value="(\w*)"', client.get(f"/patients/{ann.id}").text)
+    assert options == ["", "socketio"]  # nothing bound yet: the web chat, or where they last wrote
+    refused = client.post(f"/patients/{ann.id}/reminders", data={"csrf_token": csrf, "channel": "whatsapp"})
+    assert refused.status_code == 400 and "cannot go by whatsapp" in refused.text
+    store.bind_address(ann.id, "whatsapp", "whatsapp:+447700900001")
+    assert re.findall(r'<option value="(\w*)"', client.get(f"/patients/{ann.id}").text) == ["", "socketio", "whatsapp"]
+    client.post(f"/patients/{ann.id}/reminders", data={"csrf_token": csrf, "channel": "whatsapp"})
+    assert store.patient_by_id(ann.id).reminder_channel == "whatsapp"
+    assert 'value="whatsapp" selected' in client.get(f"/patients/{ann.id}").text
+    client.post(f"/patients/{ann.id}/reminders", data={"csrf_token": csrf, "channel": ""})
+    assert store.patient_by_id(ann.id).reminder_channel is None
 
 
 def test_a_bad_time_zone_or_token_changes_nothing(clinician_client, seeded: Seeded, store):

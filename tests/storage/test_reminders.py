@@ -28,6 +28,7 @@ from rehab_coach.services.reminders import (
     RoundReport,
     Scheduler,
     pause_reminders,
+    set_reminder_channel,
     set_reminder_time,
 )
 from tests.storage.conftest import QUIET_DAY, TODAY
@@ -49,13 +50,14 @@ class FakeRasa(RasaApi):
                  crash_at: int = 0) -> None:
         super().__init__("http://127.0.0.1:9", "token")
         self.sent: list[tuple[str, str]] = []
+        self.channels: dict[str, str] = {}  # conversation -> the output channel its reminder was sent to
         self.calls = 0
         self.failing, self.stop, self.stop_after, self.crash_at = set(failing), stop, stop_after, crash_at
         self.lock = threading.Lock()
 
     def _call(self, method: str, sender_id: str, path: str, body: Any, **params: str) -> None:
-        assert (method, path, body["name"], params) == ("POST", "trigger_intent", REMINDER_INTENT,
-                                                        {"output_channel": "latest"})
+        assert (method, path, body["name"], list(params)) == ("POST", "trigger_intent", REMINDER_INTENT,
+                                                              ["output_channel"])
         with self.lock:
             self.calls += 1
             if self.calls == self.crash_at:
@@ -63,12 +65,14 @@ class FakeRasa(RasaApi):
             if sender_id in self.failing:
                 raise urllib.error.HTTPError(self.url, 502, "Bad Gateway", {}, None)  # type: ignore[arg-type]
             self.sent.append((sender_id, body["entities"][REMINDER_KIND]))
+            self.channels[sender_id] = params["output_channel"]
             if self.stop is not None and len(self.sent) == self.stop_after:
                 self.stop.set()
 
 
 def scheduler(engine: Engine, rasa: RasaApi, default_time: str = "09:00", zone: str = "UTC") -> Scheduler:
-    return Scheduler(ReminderStore(engine), rasa, default_knowledge().rules.reminders, default_time, zone)
+    return Scheduler(ReminderStore(engine), rasa, default_knowledge().rules.reminders, default_time, zone,
+                     ["socketio", "whatsapp"])
 
 
 def onboarded(store: Store, name: str, enrolled: date = TODAY - DAY) -> PatientRecord:
@@ -245,6 +249,19 @@ def test_the_clinic_is_alerted_once_per_silent_stretch_and_the_patient_is_not_to
         coach.run_round(NINE + day * DAY)
     assert [e.escalation.reasons for e in store.escalations(seven.id)] == [("no check-in for 7 days",)] * 2
     assert {kind for _, kind in rasa.sent} == {"gentle", "daily"} and len(store.escalations(six.id)) == 1
+
+
+def test_a_reminder_goes_by_the_patients_chosen_channel_when_the_server_has_it_else_where_they_last_wrote(
+        engine, store):
+    for name in ("latest", "whatsapp", "telegram"):
+        onboarded(store, name)
+    set_reminder_channel(store, store.find_patient("rest", "whatsapp").id, "whatsapp", ["socketio", "whatsapp"])
+    store.set_reminder_channel(store.find_patient("rest", "telegram").id, "telegram")  # chosen, then switched off
+    with pytest.raises(ValueError, match="cannot go by sms"):
+        set_reminder_channel(store, store.find_patient("rest", "latest").id, "sms", ["socketio", "whatsapp"])
+    rasa = FakeRasa()
+    scheduler(engine, rasa).run_round(NINE)
+    assert rasa.channels == {"latest": "latest", "whatsapp": "whatsapp", "telegram": "latest"}
 
 
 def test_the_patients_time_and_zone_are_checked_and_kept(store):

@@ -39,6 +39,7 @@ class ReminderCandidate:
     reminder_time: str | None  # None: the clinic's default
     timezone: str | None  # None: the clinic's
     paused_until: date | None
+    channel: str | None  # the channel reminders go by; None: where the patient last wrote
     last_checkin: date | None
     last_alert: date | None  # the latest patient-day whose claim alerted the clinic to the patient's silence
     sends: dict[date, ReminderSend] = field(default_factory=dict)  # among the days asked about
@@ -74,7 +75,8 @@ class ReminderStore:
         sends = ReminderSendRow.__table__
         query = (
             select(PatientRow.id, PatientRow.sender_id, PatientRow.enrolled_on, PatientRow.reminder_time,
-                   PatientRow.timezone, PatientRow.reminders_paused_until, last_checkin, last_alert,
+                   PatientRow.timezone, PatientRow.reminders_paused_until, PatientRow.reminder_channel, last_checkin,
+                   last_alert,
                    sends.c.day, sends.c.kind, sends.c.attempts, sends.c.next_attempt_at, sends.c.sent_at)
             .outerjoin(sends, and_(sends.c.patient_id == PatientRow.id, sends.c.day.in_(days)))
             .where(PatientRow.side.is_not(None), PatientRow.sport.is_not(None), PatientRow.diagnosed.is_not(None))
@@ -87,9 +89,9 @@ class ReminderStore:
             for row in session.execute(query):
                 candidate = found.get(row[0])
                 if candidate is None:
-                    candidate = found[row[0]] = ReminderCandidate(*row[:8])
-                if row[8] is not None:
-                    candidate.sends[row[8]] = ReminderSend(*row[8:])
+                    candidate = found[row[0]] = ReminderCandidate(*row[:9])
+                if row[9] is not None:
+                    candidate.sends[row[9]] = ReminderSend(*row[9:])
         return list(found.values())
 
     def claim(self, claims: Sequence[ReminderClaim], at: datetime) -> list[bool]:

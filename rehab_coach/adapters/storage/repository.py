@@ -52,6 +52,7 @@ class PatientRecord:
     reminder_time: str | None = None  # "HH:MM"; None: the clinic's default
     timezone: str | None = None  # IANA name; None: the clinic's
     reminders_paused_until: date | None = None
+    reminder_channel: str | None = None  # None: the channel the patient last wrote on
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,12 @@ class Store:
             row = session.execute(query).scalar_one_or_none()
             return None if row is None else _patient_record(row)
 
+    def channels_of(self, patient_id: int) -> set[str]:
+        """The channels on which the patient has bound an address."""
+        query = select(ChannelAddressRow.channel).where(ChannelAddressRow.patient_id == patient_id).distinct()
+        with self._unit_of_work() as session:
+            return set(session.execute(query).scalars())
+
     def address_of(self, sender_id: str, channel: str) -> str | None:
         """Where to reach the patient whose conversation is `sender_id` on `channel` (the latest bound address)."""
         query = (select(ChannelAddressRow.address).join(PatientRow, ChannelAddressRow.patient_id == PatientRow.id)
@@ -169,6 +176,11 @@ class Store:
         with self._unit_of_work() as session:
             row = _require_patient(session, patient_id)
             row.reminder_time, row.timezone = reminder_time, timezone
+
+    def set_reminder_channel(self, patient_id: int, channel: str | None) -> None:
+        """The channel the patient's reminders go by; None: the one they last wrote on."""
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id).reminder_channel = channel
 
     def pause_reminders(self, patient_id: int, until: date | None) -> None:
         """No reminders up to and including `until`; None: reminders again."""
@@ -429,6 +441,7 @@ def _patient_record(row: PatientRow) -> PatientRecord:
         reminder_time=row.reminder_time,
         timezone=row.timezone,
         reminders_paused_until=row.reminders_paused_until,
+        reminder_channel=row.reminder_channel,
     )
 
 

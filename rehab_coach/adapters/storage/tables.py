@@ -114,6 +114,7 @@ class PatientRow(Base):
     reminder_time = Column(String(5))  # "HH:MM" in the patient's time zone; None: the clinic's default
     timezone = Column(String(64))  # IANA name; None: the clinic's
     reminders_paused_until = Column(Date)  # no reminders up to and including this day (date.max: stopped)
+    reminder_channel = Column(String(32))  # the channel reminders go by (Rasa's name); None: where they last wrote
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
