@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 
 from rehab_coach.adapters.clock import Clock, current_time, local_now
 from rehab_coach.core.model import PAIN_FIELDS
+from rehab_coach.core.schedule import time_zone
 from rehab_coach.services.coach import Coach, PatientRecord
 
 DEFAULT_CHANNEL = "rest"
@@ -60,7 +61,10 @@ class Turn:
 
 
 def turn(tracker: Tracker, coach: Coach, clock: Clock = local_now) -> Turn:
-    """The patient behind this conversation (enrolled today if new) and the current time."""
+    """The patient behind this conversation (enrolled today if new) and the current time: in their time zone when
+    they have one, so that a check-in counts for the day the reminder scheduler reckons theirs."""
     now = current_time(tracker.latest_message.get("metadata"), clock)
     patient = coach.patient(channel(tracker), tracker.sender_id, now.date())
+    if patient.timezone:
+        now = now.astimezone(time_zone(patient.timezone))
     return Turn(patient, now, latest_text(tracker), latest_intent(tracker))

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from actions._context import turn
 from actions.action_progress import ActionProgress
 from rehab_coach.adapters.clock import current_time, local_now
 from rehab_coach.settings import SettingError
@@ -65,3 +66,14 @@ async def test_actions_take_today_from_the_clock_in_force(monkeypatch, coach, do
                                                                     metadata={"now": LATER}), domain)
     assert coach.store.patient("rest", SENDER, NOW.date()).profile.enrolled == enrolled
     assert payloads(dispatcher)[0]["kind"] == "progress"
+
+
+def test_a_patient_with_a_time_zone_of_their_own_lives_their_own_day(coach):
+    """08:30 UTC on 2 March is already 22:30 in Kiritimati (UTC+14): a check-in there counts for the 2nd... and at
+    12:00 UTC, for the 3rd, the day the reminder scheduler reckons theirs."""
+    patient = coach.store.patient("rest", SENDER, NOW.date())
+    coach.store.set_reminder_time(patient.id, None, "Pacific/Kiritimati")
+    assert turn(tracker("hi", "greet"), coach, clock).today == date(2026, 3, 2)
+    assert turn(tracker("hi", "greet"), coach, lambda: NOW + timedelta(hours=3, minutes=30)).today == date(2026, 3, 3)
+    coach.store.set_reminder_time(patient.id, None, None)
+    assert turn(tracker("hi", "greet"), coach, lambda: NOW + timedelta(hours=3, minutes=30)).today == date(2026, 3, 2)
