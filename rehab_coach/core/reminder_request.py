@@ -102,7 +102,7 @@ def reminder_reader(knowledge: Knowledge) -> ReminderReader:
 @cache
 def _places(aliases: Sequence[tuple[str, str]], not_places: Sequence[str]) -> Mapping[str, str]:
     """Lower-case place name -> IANA zone: each region zone's city ("new york"), then the aliases."""
-    cities = {}
+    cities: dict[str, str] = {}
     for zone in sorted(available_timezones()):
         parts = zone.split("/")
         city = parts[-1].replace("_", " ").lower()
