@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from rehab_coach.adapters.storage.repository import PatientRecord, Store
@@ -63,9 +64,16 @@ class Coach:
         self.reminder_defaults = reminder_defaults
         self.read_reminder_request = reminder_reader(knowledge)
 
-    def patient(self, channel: str, sender: str, today: date) -> PatientRecord:
-        """The patient behind a conversation on a channel, enrolled today if new."""
-        return self.store.patient(channel, sender, today)
+    def patient(self, channel: str, sender: str, today: date, device_zone: str | None = None) -> PatientRecord:
+        """The patient behind a conversation on a channel, enrolled today if new. The time zone their device
+        reports (the web chat sends the browser's) becomes theirs while they have none; a name that is not an
+        IANA time zone is ignored."""
+        record = self.store.patient(channel, sender, today)
+        if device_zone and record.timezone is None:
+            with suppress(ValueError):
+                reminders.set_reminder_time(self.store, record.id, record.reminder_time, device_zone)
+                record = replace(record, timezone=device_zone)
+        return record
 
     def history(self, patient: PatientRecord, until: date) -> list[CheckIn]:
         """The patient's check-ins up to and including `until`, oldest first."""

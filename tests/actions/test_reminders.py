@@ -105,3 +105,18 @@ async def test_mid_checkin_the_request_is_applied_and_the_question_asked_again(c
     assert slot_events(events)["pain_rest"] is None  # not 7: the form asks its question again
     assert stored(coach, patient)[0] == "19:00"
     assert [p["kind"] for p in payloads(dispatcher)] == ["reminders"]
+
+
+@pytest.mark.parametrize(("had", "reported", "kept"), [
+    (None, "Asia/Tokyo", "Asia/Tokyo"),  # the browser's zone, for a patient who has none
+    (None, "Mars/Olympus_Mons", None),  # not an IANA zone: ignored
+    (None, 7, None),
+    ("Europe/London", "Asia/Tokyo", "Europe/London"),  # one they chose stays theirs
+])
+async def test_the_devices_time_zone_is_the_patients_while_they_have_none(coach, domain, patient, had, reported,
+                                                                           kept):
+    coach.store.set_reminder_time(patient.id, None, had)
+    turn = tracker("when is my reminder?", "change_reminders", metadata={"timezone": reported})
+    _, dispatcher = await run(ActionChangeReminders(coach, clock), turn, domain)
+    assert stored(coach, patient)[1] == kept
+    assert payloads(dispatcher)[0]["zone"] == (kept or coach.reminder_defaults.zone)
