@@ -15,7 +15,7 @@ SERIOUS_INTENTS = {"emergency": "red_flag_emergency", "urgent": "red_flag_urgent
 # A routine finding is added to these intents' answers by their actions; any other intent gives way to
 # the red_flag intent, so the routine advice is given (and stored) whatever the classifier guessed.
 ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_all_exercises", "ask_activity", "ask_exercise", "ask_progress",
-                                   "start_checkin", "stop", "goodbye", "ask_warning_signs"})
+                                   "start_checkin", "stop", "goodbye", "ask_warning_signs", "change_reminders"})
 ASK_WARNING_SIGNS = "ask_warning_signs"
 CHANGE_REMINDERS = "change_reminders"
 DEMOTE = "demote"  # the classifier's red flag, overruled: take its next intent

@@ -115,3 +115,11 @@ def test_a_red_flag_that_mentions_a_time_stays_a_red_flag():
     assert pipeline("my foot has been numb since 7pm last night, remind me at 8pm", "change_reminders") == (
         "red_flag_urgent")
     assert pipeline("numb since 7pm last night", "change_reminders").startswith("red_flag")
+
+
+def test_a_routine_red_flag_said_with_a_reminder_request_is_added_to_its_answer():
+    message = classified("pause the reminders for a week, my ankle keeps locking", "change_reminders")
+    for component in (RedFlagDetector(), QuestionRouter(), ReminderRouter()):
+        message = component.process([message])[0]
+    assert message.get(INTENT)["name"] == "change_reminders"
+    assert [e["urgency"] for e in message.get(ENTITIES) if e["entity"] == "red_flag"] == ["routine"]
