@@ -68,8 +68,8 @@ _PM = {"pm", "evening", "evenings", "tonight", "night", "nights", "afternoon", "
        "dinner", "supper", "teatime"}
 _AT = {"at", "for", "to", "around", "about", "by", "till", "until", "before", "is", "be", "it", "reminders",
        "reminder", "me"}
-_OLD = {"from", "of", "than", "not", "the", "my", "your", "this"}  # "7pm instead of 9", "the 9am reminder": the time
-# being changed
+# Before a time said as the one being changed: "7pm instead of 9", "from 9am to 7pm", "the 9am reminder".
+_OLD = {"from", "of", "than", "not", "the", "my", "your", "this"}
 _PAST = {"past", "after"}
 _QUANTIFIERS = {"a", "an", "single", "couple", "few", "several", "half"}
 _UNTIL = {"till", "til", "until", "before", "back"}
