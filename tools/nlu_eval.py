@@ -391,8 +391,9 @@ def reminder_figures(items: Sequence[ReminderItem], intents: Sequence[str], read
                _figure_of("reminder requests: intent change_reminders", asks, lambda i: said[i.id] == i.intent),
                _figure_of("reminder requests: request read right", asks, right)]
     for action in ACTIONS:
-        figures.append(_figure_of(f"  {action}", [i for i in asks if (i.reminder or {}).get("action") == action],
-                                  right))
+        these = [i for i in asks if (i.reminder or {}).get("action") == action]
+        if these:
+            figures.append(_figure_of(f"  {action}", these, right))
     figures += [_figure_of("look-alikes: their own intent", alikes, lambda i: said[i.id] == i.intent),
                 _figure_of("look-alikes: reminders left alone by the reader", alikes, lambda i: read_as[i.id] is None)]
     return figures
