@@ -21,6 +21,7 @@ from rehab_coach.core import contract
 from rehab_coach.core.intents import SERIOUS_INTENTS
 from rehab_coach.core.model import SERIOUS, Escalation, Knowledge
 from rehab_coach.services.coach import Coach, ExerciseAnswer
+from rehab_coach.services.reminders import ReminderSetting
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,21 @@ def send_escalation(dispatcher: CollectingDispatcher, escalation: Escalation, kn
     wording = knowledge.urgencies[escalation.urgency]
     dispatcher.utter_message(**_render.escalation(escalation, wording.lead),
                              json_message=contract.escalation(escalation, wording.heading))
+
+
+def as_it_stands(setting: ReminderSetting) -> str:
+    """The response that says how the reminders stand: on, paused or stopped."""
+    if setting.stopped:
+        return "utter_reminder_is_stopped"
+    return "utter_reminder_is_paused" if setting.resumes_on else "utter_reminder_is"
+
+
+def send_setting(dispatcher: CollectingDispatcher, response: str, setting: ReminderSetting) -> None:
+    """The response worded with the setting's time, zone and the day a pause ends, and its payload."""
+    day = setting.resumes_on
+    dispatcher.utter_message(response=response, time=setting.time, zone=setting.zone,
+                             day=f"{day:%A} {day.day} {day:%B}" if day else None,
+                             json_message=contract.reminders(setting.time, setting.zone, setting.stopped, day))
 
 
 EXERCISE_CANDIDATES = "exercise_candidates"  # the slot holding the exercises a "which one?" question offered

@@ -15,6 +15,7 @@ from rehab_coach.services.coach import Coach, PatientRecord
 
 DEFAULT_CHANNEL = "rest"
 SESSION_START_METADATA_SLOT = "session_started_metadata"
+DEVICE_ZONE = "timezone"  # metadata: the IANA time zone the patient's device reports (the web chat's browser)
 CHECKIN_SLOTS = (*PAIN_FIELDS, "swelling", "mechanical", "adherence")
 
 
@@ -61,10 +62,13 @@ class Turn:
 
 
 def turn(tracker: Tracker, coach: Coach, clock: Clock = local_now) -> Turn:
-    """The patient behind this conversation (enrolled today if new) and the current time: in their time zone when
-    they have one, so that a check-in counts for the day the reminder scheduler reckons theirs."""
-    now = current_time(tracker.latest_message.get("metadata"), clock)
-    patient = coach.patient(channel(tracker), tracker.sender_id, now.date())
+    """The patient behind this conversation (enrolled today if new, given their device's time zone if they have
+    none) and the current time: in their time zone when they have one, so that a check-in counts for the day the
+    reminder scheduler reckons theirs."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    now = current_time(metadata, clock)
+    zone = metadata.get(DEVICE_ZONE)
+    patient = coach.patient(channel(tracker), tracker.sender_id, now.date(), zone if isinstance(zone, str) else None)
     if patient.timezone:
         now = now.astimezone(time_zone(patient.timezone))
     return Turn(patient, now, latest_text(tracker), latest_intent(tracker))

@@ -2,10 +2,10 @@
 answered; unreadable answers are asked again.
 
 A message is read for answers whatever its intent, so "rest 2, morning 3 - can I go to class?" keeps its
-answers and gets its answer. A question to the coach (plan, activity, exercise, progress, warning signs)
-is answered here, and the form asks its own question again: a digression never loses the check-in's
-place. A routine red flag said in an answer is given and stored here too. An emergency or urgent red flag,
-partial evidence, stop and goodbye make the form give way to the rules.
+answers and gets its answer. A question to the coach (plan, activity, exercise, progress, warning signs) or a
+reminder request ("remind me at 7pm") is answered here, and the form asks its own question again: a digression
+never loses the check-in's place. A routine red flag said in an answer is given and stored here too. An
+emergency or urgent red flag, partial evidence, stop and goodbye make the form give way to the rules.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from actions._base import EXERCISE_CANDIDATES, AnswerAction, CoachAction
 from actions._checkin import stale_checkin
 from actions._context import CHECKIN_SLOTS, entity_values, latest_intent, latest_text
 from actions.action_activity_advice import ActionActivityAdvice
+from actions.action_change_reminders import ActionChangeReminders
 from actions.action_escalate import ActionEscalate
 from actions.action_exercise_info import ActionExerciseInfo
 from actions.action_plan import ActionPlan
@@ -42,6 +43,7 @@ ANSWER_INTENTS = frozenset({"inform", "affirm", "deny", "out_of_scope", "nlu_fal
 QUESTIONS: dict[str, type[AnswerAction]] = {
     "ask_plan": ActionPlan, "ask_all_exercises": ActionPlan, "ask_activity": ActionActivityAdvice,
     "ask_exercise": ActionExerciseInfo, "ask_progress": ActionProgress, "ask_warning_signs": ActionWarningSigns,
+    "change_reminders": ActionChangeReminders,
 }
 # What runs between a patient's message and the form it opens (greeting, check-in, disclaimer).
 OPENERS = frozenset({"action_greet", "action_start_checkin", "utter_disclaimer"})

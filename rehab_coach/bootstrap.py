@@ -16,7 +16,7 @@ from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
 from rehab_coach.services import messaging
 from rehab_coach.services.accounts import Accounts
 from rehab_coach.services.clinic import ClinicService
-from rehab_coach.services.reminders import Scheduler
+from rehab_coach.services.reminders import ReminderDefaults, Scheduler
 
 if TYPE_CHECKING:
     from rehab_coach.services.coach import Coach
@@ -39,7 +39,13 @@ def coach(database_url: str | None = None) -> Coach:
     from rehab_coach.core.knowledge import default_knowledge
     from rehab_coach.services.coach import Coach
 
-    return Coach(Store(_engine(database_url)), default_knowledge(), read)
+    return Coach(Store(_engine(database_url)), default_knowledge(), read, reminder_defaults())
+
+
+def reminder_defaults() -> ReminderDefaults:
+    """The clinic's reminder time and time zone (settings)."""
+    config = settings.load()
+    return ReminderDefaults(config.reminder_default_time, config.clinic_timezone)
 
 
 def clinic(chat_base_url: str, database_url: str | None = None, tracker_url: str | None = None
@@ -67,9 +73,9 @@ def reminders(rasa_url: str, database_url: str | None = None) -> Scheduler:
     default time and zone (settings)."""
     from rehab_coach.core.knowledge import default_knowledge
 
-    config = settings.load()
+    defaults = reminder_defaults()
     return Scheduler(ReminderStore(_engine(database_url)), rasa_api(rasa_url), default_knowledge().rules.reminders,
-                     config.reminder_default_time, config.clinic_timezone, messaging.channels_on())
+                     defaults.time, defaults.zone, messaging.channels_on())
 
 
 def _databases() -> dict[str, str]:

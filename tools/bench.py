@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rehab_coach.adapters.nlp import read
 from rehab_coach.adapters.storage import Store, make_engine, upgrade
+from rehab_coach.bootstrap import reminder_defaults
 from rehab_coach.core import engine
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import ADHERENCE, CheckIn, Patient
@@ -74,7 +75,7 @@ def main() -> int:
         upgrade(url)
         db = make_engine(url)
         store = Store(db)
-        coach = Coach(store, knowledge, read)
+        coach = Coach(store, knowledge, read, reminder_defaults())
         record = store.patient("bench", "patient", START)
         days = iter(history)
         report("store one check-in on SQLite (save_checkin)", timed(

@@ -7,6 +7,10 @@ Sets (tests/nlu/, keys and history in tests/nlu/README.md):
 - `development.yml`: the old held-out set, written beside the training data and used to tune the red-flag
   lexicon.
 
+A reminder set (`--reminders FILE`, items `{id, text, category: reminder|lookalike, reminder: {action, time, zone,
+days}, intent}`, optional top-level `today` for pauses till a date) is scored offline: the intent, and for reminder
+items the request rehab_coach/core/reminder_request.py reads.
+
 Two levels:
 - understanding (the trained model's NLU on each message, offline): intent macro-F1, and red-flag recall of
   the rules alone, the classifier alone and both together, with false alarms on look-alikes;
@@ -35,8 +39,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from rehab_coach.core.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
+from rehab_coach.core.intents import CHANGE_REMINDERS, RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.core.model import PAIN_FIELDS, SERIOUS, URGENCIES
+from rehab_coach.core.reminder_request import ACTIONS, ReminderReader, reminder_reader
 
 if TYPE_CHECKING:
     from rehab_coach import runner
@@ -345,6 +350,73 @@ def behaviour(outcomes: Sequence[Outcome]) -> list[Figure]:
     return figures
 
 
+# --- reminder requests: intent, and the request read (offline) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderItem:
+    """A message that asks something of the daily reminder (category `reminder`), or a look-alike that does not."""
+
+    id: str
+    text: str
+    category: str  # reminder | lookalike
+    intent: str  # change_reminders for reminder items; the true intent of a look-alike
+    reminder: dict[str, Any] | None  # {action, time, zone, days}, as rehab_coach.core.reminder_request reads it
+
+
+def load_reminder_items(path: Path) -> tuple[list[ReminderItem], date]:
+    """A reminder set's items, and the day its pauses count from (its top-level `today`, else today)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = [ReminderItem(str(raw["id"]), str(raw["text"]), raw["category"],
+                          raw.get("intent") or CHANGE_REMINDERS, raw.get("reminder")) for raw in data["items"]]
+    return items, date.fromisoformat(str(data["today"])) if data.get("today") else date.today()
+
+
+def reminder_figures(items: Sequence[ReminderItem], intents: Sequence[str], read: ReminderReader,
+                     today: date) -> list[Figure]:
+    """Intent right on every item; for reminder items the request read right (action, time, zone and days), per
+    action too; look-alikes left alone by the reader."""
+    read_as = {item.id: read(item.text, today) for item in items}
+
+    def right(item: ReminderItem) -> bool:
+        request = read_as[item.id]
+        expected = item.reminder or {}
+        return request is not None and all(expected.get(key) == getattr(request, key)
+                                           for key in ("action", "time", "zone", "days"))
+
+    said = dict(zip((i.id for i in items), intents, strict=True))
+    asks = [i for i in items if i.category == "reminder"]
+    alikes = [i for i in items if i.category == "lookalike"]
+    figures = [_figure_of("intent right", items, lambda i: said[i.id] == i.intent),
+               _figure_of("reminder requests: intent change_reminders", asks, lambda i: said[i.id] == i.intent),
+               _figure_of("reminder requests: request read right", asks, right)]
+    for action in ACTIONS:
+        these = [i for i in asks if (i.reminder or {}).get("action") == action]
+        if these:
+            figures.append(_figure_of(f"  {action}", these, right))
+    figures += [_figure_of("look-alikes: their own intent", alikes, lambda i: said[i.id] == i.intent),
+                _figure_of("look-alikes: reminders left alone by the reader", alikes, lambda i: read_as[i.id] is None)]
+    return figures
+
+
+def _figure_of(name: str, items: Sequence[ReminderItem], hit: Callable[[ReminderItem], bool]) -> Figure:
+    return Figure(name, sum(map(hit, items)), len(items), misses=tuple(i.id for i in items if not hit(i)))
+
+
+def reminders_report(path: Path) -> str:
+    """The reminder figures of the set at `path`, with the trained model's intents."""
+    from rehab_coach import runner
+    from rehab_coach.core.knowledge import default_knowledge
+
+    items, today = load_reminder_items(path)
+    intents = [p.intent for p in parse_all(runner.prepare(), [i.text for i in items])]
+    figures = reminder_figures(items, intents, reminder_reader(default_knowledge()), today)
+    lines = [f"== {path.name}: {len(items)} messages (pauses counted from {today})"]
+    lines += [f"  {f.row()}" for f in figures]
+    lines += [f"  misses, {f.name.strip()}: {', '.join(f.misses)}" for f in figures if f.misses]
+    return "\n".join(lines)
+
+
 # --- running it ---------------------------------------------------------------------------------------
 
 
@@ -414,12 +486,18 @@ def evaluate(name: str, model: Path, patients: Patients) -> tuple[Understanding,
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sets", nargs="*", metavar="set", help=f"one or more of {', '.join(SETS)} (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--reminders", type=Path, metavar="FILE",
+                        help="instead: score a reminder set (items: id, text, category reminder|lookalike, reminder: "
+                             "{action, time, zone, days}, intent)")
 
 
 def main(args: argparse.Namespace) -> int:
     """Print the figures for each set asked for (all by default); exit 0 whenever the evaluation ran."""
     from rehab_coach import runner
 
+    if args.reminders:
+        print(reminders_report(args.reminders))
+        return 0
     unknown = set(args.sets) - set(SETS)
     if unknown:
         print(f"rehab-coach nlu-eval: no such set: {', '.join(sorted(unknown))}", file=sys.stderr)

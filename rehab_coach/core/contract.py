@@ -124,3 +124,9 @@ def warning_signs(flags: list[RedFlag]) -> dict:
 def safety_question(question: str) -> dict:
     """A safety check's question (its wording is the domain's utter_safety_<question>)."""
     return {"kind": "question", "field": f"safety_{question}", "type": "yesno"}
+
+
+def reminders(time: str, zone: str, stopped: bool, resumes_on: date | None) -> dict:
+    """The patient's daily reminder as it stands (HH:MM, IANA zone; `resumes_on`: the day a pause ends)."""
+    return {"kind": "reminders", "time": time, "zone": zone, "stopped": stopped,
+            "resumes_on": resumes_on.isoformat() if resumes_on else None}

@@ -6,6 +6,7 @@ import re
 
 from rehab_coach.core.model import SERIOUS
 from rehab_coach.core.redflags import Findings
+from rehab_coach.core.reminder_request import ReminderRequest
 
 RED_FLAG_INTENT = "red_flag"
 # Forced for emergency and urgent findings: the rules answer them with a domain response from the Rasa
@@ -14,8 +15,9 @@ SERIOUS_INTENTS = {"emergency": "red_flag_emergency", "urgent": "red_flag_urgent
 # A routine finding is added to these intents' answers by their actions; any other intent gives way to
 # the red_flag intent, so the routine advice is given (and stored) whatever the classifier guessed.
 ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_all_exercises", "ask_activity", "ask_exercise", "ask_progress",
-                                   "start_checkin", "stop", "goodbye", "ask_warning_signs"})
+                                   "start_checkin", "stop", "goodbye", "ask_warning_signs", "change_reminders"})
 ASK_WARNING_SIGNS = "ask_warning_signs"
+CHANGE_REMINDERS = "change_reminders"
 DEMOTE = "demote"  # the classifier's red flag, overruled: take its next intent
 # Intents a question about an activity or exercise may be mistaken for, when it is a question.
 ROUTABLE = frozenset({"inform", "out_of_scope", "nlu_fallback", "help", "affirm", "deny", "thanks", "greet",
@@ -82,3 +84,12 @@ def routed(intent: str | None, text: str, about: str | None, answers: bool) -> s
     if _PLAN.search(text) and intent not in ("ask_activity", "ask_exercise"):
         return "ask_all_exercises" if _ALL.search(text) else "ask_plan"
     return None
+
+
+def reminder_routed(intent: str | None, request: ReminderRequest | None) -> str | None:
+    """What the reminder reader makes of a message overrules the classifier: a request goes to change_reminders
+    ("stop reminders" is not the check-in's stop), and a message the classifier took for one that asks nothing of
+    the reminders ("remind me how to do the calf raise") gives way to its next intent (DEMOTE)."""
+    if request is not None:
+        return CHANGE_REMINDERS if intent != CHANGE_REMINDERS else None
+    return DEMOTE if intent == CHANGE_REMINDERS else None

@@ -11,6 +11,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import available_timezones
 
 import yaml
 from pydantic import StrictFloat, StrictInt, StrictStr, ValidationError, parse_obj_as, validate_model
@@ -52,7 +53,7 @@ FILES = {  # each file's top-level keys; None: the file's model (rules, language
     "rules.yml": None,
     "red_flags.yml": ("parts", "findings", "red_flags", "urgencies", "checks"),
     "language.yml": None,
-    "vocabulary.yml": ("body_parts",),
+    "vocabulary.yml": ("body_parts", "places", "not_places"),
 }
 # A trigger's quantity term: `steps<4`, `weeks>=no_improvement`, `days>=flare_not_settling`, `age<18`.
 QUANTITY = re.compile(r"^(steps|weeks|days|age)(<|>=)(\w+)$")
@@ -462,6 +463,9 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     _keys(urgencies, URGENCIES, "red_flags.yml: urgencies", problems)
     language = _language(docs["language.yml"], problems)
     body_parts = _keyed(Words, docs["vocabulary.yml"].get("body_parts"), "vocabulary.yml: body_parts", problems)
+    places = _keyed(Words, docs["vocabulary.yml"].get("places"), "vocabulary.yml: places", problems)
+    _refs(places, available_timezones(), "IANA time zone", "vocabulary.yml: places", problems)
+    not_places = _parse(Words, docs["vocabulary.yml"].get("not_places"), "vocabulary.yml: not_places", problems)
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -474,6 +478,8 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         parts=parts,
         findings=findings,
         body_parts=body_parts,
+        places=places,
+        not_places=not_places,
         red_flags=tuple(_valid(red_flags).values()),
         checks=checks,
         urgencies={level: urgencies[level] for level in URGENCIES},

@@ -439,6 +439,8 @@ class Knowledge:
     parts: Mapping[str, tuple[str, ...]]  # body parts a red-flag finding can belong to
     findings: Mapping[str, tuple[str, ...]]  # every other red-flag concept
     body_parts: Mapping[str, tuple[str, ...]]  # id -> words patients use, for the chat's entity patterns
+    places: Mapping[str, tuple[str, ...]]  # IANA time zone -> other words for it (countries, regions)
+    not_places: tuple[str, ...]  # zone city names that are everyday words
     red_flags: tuple[RedFlag, ...]
     checks: Mapping[str, SafetyCheck]
     urgencies: Mapping[str, UrgencyWording]  # red_flags.yml `urgencies`: one for each of URGENCIES

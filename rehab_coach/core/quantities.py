@@ -11,16 +11,16 @@ from datetime import date
 from rehab_coach.core.reading import Reading
 
 _MONTH_DAYS = 365 / 12
-_DAYS_PER = {"day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "fortnight": 14, "fortnights": 14,
+DAYS_PER = {"day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "fortnight": 14, "fortnights": 14,
              "month": _MONTH_DAYS, "months": _MONTH_DAYS, "mth": _MONTH_DAYS, "mths": _MONTH_DAYS, "year": 365,
              "years": 365, "yr": 365, "yrs": 365}
 _STEPS = {"step", "steps"}
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_MONTH_NAMES = {**{m: i + 1 for i, m in enumerate(_MONTHS)},
+MONTH_NAMES = {**{m: i + 1 for i, m in enumerate(_MONTHS)},
                 **{m[:3]: i + 1 for i, m in enumerate(_MONTHS) if m != "may"}, "sept": 9}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_NAMES = {**{d: i for i, d in enumerate(_WEEKDAYS)}, **{d + "s": i for i, d in enumerate(_WEEKDAYS)},
+WEEKDAY_NAMES = {**{d: i for i, d in enumerate(_WEEKDAYS)}, **{d + "s": i for i, d in enumerate(_WEEKDAYS)},
                   **{d[:3]: i for i, d in enumerate(_WEEKDAYS)}}
 _AGE_BEFORE = (("i", "am"), ("im",), ("i", "m"), ("aged",), ("age",), ("he", "is"), ("she", "is"), ("hes",),
                ("shes",), ("he", "s"), ("she", "s"), ("son", "is"), ("daughter", "is"), ("child", "is"),
@@ -76,13 +76,13 @@ def quantities(reading: Reading, today: date, words: Mapping[str, float]) -> Qua
         unit = tokens[end] if end < len(tokens) else ""
         if unit in _STEPS and tokens[i] not in ("a", "an"):
             steps.append(value)
-        elif unit in _DAYS_PER and not _followed(tokens, end + 1, (("old",),)):
-            amount = value * _DAYS_PER[unit]
+        elif unit in DAYS_PER and not _followed(tokens, end + 1, (("old",),)):
+            amount = value * DAYS_PER[unit]
             if tokens[end + 1:end + 4] == ["and", "a", "half"]:  # "a month and a half"
-                amount += _DAYS_PER[unit] / 2
+                amount += DAYS_PER[unit] / 2
             days.append(amount)
         stated = _followed(tokens, end, _AGE_AFTER) or (
-            _preceded(tokens, i, _AGE_BEFORE) and unit not in _DAYS_PER and unit not in _STEPS)
+            _preceded(tokens, i, _AGE_BEFORE) and unit not in DAYS_PER and unit not in _STEPS)
         if tokens[i][0].isdigit() and value < 100 and stated:
             ages.append(value)
     days += _since_dates(tokens, today)
@@ -104,18 +104,18 @@ def _since_dates(tokens: Sequence[str], today: date) -> list[float]:
     """Days since a named month or weekday after 'since', 'on', 'last' ...; "it's Wednesday" sets today."""
     weekday_now = today.weekday()
     for i, token in enumerate(tokens):
-        if token in _WEEKDAY_NAMES and i > 0 and tokens[i - 1] in ("its", "s", "now", "today", "is"):
-            weekday_now = _WEEKDAY_NAMES[token]
+        if token in WEEKDAY_NAMES and i > 0 and tokens[i - 1] in ("its", "s", "now", "today", "is"):
+            weekday_now = WEEKDAY_NAMES[token]
     found = []
     for i, token in enumerate(tokens[1:], start=1):
         if tokens[i - 1] not in _SINCE and not (i > 1 and tokens[i - 2] in _SINCE and tokens[i - 1] in ("the",)):
             continue
-        if token in _MONTH_NAMES:
-            month = _MONTH_NAMES[token]
+        if token in MONTH_NAMES:
+            month = MONTH_NAMES[token]
             year = today.year if month <= today.month else today.year - 1
             found.append(float((today - date(year, month, 1)).days))
-        elif token in _WEEKDAY_NAMES:
-            found.append(float((weekday_now - _WEEKDAY_NAMES[token]) % 7 or 7))
+        elif token in WEEKDAY_NAMES:
+            found.append(float((weekday_now - WEEKDAY_NAMES[token]) % 7 or 7))
         elif token == "christmas":
             year = today.year if (today.month, today.day) >= (12, 25) else today.year - 1
             found.append(float((today - date(year, 12, 25)).days))

@@ -14,10 +14,18 @@ from rasa.shared.nlu.training_data.message import Message
 from rehab_coach.adapters.clock import current_time
 from rehab_coach.adapters.nlp import read
 from rehab_coach.core.answers import reader_for
-from rehab_coach.core.intents import DEMOTE, RED_FLAG_INTENT, after_red_flags, routed
+from rehab_coach.core.intents import (
+    CHANGE_REMINDERS,
+    DEMOTE,
+    RED_FLAG_INTENT,
+    after_red_flags,
+    reminder_routed,
+    routed,
+)
 from rehab_coach.core.knowledge import default_knowledge, flag_reason
 from rehab_coach.core.model import SERIOUS
 from rehab_coach.core.redflags import Findings, detector_for
+from rehab_coach.core.reminder_request import reminder_reader
 from rehab_coach.core.resolve import asked_about, resolver_for
 
 ADVICE_ENTITY = "red_flag_advice"  # fills the slot the serious responses (utter_red_flag_*) are worded with
@@ -79,8 +87,7 @@ class RedFlagDetector(_RuleComponent):
                 message.set(ENTITIES, [*message.get(ENTITIES, []), *entities], add_to_output=True)
             intent = after_red_flags(findings, _intent(message))
             if intent == DEMOTE:  # the rules read every red-flag word as negated, past or someone else's
-                ranking = message.get(INTENT_RANKING_KEY, [])
-                intent = next((r["name"] for r in ranking if r.get("name") != RED_FLAG_INTENT), None)
+                intent = _next_intent(message, RED_FLAG_INTENT)
             if intent is not None:
                 _override(message, intent)
         return messages
@@ -100,6 +107,31 @@ class QuestionRouter(_RuleComponent):
             if intent is not None:
                 _override(message, intent)
         return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ReminderRouter(_RuleComponent):
+    """Sends a message that asks for a reminder change to change_reminders, and a look-alike the classifier
+    took for one ("remind me how to do the calf raise") to its next intent, by what the reminder reader reads
+    in it. An intent the components before it forced (a red flag, a routed question) stands."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        reader = reminder_reader(default_knowledge())
+        for message in messages:
+            if message.get(CLASSIFIED) is not None:
+                continue
+            request = reader(message.get(TEXT) or "", current_time(message.get("metadata")).date())
+            intent = reminder_routed(_intent(message), request)
+            if intent == DEMOTE:
+                intent = _next_intent(message, CHANGE_REMINDERS)
+            if intent is not None:
+                _override(message, intent)
+        return messages
+
+
+def _next_intent(message: Message, overruled: str) -> str | None:
+    """The classifier's best intent after the one overruled."""
+    return next((r["name"] for r in message.get(INTENT_RANKING_KEY, []) if r.get("name") != overruled), None)
 
 
 def _intent(message: Message) -> str | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from rehab_coach.adapters.storage.repository import PatientRecord, Store
@@ -13,8 +14,11 @@ from rehab_coach.core.intents import is_question, topic
 from rehab_coach.core.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
 from rehab_coach.core.reading import Reader
 from rehab_coach.core.redflags import Detector, Findings, detector_for
+from rehab_coach.core.reminder_request import ReminderRequest, reminder_reader
 from rehab_coach.core.resolve import ExerciseResolution, Resolver, asked_about, resolver_for
 from rehab_coach.core.triage import flagged, triage
+from rehab_coach.services import reminders
+from rehab_coach.services.reminders import ReminderDefaults, ReminderSetting
 
 NOT_DIAGNOSED = "not_diagnosed"  # the red flag (knowledge/red_flags.yml) for a patient nobody has diagnosed
 
@@ -44,17 +48,32 @@ class ActivityAnswer:
     exercise: ExerciseAnswer | None = None  # no activity, but an exercise asked about as if it were one
 
 
+@dataclass(frozen=True)
+class ReminderChange:
+    request: ReminderRequest | None  # None: the message asked nothing the reader understood
+    setting: ReminderSetting  # as it stands after the change
+
+
 class Coach:
     """One patient-facing operation per method; each writes in its own short transaction."""
 
-    def __init__(self, store: Store, knowledge: Knowledge, read: Reader) -> None:
+    def __init__(self, store: Store, knowledge: Knowledge, read: Reader, reminder_defaults: ReminderDefaults) -> None:
         self.store = store
         self.knowledge = knowledge
         self.read = read
+        self.reminder_defaults = reminder_defaults
+        self.read_reminder_request = reminder_reader(knowledge)
 
-    def patient(self, channel: str, sender: str, today: date) -> PatientRecord:
-        """The patient behind a conversation on a channel, enrolled today if new."""
-        return self.store.patient(channel, sender, today)
+    def patient(self, channel: str, sender: str, today: date, device_zone: str | None = None) -> PatientRecord:
+        """The patient behind a conversation on a channel, enrolled today if new. The time zone their device
+        reports (the web chat sends the browser's) becomes theirs while they have none; a name that is not an
+        IANA time zone is ignored."""
+        record = self.store.patient(channel, sender, today)
+        if device_zone and record.timezone is None:
+            with suppress(ValueError):
+                reminders.set_reminder_time(self.store, record.id, record.reminder_time, device_zone)
+                record = replace(record, timezone=device_zone)
+        return record
 
     def history(self, patient: PatientRecord, until: date) -> list[CheckIn]:
         """The patient's check-ins up to and including `until`, oldest first."""
@@ -148,6 +167,17 @@ class Coach:
             return False
         self.store.save_escalation(patient.id, escalation, text, at)
         return True
+
+    def reminders(self, patient: PatientRecord, today: date) -> ReminderSetting:
+        """The patient's daily reminder as it stands today."""
+        return ReminderSetting.of(self.store.patient_by_id(patient.id), self.reminder_defaults, today)
+
+    def change_reminders(self, patient: PatientRecord, text: str, today: date) -> ReminderChange:
+        """What the message asks of the patient's reminders, applied; None if it asks nothing of them."""
+        request = self.read_reminder_request(text, today)
+        if request is not None:
+            reminders.change_reminders(self.store, patient, request, today)
+        return ReminderChange(request, self.reminders(patient, today))
 
     def warning_signs(self) -> list[RedFlag]:
         """The signs that need emergency or same-day care, most urgent first, for a patient who asks."""

@@ -23,9 +23,10 @@ from datetime import date, datetime, timedelta
 from threading import Event
 
 from rehab_coach.adapters.rasa_api import TIMEOUT, RasaApi
-from rehab_coach.adapters.storage import Store
+from rehab_coach.adapters.storage import PatientRecord, Store
 from rehab_coach.adapters.storage.reminders import ReminderCandidate, ReminderClaim, ReminderSend, ReminderStore
 from rehab_coach.core.model import Escalation, ReminderRules
+from rehab_coach.core.reminder_request import ReminderRequest
 from rehab_coach.core.schedule import time_of_day, time_zone
 
 REMINDER_INTENT = "EXTERNAL_checkin_reminder"
@@ -147,6 +148,47 @@ class Scheduler:
         waits = self.rules.retry_minutes
         attempt = before.attempts + 1 if before else 1
         return now + timedelta(minutes=waits[attempt - 1]) if attempt <= len(waits) else None
+
+
+@dataclass(frozen=True)
+class ReminderDefaults:
+    """The clinic's reminder time (HH:MM) and time zone (IANA), for patients who chose none (settings)."""
+
+    time: str
+    zone: str
+
+
+@dataclass(frozen=True)
+class ReminderSetting:
+    """A patient's daily reminder as it stands on a day."""
+
+    time: str  # HH:MM, theirs or the clinic's
+    zone: str  # IANA, theirs or the clinic's
+    stopped: bool
+    resumes_on: date | None  # paused: the first day with a reminder again
+
+    @classmethod
+    def of(cls, patient: PatientRecord, defaults: ReminderDefaults, today: date) -> ReminderSetting:
+        until = patient.reminders_paused_until
+        paused = until is not None and until != STOPPED and until >= today
+        return cls(patient.reminder_time or defaults.time, patient.timezone or defaults.zone, until == STOPPED,
+                   until + timedelta(days=1) if paused and until else None)
+
+
+def change_reminders(store: Store, patient: PatientRecord, request: ReminderRequest, today: date) -> None:
+    """Apply a patient's request: a new time or zone (a new time also ends a pause or a stop), stop, pause for
+    `days` from today on, or resume; asking, or a request still unclear (no time, no zone, no length), changes
+    nothing."""
+    if request.action == "set" and (request.time or request.zone):
+        set_reminder_time(store, patient.id, request.time or patient.reminder_time, request.zone or patient.timezone)
+        if request.time:
+            pause_reminders(store, patient.id, None)
+    elif request.action == "stop":
+        pause_reminders(store, patient.id, STOPPED)
+    elif request.action == "pause" and request.days:
+        pause_reminders(store, patient.id, today + timedelta(days=request.days - 1))
+    elif request.action == "resume":
+        pause_reminders(store, patient.id, None)
 
 
 def set_reminder_time(store: Store, patient_id: int, at: str | None, zone: str | None) -> None:

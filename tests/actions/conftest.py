@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rehab_coach.adapters.nlp import read
 from rehab_coach.adapters.storage import Store, make_engine, upgrade
 from rehab_coach.adapters.storage.repository import PatientRecord
+from rehab_coach.bootstrap import reminder_defaults
 from rehab_coach.core import contract
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import CheckIn
@@ -41,7 +42,7 @@ def coach(tmp_path) -> Iterator[Coach]:
     url = f"sqlite:///{tmp_path / 'coach.sqlite3'}"
     upgrade(url)
     engine = make_engine(url)
-    yield Coach(Store(engine), default_knowledge(), read)
+    yield Coach(Store(engine), default_knowledge(), read, reminder_defaults())
     engine.dispose()
 
 

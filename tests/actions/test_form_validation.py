@@ -16,7 +16,7 @@ from tests.conftest import say
 # Left to the rules: the form gives way (its validation reads nothing).
 DIGRESSIONS = ["red_flag", "red_flag_emergency", "red_flag_urgent", "stop", "help", "greet", "goodbye", "thanks"]
 QUESTIONS = {"ask_plan": "plan", "ask_activity": None, "ask_exercise": None, "ask_progress": "progress",
-             "ask_warning_signs": "warning_signs"}
+             "ask_warning_signs": "warning_signs", "change_reminders": "reminders"}
 ANSWER_INTENTS = ["inform", "affirm", "deny", "out_of_scope", "nlu_fallback"]
 
 

@@ -20,20 +20,30 @@ async def test_onboarding_saves_the_profile_and_marks_the_patient_onboarded(coac
     assert slot_events(events) == {"onboarded": True}
     profile = coach.store.patient("rest", SENDER, TODAY).profile
     assert (profile.side, profile.sport, profile.diagnosed) == ("right", "football", True)
-    assert kinds(dispatcher) == [] and texts(dispatcher)
+    assert kinds(dispatcher) == ["reminders"]
+    defaults = coach.reminder_defaults
+    assert texts(dispatcher) == [say("utter_onboarded"), say("utter_onboarded_reminder", time=defaults.time,
+                                                             zone=defaults.zone), say("utter_checkin_now")]
     assert coach.store.escalations(coach.store.patient("rest", SENDER, TODAY).id) == []
 
 
 async def test_an_undiagnosed_patient_is_advised_an_assessment_and_it_is_stored(coach, domain):
     events, dispatcher = await run(ActionFinishOnboarding(coach, clock), onboarding_done("no"), domain)
     assert slot_events(events) == {"onboarded": True}
-    (payload,) = payloads(dispatcher)
+    payload, _ = payloads(dispatcher)
     assert (payload["kind"], payload["urgency"], payload["triggers"]) == ("escalation", "routine", ["not_diagnosed"])
     patient = coach.store.patient("rest", SENDER, TODAY)
     assert patient.profile.diagnosed is False
     (stored,) = coach.store.escalations(patient.id)
     assert stored.escalation.urgency == "routine" and stored.escalation.triggers == ("not_diagnosed",)
     assert list(stored.escalation.reasons) == payload["reasons"]
+
+
+async def test_a_reminder_chosen_during_onboarding_is_confirmed_not_offered_as_the_default(coach, domain):
+    patient = coach.store.patient("rest", SENDER, TODAY)
+    coach.store.set_reminder_time(patient.id, "19:00", "Europe/London")
+    _, dispatcher = await run(ActionFinishOnboarding(coach, clock), onboarding_done("yes"), domain)
+    assert say("utter_reminder_is", time="19:00", zone="Europe/London") in texts(dispatcher)
 
 
 def checkin_done(**values: object):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from rehab_coach.rasa.components import QuestionRouter, RedFlagDetector
+from rehab_coach.rasa.components import QuestionRouter, RedFlagDetector, ReminderRouter
 
 
 def classified(text: str, intent: str = "inform", confidence: float = 0.9) -> Message:
@@ -89,3 +89,37 @@ def test_a_question_naming_an_activity_or_describing_an_exercise_goes_to_its_ans
 def test_answers_and_statements_are_not_routed():
     assert route("rest 2, this morning 3 - can I go running tonight?", "inform") == "inform"
     assert route("I went running yesterday", "inform") == "inform"
+
+
+def pipeline(text: str, intent: str, runner_up: str = "inform") -> str:
+    """The intent after the rule components, in config.yml's order, given the classifier's top two."""
+    message = classified(text, intent)
+    message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.9}, {"name": runner_up, "confidence": 0.05}])
+    for component in (RedFlagDetector(), QuestionRouter(), ReminderRouter()):
+        message = component.process([message])[0]
+    return str(message.get(INTENT)["name"])
+
+
+def test_a_reminder_request_goes_to_change_reminders_whatever_the_classifier_said():
+    assert pipeline("stop reminders", "stop") == "change_reminders"
+    assert pipeline("pause the reminders for a week", "out_of_scope") == "change_reminders"
+    assert pipeline("remind me at 7pm", "change_reminders") == "change_reminders"
+
+
+def test_a_look_alike_taken_for_a_reminder_request_gets_the_classifiers_next_intent():
+    assert pipeline("remind me how to do the calf raise", "change_reminders", "ask_exercise") == "ask_exercise"
+    assert pipeline("I did my exercises at 7pm", "change_reminders", "inform") == "inform"
+
+
+def test_a_red_flag_that_mentions_a_time_stays_a_red_flag():
+    assert pipeline("my foot has been numb since 7pm last night, remind me at 8pm", "change_reminders") == (
+        "red_flag_urgent")
+    assert pipeline("numb since 7pm last night", "change_reminders").startswith("red_flag")
+
+
+def test_a_routine_red_flag_said_with_a_reminder_request_is_added_to_its_answer():
+    message = classified("pause the reminders for a week, my ankle keeps locking", "change_reminders")
+    for component in (RedFlagDetector(), QuestionRouter(), ReminderRouter()):
+        message = component.process([message])[0]
+    assert message.get(INTENT)["name"] == "change_reminders"
+    assert [e["urgency"] for e in message.get(ENTITIES) if e["entity"] == "red_flag"] == ["routine"]

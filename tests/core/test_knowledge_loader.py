@@ -321,3 +321,8 @@ def test_the_reminder_rules_are_checked(broken):
     broken("rules.yml", lambda data: data["reminders"].update(gentle_after_days=3, alert_clinician_after_days=7,
                                                              retry_minutes=[1]))
     assert problems(broken.folder) == ["rules.yml: reminders: sources: unknown source 'no_such_source'"]
+
+
+def test_a_place_must_name_an_iana_time_zone(broken):
+    broken("vocabulary.yml", lambda data: data["places"].update({"Europe/Atlantis": ["atlantis"]}))
+    assert problems(broken.folder) == ["vocabulary.yml: places: unknown IANA time zone 'Europe/Atlantis'"]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 
+from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.services import chat_links
 from tests.browser import chromium, serious_accessibility_problems
@@ -243,3 +244,15 @@ def test_the_chat_page_is_served_with_a_strict_policy(page: Page, servers):
     headers = response.headers
     assert "default-src 'self'" in headers["content-security-policy"]
     assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_browsers_time_zone_becomes_the_patients(browser: Browser, servers, deployment: Deployment):
+    patient, link = deployment.enrol()
+    context = browser.new_context(viewport=PHONE, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(link)
+    say(page, "when is my reminder?")
+    wait_for_reply(page, 1)
+    expect(messages(page).nth(1)).to_contain_text("Asia/Tokyo")
+    assert Store(make_engine(deployment.database_url)).patient_by_id(patient.id).timezone == "Asia/Tokyo"
+    context.close()

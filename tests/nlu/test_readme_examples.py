@@ -14,6 +14,11 @@ EXAMPLES = [
     ("can I run?", "ask_activity"), ("is relevé OK?", "ask_activity"), ("can I go cycling?", "ask_activity"),
     ("how do I do the calf stretch on a step?", "ask_exercise"), ("how am I doing?", "ask_progress"),
     ("stop", "stop"), ("later", "stop"), ("my calf is swollen and hot", "red_flag"), ("I heard a crack", "red_flag"),
+    ("remind me at 7pm", "change_reminders"),
+    ("remind me at half seven in the evening New York time", "change_reminders"),
+    ("stop reminders", "change_reminders"), ("pause reminders for a week", "change_reminders"),
+    ("no reminders till the 20th", "change_reminders"), ("start reminders", "change_reminders"),
+    ("when is my reminder?", "change_reminders"),
 ]
 
 

@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from rehab_coach.adapters.nlp import read
 from rehab_coach.adapters.storage import PatientRecord, Store
+from rehab_coach.bootstrap import reminder_defaults
 from rehab_coach.core import contract
 from rehab_coach.core.engine import Plan, PlannedExercise, plan_for_today
 from rehab_coach.core.model import Knowledge, Patient
@@ -24,7 +25,7 @@ from tests.portal.conftest import TODAY
 def given_a_plan(store: Store, knowledge: Knowledge) -> tuple[PatientRecord, Plan]:
     patient = store.patient("socketio", "web-fay", TODAY)
     patient = store.update_profile(patient.id, side="left", sport="dance", diagnosed=True)
-    return patient, Coach(store, knowledge, read).plan_for_today(patient, TODAY)
+    return patient, Coach(store, knowledge, read, reminder_defaults()).plan_for_today(patient, TODAY)
 
 
 def line(planned: PlannedExercise) -> str:

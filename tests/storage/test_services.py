@@ -8,6 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from rehab_coach.adapters.nlp import read
+from rehab_coach.bootstrap import reminder_defaults
 from rehab_coach.core import contract
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import InvalidCheckIn
@@ -19,7 +20,7 @@ NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, 30, tzinfo=timezone.utc)
 
 @pytest.fixture
 def coach(store):
-    return Coach(store, default_knowledge(), read)
+    return Coach(store, default_knowledge(), read, reminder_defaults())
 
 
 def test_invalid_checkin_is_refused_with_every_problem_and_nothing_is_written(coach, patient, count_rows):

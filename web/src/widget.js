@@ -146,6 +146,16 @@ export function mount(element, options = {}) {
 
   // --- conversation --------------------------------------------------------------------------
 
+  // The browser's time zone: the coach takes it as the patient's until they choose one (checked on the server).
+  function deviceZone() {
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return zone ? { timezone: zone } : {};
+    } catch {
+      return {};
+    }
+  }
+
   function say(text) {
     if (fatal || !text) return false;
     if (!ready) {
@@ -153,7 +163,7 @@ export function mount(element, options = {}) {
       status.textContent = "Connecting… your message will be sent as soon as the chat is ready.";
       return true;
     }
-    socket.emit("user_uttered", { message: text, session_id: sessionId });
+    socket.emit("user_uttered", { message: text, session_id: sessionId, metadata: deviceZone() });
     clearAlert();
     lastError = null;
     answerGroups().forEach((g) => setAnswersEnabled(g, false)); // only an unanswered question stays clickable
