@@ -321,3 +321,13 @@ def test_the_reminder_rules_are_checked(broken):
     broken("rules.yml", lambda data: data["reminders"].update(gentle_after_days=3, alert_clinician_after_days=7,
                                                              retry_minutes=[1]))
     assert problems(broken.folder) == ["rules.yml: reminders: sources: unknown source 'no_such_source'"]
+
+
+def test_the_clinic_notification_rules_are_checked(broken):
+    broken("rules.yml", lambda data: data["clinic_notifications"].update(retry_minutes=[1, 0, "5"]))
+    assert problems(broken.folder) == [
+        "rules.yml: clinic_notifications: retry_minutes: 0 is not a whole number from 1 to 720",
+        "rules.yml: clinic_notifications: retry_minutes: '5' is not a whole number from 1 to 720",
+    ]
+    broken("rules.yml", lambda data: data.pop("clinic_notifications"))
+    assert problems(broken.folder) == ["rules.yml: clinic_notifications: missing"]
