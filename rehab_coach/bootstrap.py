@@ -50,8 +50,8 @@ def clinic(chat_base_url: str, database_url: str | None = None, tracker_url: str
     engine = _engine(database_url)
     records = Clinic(engine)
     transcripts = Transcripts(tracker_url or tracker_database_url())
-    return ClinicService(Store(engine), records, transcripts, rasa_api(chat_base_url), chat_base_url,
-                         settings.load().telegram_bot_username), Accounts(records)
+    return ClinicService(Store(engine), records, NotificationStore(engine), transcripts, rasa_api(chat_base_url),
+                         chat_base_url, settings.load().telegram_bot_username), Accounts(records)
 
 
 def rasa_api(url: str) -> RasaApi:

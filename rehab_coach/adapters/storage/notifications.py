@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from rehab_coach.adapters.storage.db import session_factory
-from rehab_coach.adapters.storage.tables import ClinicNotificationRow, PatientRow
+from rehab_coach.adapters.storage.tables import ClinicNotificationRow, EscalationRow, PatientRow
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,11 @@ class NotificationStore:
             session.execute(statement)
 
     def undelivered(self, created_before: datetime, limit: int) -> list[ClinicNotification]:
-        """Notices not delivered that failed, or were created before `created_before`; the newest first."""
-        return self._select(ClinicNotificationRow.delivered_at.is_(None),
+        """Notices not delivered that failed, or were created before `created_before`, of escalations nobody has
+        acknowledged yet; the newest first."""
+        acknowledged = (select(EscalationRow.id).where(EscalationRow.id == ClinicNotificationRow.escalation_id,
+                                                       EscalationRow.acknowledged_at.is_not(None)).exists())
+        return self._select(ClinicNotificationRow.delivered_at.is_(None), ~acknowledged,
                             ClinicNotificationRow.last_error.is_not(None)
                             | (ClinicNotificationRow.created_at < created_before),
                             order=(ClinicNotificationRow.created_at.desc(), ClinicNotificationRow.id.desc()),
