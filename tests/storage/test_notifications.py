@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from rehab_coach.adapters.clinic_channels import Email, SlackWebhook
 from rehab_coach.adapters.nlp import read
@@ -180,3 +181,9 @@ def test_a_slack_that_cannot_be_reached_is_an_error_kind_without_the_webhook_url
     assert notifier(engine, SlackWebhook(url)).run_round(NOW) == NotifyReport(failed=1)
     assert [n.last_error for n in NotificationStore(engine).undelivered(NOW, 10)] == ["slack: URLError"]
     assert "fakeWebhookSecret" not in caplog.text and "T00000000" not in caplog.text
+
+
+def test_an_escalation_and_its_notice_are_written_in_one_transaction(store, patient, count_rows):
+    with pytest.raises(IntegrityError):  # a routine escalation cannot have a notice: the escalation goes too
+        store.save_escalation(patient.id, STALLED, SAID, NOW, notify=True)
+    assert (count_rows("escalations"), count_rows("clinic_notifications")) == (0, 0)
