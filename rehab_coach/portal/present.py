@@ -49,7 +49,7 @@ def notification_status(notice: ClinicNotification) -> str:
         return f"not delivered: gave up after {tries} ({notice.last_error})"
     if notice.last_error:
         return f"not delivered yet: {tries} failed ({notice.last_error}), trying again"
-    return "not sent yet (is the scheduler running?)"
+    return "not sent yet: waiting for the scheduler"
 
 
 def describe(payload: dict[str, Any]) -> Payload:

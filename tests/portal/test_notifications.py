@@ -54,7 +54,7 @@ def test_the_overview_lists_the_notices_that_could_not_be_delivered_and_why(clin
     attempts = len(default_knowledge().rules.notifications.retry_minutes) + 1
     assert f"not delivered: gave up after {attempts} attempts (slack: HTTP 500)" in section
     assert "not delivered: no notification channel configured" in section
-    assert "not sent yet (is the scheduler running?)" in section
+    assert "not sent yet: waiting for the scheduler" in section
     for delivered_or_new in ("ben", "dee"):
         assert f"#escalation-{notices[delivered_or_new]}" not in section
     assert "numb" not in section  # the clinic's list says who and how urgently, not what
