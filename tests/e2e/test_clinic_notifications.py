@@ -17,6 +17,7 @@ import pytest
 
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.adapters.storage.clinic import Clinic
+from rehab_coach.adapters.storage.notifications import NotificationStore
 from rehab_coach.scheduler import EVERY
 from rehab_coach.services.accounts import hash_password
 from tests.e2e.conftest import Chat, Deployment, payloads
@@ -89,6 +90,8 @@ def test_a_red_flag_reaches_the_clinic_by_slack_and_email_within_a_minute_once_a
     red_flag(chat, sender)  # said again the same day: the same escalation, not stored nor sent again
     time.sleep(EVERY + 2)  # another round: still one of each
     assert len(slack.posts) == 1 and len(smtp.mails) == 1
+    (stored,) = NotificationStore(make_engine(chat.database_url)).of_patient(patient)  # and none is due again
+    assert (stored.delivered_by, stored.attempts, stored.next_attempt_at) == (("slack", "email"), 1, None)
     scheduler_log = next(Path(deployment.folder, "logs").glob("scheduler-*.log")).read_text()
     assert "fakeWebhookSecret" not in scheduler_log and sender not in scheduler_log
 
