@@ -187,3 +187,21 @@ def test_an_escalation_and_its_notice_are_written_in_one_transaction(store, pati
     with pytest.raises(IntegrityError):  # a routine escalation cannot have a notice: the escalation goes too
         store.save_escalation(patient.id, STALLED, SAID, NOW, notify=True)
     assert (count_rows("escalations"), count_rows("clinic_notifications")) == (0, 0)
+
+
+def test_a_first_attempt_goes_before_the_retries_due_before_it(engine, store):
+    class Recording:
+        name = "recording"
+        sent: list[str] = []
+
+        def send(self, subject: str, text: str) -> None:
+            self.sent.append(subject)
+            raise TimeoutError  # a provider that hangs until the send's timeout
+
+    retried = escalated(store, "retried")
+    notifier(engine, Recording()).run_round(NOW)
+    new = escalated(store, "new", at=NOW + 1.5 * MINUTE)  # the retry was due at NOW + 1 minute
+    Recording.sent.clear()
+    notifier(engine, Recording()).run_round(NOW + 2 * MINUTE)
+    assert Recording.sent == [f"Patient {new.id} needs attention (urgent)", f"Patient {retried.id} needs attention "
+                                                                            "(urgent)"]

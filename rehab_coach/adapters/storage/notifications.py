@@ -36,9 +36,11 @@ class NotificationStore:
         self._sessions = session_factory(engine)
 
     def due(self, now: datetime, limit: int) -> list[ClinicNotification]:
-        """Undelivered notices whose next attempt is due at `now`, the longest waiting first."""
+        """Undelivered notices whose next attempt is due at `now`: first attempts first (retries to a provider that
+        hangs must not hold back news of an emergency), then the longest waiting."""
         return self._select(ClinicNotificationRow.delivered_at.is_(None), ClinicNotificationRow.next_attempt_at <= now,
-                            order=(ClinicNotificationRow.next_attempt_at, ClinicNotificationRow.id), limit=limit)
+                            order=(ClinicNotificationRow.attempts > 0, ClinicNotificationRow.next_attempt_at,
+                                   ClinicNotificationRow.id), limit=limit)
 
     def claim(self, notice: ClinicNotification, at: datetime, next_attempt_at: datetime | None) -> bool:
         """Take the next attempt at `notice` by compare-and-set on its attempts counted and a next attempt that is
