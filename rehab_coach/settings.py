@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
     reminder_default_time: str = "09:00"  # HH:MM: a patient's daily reminder unless they chose another time
     clinic_timezone: str = "UTC"  # IANA name: the time zone of patients who have not given theirs
-    # The clinic's notice of a serious escalation (README: Clinic notifications): by Slack (SLACK_WEBHOOK, a secret),
-    # and by email through SMTP_HOST from CLINIC_NOTIFY_FROM to CLINIC_NOTIFY_TO (addresses separated by commas).
+    # The clinic's notice of a serious escalation (README: Clinic notifications): by Slack (CLINIC_SLACK_WEBHOOK_URL,
+    # a secret) and by email through SMTP_HOST from CLINIC_NOTIFY_FROM to CLINIC_NOTIFY_TO (separated by commas).
     smtp_host: Optional[constr(regex=r"^[A-Za-z0-9.:-]+$")] = None  # type: ignore[valid-type]  # noqa: UP045
     smtp_port: conint(ge=1, le=65535) = 587  # type: ignore[valid-type]
     smtp_starttls: Literal["0", "1"] = "1"  # "0": plain SMTP (a relay on a trusted network; tests)
