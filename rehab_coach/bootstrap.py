@@ -11,11 +11,14 @@ from rehab_coach.adapters import backup as backups
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, default_database_url, make_engine, upgrade
 from rehab_coach.adapters.storage.clinic import Clinic
+from rehab_coach.adapters.storage.notifications import NotificationStore
 from rehab_coach.adapters.storage.reminders import ReminderStore
 from rehab_coach.adapters.transcripts import Transcripts, tracker_database_url
+from rehab_coach.addresses import PORTAL_PORT, local_url
 from rehab_coach.services import messaging
 from rehab_coach.services.accounts import Accounts
 from rehab_coach.services.clinic import ClinicService
+from rehab_coach.services.notifications import Channel, ClinicNotifier
 from rehab_coach.services.reminders import ReminderDefaults, Scheduler
 
 if TYPE_CHECKING:
@@ -54,8 +57,8 @@ def clinic(chat_base_url: str, database_url: str | None = None, tracker_url: str
     engine = _engine(database_url)
     records = Clinic(engine)
     transcripts = Transcripts(tracker_url or tracker_database_url())
-    return ClinicService(Store(engine), records, transcripts, rasa_api(chat_base_url), chat_base_url,
-                         settings.load().telegram_bot_username), Accounts(records)
+    return ClinicService(Store(engine), records, NotificationStore(engine), transcripts, rasa_api(chat_base_url),
+                         chat_base_url, settings.load().telegram_bot_username), Accounts(records)
 
 
 def rasa_api(url: str) -> RasaApi:
@@ -76,6 +79,19 @@ def reminders(rasa_url: str, database_url: str | None = None) -> Scheduler:
     defaults = reminder_defaults()
     return Scheduler(ReminderStore(_engine(database_url)), rasa_api(rasa_url), default_knowledge().rules.reminders,
                      defaults.time, defaults.zone, messaging.channels_on())
+
+
+def clinic_notifier(database_url: str | None = None) -> ClinicNotifier:
+    """The clinic's notices of serious escalations, by the channels the settings configure (a half-configured one
+    stops the process here), linking to the portal at PORTAL_PUBLIC_URL (default: this machine's)."""
+    from rehab_coach.adapters.clinic_channels import Email, SlackWebhook
+    from rehab_coach.core.knowledge import default_knowledge
+
+    slack, email = settings.slack_webhook_url(), settings.clinic_email()
+    channels: list[Channel] = [*([SlackWebhook(slack)] if slack else []), *([Email(email)] if email else [])]
+    portal = str(settings.load().portal_public_url or local_url(PORTAL_PORT))
+    return ClinicNotifier(NotificationStore(_engine(database_url)), channels, default_knowledge().rules.notifications,
+                          portal)
 
 
 def _databases() -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The reminder scheduler: `python -m rehab_coach.scheduler --rasa-url URL`, started and stopped by `./coach run`
 (rehab_coach/runner.py). It runs a round of rehab_coach/services/reminders.py at start and then every 30 s; SIGTERM
-ends it after the send under way, so a restart loses and doubles nothing. Each round also applies the retention rule
-when TRANSCRIPT_RETENTION_DAYS is set (`./coach retention` does the same by hand).
+ends it after the send under way, so a restart loses and doubles nothing. Each round also sends the clinic's notices
+of emergency and urgent escalations (rehab_coach/services/notifications.py: so one goes out within a minute), and
+applies the retention rule when TRANSCRIPT_RETENTION_DAYS is set (`./coach retention` does the same by hand).
 
 A loop rather than APScheduler 3.9 (installed with Rasa) and its SQLAlchemy job store: that store keeps jobs, not
 patient-days, and its guide says a job store must never be shared between schedulers (3.x has no locking between
@@ -16,8 +17,9 @@ import argparse
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
-from threading import Event
+from threading import Event, Thread
 
 from rehab_coach import settings
 from rehab_coach.addresses import RASA_URL
@@ -35,30 +37,47 @@ def main(argv: list[str] | None = None) -> int:
 
     retention_days = settings.load().transcript_retention_days  # a wrong setting stops here, with one line
     clinic = bootstrap.clinic(args.rasa_url)[0] if retention_days else None
+    notifier = bootstrap.clinic_notifier()  # so does a half-configured notification channel
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     scheduler = bootstrap.reminders(args.rasa_url)
-    while not stop.is_set():
-        try:
-            report = scheduler.run_round(datetime.now(timezone.utc), stop)
-        except Exception as error:  # the database away for a moment: the next round tries again
-            log.error("reminder round failed: %s", type(error).__name__)
-        else:
-            if report.sent or report.failed or report.alerts:
-                log.info("reminders sent: %d, failed: %d, clinic alerts: %d", report.sent, report.failed,
-                         report.alerts)
+
+    def remind() -> None:
+        report = scheduler.run_round(datetime.now(timezone.utc), stop)
+        if report.sent or report.failed or report.alerts:
+            log.info("reminders sent: %d, failed: %d, clinic alerts: %d", report.sent, report.failed, report.alerts)
+
+    def retain() -> None:
         if clinic is not None and retention_days is not None:
-            try:
-                erased = clinic.apply_retention(datetime.now(timezone.utc).date(), retention_days)
-            except Exception as error:
-                log.error("retention failed: %s", type(error).__name__)
-            else:
-                if erased:
-                    log.info("conversations erased under the retention rule: %d", erased)
-        stop.wait(args.every)
+            erased = clinic.apply_retention(datetime.now(timezone.utc).date(), retention_days)
+            if erased:
+                log.info("conversations erased under the retention rule: %d", erased)
+
+    def notify() -> None:
+        report = notifier.run_round(datetime.now(timezone.utc), stop)
+        if report.delivered or report.failed:
+            log.info("clinic notifications delivered: %d, failed: %d", report.delivered, report.failed)
+
+    # The clinic's notices in a loop of their own: a long reminder round (10,000 patients: 38 s) must not hold
+    # back the notice of an emergency.
+    notices = Thread(target=_repeat, args=((notify,), args.every, stop), name="notices")
+    notices.start()
+    _repeat((remind, retain), args.every, stop)
+    notices.join()
     return 0
+
+
+def _repeat(works: tuple[Callable[[], None], ...], every: float, stop: Event) -> None:
+    """Each of `works` now and then every `every` seconds until `stop` is set; one failing stops no other."""
+    while not stop.is_set():
+        for work in works:
+            try:
+                work()
+            except Exception as error:  # the database away for a moment: the next round tries again
+                log.error("%s round failed: %s", work.__name__, type(error).__name__)
+        stop.wait(every)
 
 
 if __name__ == "__main__":

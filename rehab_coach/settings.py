@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
@@ -35,6 +36,9 @@ TELEGRAM_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"  # Telegram signs the update
 TWILIO_TOKEN = "TWILIO_AUTH_TOKEN"  # Twilio's auth token (WhatsApp and SMS): given by Twilio, never generated
 PHONE_NUMBER = r"\+[1-9][0-9]{6,14}"  # E.164
 TELEGRAM, WHATSAPP, SMS = "telegram", "whatsapp", "sms"  # the messaging channels' names, as Rasa records them
+SLACK_WEBHOOK = "CLINIC_SLACK_WEBHOOK_URL"  # the clinic's Slack incoming webhook: its URL is its key (given by Slack)
+SMTP_PASSWORD = "SMTP_PASSWORD"  # the clinic's email account's password (never generated)
+EMAIL = r"[^@\s,<>]+@[^@\s,<>]+"
 
 
 class Settings(BaseSettings):
@@ -65,6 +69,16 @@ class Settings(BaseSettings):
     twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
     reminder_default_time: str = "09:00"  # HH:MM: a patient's daily reminder unless they chose another time
     clinic_timezone: str = "UTC"  # IANA name: the time zone of patients who have not given theirs
+    # The clinic's notice of a serious escalation (README: Clinic notifications): by Slack (CLINIC_SLACK_WEBHOOK_URL,
+    # a secret) and by email through SMTP_HOST from CLINIC_NOTIFY_FROM to CLINIC_NOTIFY_TO (separated by commas).
+    smtp_host: Optional[constr(regex=r"^[A-Za-z0-9.:-]+$")] = None  # type: ignore[valid-type]  # noqa: UP045
+    smtp_port: conint(ge=1, le=65535) = 587  # type: ignore[valid-type]
+    smtp_starttls: Literal["0", "1"] = "1"  # "0": plain SMTP (a relay on a trusted network; tests)
+    smtp_username: Optional[constr(min_length=1)] = None  # type: ignore[valid-type]  # noqa: UP045
+    clinic_notify_from: Optional[constr(regex=rf"^{EMAIL}$")] = None  # type: ignore[valid-type]  # noqa: UP045
+    clinic_notify_to: Optional[constr(regex=rf"^{EMAIL}(\s*,\s*{EMAIL})*$")] = None  # type: ignore[valid-type]  # noqa: UP045
+    # The portal's address as clinicians open it, for a notice's link; default: this machine's (addresses.py).
+    portal_public_url: Optional[AnyHttpUrl] = None  # noqa: UP045
 
     @validator("reminder_default_time")
     def _time_of_day(cls, value: str) -> str:
@@ -93,6 +107,10 @@ class Settings(BaseSettings):
         """The messaging channels switched on: Telegram by its bot's username, WhatsApp and SMS by their numbers."""
         return [name for name, on in ((TELEGRAM, self.telegram), (WHATSAPP, self.twilio_whatsapp_number),
                                       (SMS, self.twilio_sms_number)) if on]
+
+    @property
+    def starttls(self) -> bool:
+        return self.smtp_starttls == "1"
 
 
 class SettingError(SystemExit):
@@ -192,3 +210,43 @@ def telegram_token() -> str:
     if not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", token):
         raise SettingError(f"setting {TELEGRAM_TOKEN}: not a bot token (BotFather gives one like 123456:ABC-def...)")
     return token
+
+
+def slack_webhook_url() -> str | None:
+    """The clinic's Slack incoming webhook (None: no Slack), checked to be a URL; never logged."""
+    url = given_secret(SLACK_WEBHOOK)
+    if url is not None and not re.fullmatch(r"https?://[^/\s]+/\S*", url):
+        raise SettingError(f"setting {SLACK_WEBHOOK}: not a URL (Slack gives one like https://hooks.slack.com/services/...)")
+    return url
+
+
+@dataclass(frozen=True)
+class ClinicEmail:
+    """Where and how the clinic's notices go by email."""
+
+    host: str
+    port: int
+    starttls: bool
+    username: str | None
+    password: str | None = field(repr=False)
+    sender: str
+    to: tuple[str, ...]
+
+
+def clinic_email() -> ClinicEmail | None:
+    """The clinic's email settings (None: no email). Email is set up whole or not at all: a half-done setup stops the
+    process with one line naming the first setting missing."""
+    config, password = load(), given_secret(SMTP_PASSWORD)
+    needed = {"SMTP_HOST": config.smtp_host, "CLINIC_NOTIFY_FROM": config.clinic_notify_from,
+              "CLINIC_NOTIFY_TO": config.clinic_notify_to}
+    if not any(needed.values()) and not config.smtp_username and not password:
+        return None
+    needed.update({"SMTP_USERNAME": config.smtp_username or not password,
+                   SMTP_PASSWORD: password or not config.smtp_username})
+    missing = next((name for name, value in needed.items() if not value), None)
+    if missing is not None:
+        raise SettingError(f"setting {missing}: missing (email to the clinic needs SMTP_HOST, CLINIC_NOTIFY_FROM and "
+                           "CLINIC_NOTIFY_TO, and SMTP_USERNAME with SMTP_PASSWORD or neither)")
+    to = tuple(address.strip() for address in str(config.clinic_notify_to).split(","))
+    return ClinicEmail(str(config.smtp_host), config.smtp_port, config.starttls, config.smtp_username, password,
+                       str(config.clinic_notify_from), to)

@@ -338,6 +338,13 @@ class ReminderRules(Sourced):
     retry_minutes: tuple[Annotated[Whole, within(1, 720)], ...]  # the waits before each retry, in order
 
 
+class NotificationRules(Record):
+    """How a failed notice of an emergency or urgent escalation to the clinic is retried
+    (services/notifications.py)."""
+
+    retry_minutes: tuple[Annotated[Whole, within(1, 720)], ...]  # the waits before each retry, in order
+
+
 class Rules(Record):
     day: DayRules = Field(alias="day_classification")
     progression: ProgressionRules
@@ -347,6 +354,7 @@ class Rules(Record):
     referral: ReferralRules
     resolution: ResolutionRules
     reminders: ReminderRules
+    notifications: NotificationRules = Field(alias="clinic_notifications")
 
 
 ContextCategory = Literal["negated", "historical", "hypothetical", "other", "benign"]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from rehab_coach.portal import auth
 from rehab_coach.portal.auth import ApiSession
 from rehab_coach.portal.exports import csv_chunks, json_chunks
+from rehab_coach.portal.present import notification_status
 from rehab_coach.portal.schemas import (
     CSRF_REFUSED,
     MAX_ID,
@@ -22,6 +23,7 @@ from rehab_coach.portal.schemas import (
     Enrolment,
     EscalationId,
     ExportKind,
+    NotificationOut,
     PatientDetail,
     PatientId,
     PatientPage,
@@ -96,6 +98,13 @@ def api_routes(clinic: ClinicService, app: FastAPI) -> APIRouter:
         media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
         return StreamingResponse(chunks, media_type=media,
                                  headers={"Content-Disposition": f'attachment; filename="{found.name}"'})
+
+    @router.get("/notifications/undelivered", response_model=list[NotificationOut],
+                summary="The clinic's notices of emergency and urgent escalations that could not be delivered")
+    def undelivered() -> list[NotificationOut]:
+        return [NotificationOut(**{**vars(notice), "delivered_by": list(notice.delivered_by),
+                                   "status": notification_status(notice)})
+                for notice in clinic.undelivered_notifications()]
 
     @router.get("/audit", response_model=list[AuditOut], summary="Who viewed or exported what, newest first")
     def audit(limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:

@@ -17,7 +17,7 @@ from rehab_coach.core.model import URGENCIES
 from rehab_coach.portal import auth
 from rehab_coach.portal.auth import PageSession
 from rehab_coach.portal.charts import pain_chart, phase_changes
-from rehab_coach.portal.present import describe, dose_text, exercise_line, other_days
+from rehab_coach.portal.present import describe, dose_text, exercise_line, notification_status, other_days
 from rehab_coach.portal.schemas import MAX_ID, EscalationId, PatientId
 from rehab_coach.services import messaging
 from rehab_coach.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, ClinicianSession
@@ -36,6 +36,7 @@ templates.filters.update(
     exercise=exercise_line,
     other_days=other_days,
     describe=describe,
+    notification=notification_status,
     channel=lambda name: messaging.NAMES.get(name, name),
 )
 templates.globals["urgencies"] = URGENCIES
@@ -93,7 +94,8 @@ def page_routes(clinic: ClinicService) -> APIRouter:
                      unconfirmed: bool = False) -> Response:
         summaries, total, pages = clinic.patients(page)
         return render(request, "patients.html", session, patients=summaries, total=total, page=page, pages=pages,
-                      erased=erased, unconfirmed=unconfirmed, chat_url=clinic.chat_base_url)
+                      erased=erased, unconfirmed=unconfirmed, chat_url=clinic.chat_base_url,
+                      undelivered=clinic.undelivered_notifications())
 
     @router.get("/patients/new", response_class=HTMLResponse)
     def enrol_form(request: Request, session: PageSession) -> Response:
@@ -193,6 +195,7 @@ def _patient_context(clinic: ClinicService, session: ClinicianSession, patient_i
     changes = phase_changes((plan.day, plan.phase_number) for plan in found.plans)
     return dict(patient=found.patient, label=found.patient.label, checkins=found.checkins, plans=found.plans,
                 escalations=found.escalations, open_escalations=[e for e in found.escalations if not e.acknowledged],
+                notifications=found.notifications,
                 chart=pain_chart(found.checkins, changes, title=f"Pain over time, patient {patient_id}"),
                 kinds=list(EXPORT_FIELDS), invite=messaging.phone_invite(found.patient, date.today()),
                 reminders_stopped=found.patient.reminders_paused_until == STOPPED, clinic_reminders=settings.load(),

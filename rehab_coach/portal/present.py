@@ -8,6 +8,8 @@ from typing import Any
 
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import Dose
+from rehab_coach.services.clinic import ClinicNotification
+from rehab_coach.services.notifications import NO_CHANNEL
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,20 @@ def other_days(plan: dict[str, Any]) -> str:
     """'and 9 more exercises of the phase on other days' for a plan payload; empty when there are none."""
     count = len(plan.get("more_exercises") or [])
     return f"and {count} more exercise{'s' * (count != 1)} of the phase on other days" if count else ""
+
+
+def notification_status(notice: ClinicNotification) -> str:
+    """Where the clinic's notice of an escalation stands, in a few words."""
+    tries = f"{notice.attempts} attempt{'s' * (notice.attempts != 1)}"
+    if notice.delivered_at is not None:
+        return f"clinic notified ({', '.join(notice.delivered_by)})"
+    if notice.last_error == NO_CHANNEL:
+        return f"not delivered: {NO_CHANNEL}"
+    if notice.next_attempt_at is None:
+        return f"not delivered: gave up after {tries} ({notice.last_error})"
+    if notice.last_error:
+        return f"not delivered yet: {tries} failed ({notice.last_error}), trying again"
+    return "not sent yet: waiting for the scheduler"
 
 
 def describe(payload: dict[str, Any]) -> Payload:

@@ -116,6 +116,23 @@ class Acknowledged(ApiModel):
     escalation: EscalationOut
 
 
+class NotificationOut(ApiModel):
+    """The clinic's notice of an emergency or urgent escalation, as the scheduler left it."""
+
+    id: int
+    patient_id: int
+    label: str | None = Field(description="the clinic's own reference for the patient")
+    escalation_id: int
+    urgency: str
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None = Field(description="the next attempt; null: delivered, or given up")
+    delivered_by: list[str] = Field(description="the channels that took it: slack, email")
+    delivered_at: datetime | None
+    last_error: str | None = Field(description="the last failure's kind")
+    status: str = Field(description="the same, in words")
+
+
 class AuditOut(ApiModel):
     id: int
     at: datetime

@@ -14,15 +14,19 @@ from typing import Any
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store, UnknownRecord
 from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
+from rehab_coach.adapters.storage.notifications import ClinicNotification, NotificationStore
 from rehab_coach.adapters.transcripts import Transcripts
 from rehab_coach.core.model import CheckIn
 from rehab_coach.services import chat_links, messaging
 from rehab_coach.services.reminders import pause_reminders, set_reminder_channel, set_reminder_time
 
-__all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicService", "EscalationRecord", "Export", "NotFound", "PatientFile",
-           "PatientRecord", "PatientSummary", "PlanRecord"]
+__all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicNotification", "ClinicService", "EscalationRecord", "Export",
+           "NotFound", "PatientFile", "PatientRecord", "PatientSummary", "PlanRecord"]
 
 PAGE_SIZE = 50
+# A notice goes out within a minute of its escalation: one older than this and not delivered is late (is the
+# scheduler running?), even before any attempt failed.
+NOTICE_LATE = timedelta(minutes=2)
 
 
 class NotFound(LookupError):
@@ -37,6 +41,7 @@ class PatientFile:
     checkins: list[CheckIn]
     plans: list[PlanRecord]
     escalations: list[EscalationRecord]
+    notifications: dict[int, ClinicNotification]  # the clinic's notice of each serious escalation, by its id
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,11 @@ def record_json(record: dict[str, Any]) -> str:
 
 
 class ClinicService:
-    def __init__(self, store: Store, clinic: Clinic, transcripts: Transcripts, rasa: RasaApi,
-                 chat_base_url: str, telegram_bot: str | None = None) -> None:
+    def __init__(self, store: Store, clinic: Clinic, notifications: NotificationStore, transcripts: Transcripts,
+                 rasa: RasaApi, chat_base_url: str, telegram_bot: str | None = None) -> None:
         self.store = store
         self.clinic = clinic
+        self.notifications = notifications
         self.transcripts = transcripts
         self.rasa = rasa
         self.chat_base_url = chat_base_url
@@ -72,11 +78,16 @@ class ClinicService:
         summaries, total = self.clinic.patients(date.today(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         return summaries, total, max(1, -(-total // PAGE_SIZE))
 
+    def undelivered_notifications(self, limit: int = 100) -> list[ClinicNotification]:
+        """The clinic's notices of serious escalations that could not be delivered (failed, or late), newest first."""
+        return self.notifications.undelivered(datetime.now(timezone.utc) - NOTICE_LATE, limit)
+
     def patient_file(self, clinician_id: int, patient_id: int, action: str = "view_patient",
                      detail: str | None = None) -> PatientFile:
         """A patient's profile, check-ins, plans and escalations (audited as `action`)."""
         found = PatientFile(self.patient(patient_id), self.store.checkins(patient_id), self.clinic.plans(patient_id),
-                            self.store.escalations(patient_id))
+                            self.store.escalations(patient_id),
+                            {n.escalation_id: n for n in self.notifications.of_patient(patient_id)})
         self.clinic.record(clinician_id, action, patient_id, detail)
         return found
 

@@ -161,11 +161,13 @@ class Coach:
         return escalation
 
     def escalate(self, patient: PatientRecord, escalation: Escalation, text: str | None, at: datetime) -> bool:
-        """Store an escalation for clinicians; the same one (same triggers) is stored once a day. True if stored."""
+        """Store an escalation for clinicians; the same one (same triggers) is stored once a day. True if stored.
+        An emergency or urgent one is stored with the clinic's notice of it, which the scheduler sends
+        (services/notifications.py): no network call in the patient's turn."""
         if any(record.escalation.triggers == escalation.triggers and record.created_at.date() == at.date()
                for record in self.store.escalations(patient.id)):
             return False
-        self.store.save_escalation(patient.id, escalation, text, at)
+        self.store.save_escalation(patient.id, escalation, text, at, notify=escalation.urgency in SERIOUS)
         return True
 
     def reminders(self, patient: PatientRecord, today: date) -> ReminderSetting:

@@ -326,3 +326,13 @@ def test_the_reminder_rules_are_checked(broken):
 def test_a_place_must_name_an_iana_time_zone(broken):
     broken("vocabulary.yml", lambda data: data["places"].update({"Europe/Atlantis": ["atlantis"]}))
     assert problems(broken.folder) == ["vocabulary.yml: places: unknown IANA time zone 'Europe/Atlantis'"]
+
+
+def test_the_clinic_notification_rules_are_checked(broken):
+    broken("rules.yml", lambda data: data["clinic_notifications"].update(retry_minutes=[1, 0, "5"]))
+    assert problems(broken.folder) == [
+        "rules.yml: clinic_notifications: retry_minutes: 0 is not a whole number from 1 to 720",
+        "rules.yml: clinic_notifications: retry_minutes: '5' is not a whole number from 1 to 720",
+    ]
+    broken("rules.yml", lambda data: data.pop("clinic_notifications"))
+    assert problems(broken.folder) == ["rules.yml: clinic_notifications: missing"]

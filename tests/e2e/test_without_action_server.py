@@ -1,5 +1,6 @@
 """Never silent on a red flag: with the action server stopped, emergency and urgent advice still reaches the
-patient from the Rasa server alone, and is recorded for clinicians once the action server is back."""
+patient from the Rasa server alone, and is recorded for clinicians, with the clinic's notice of it, once the action
+server is back."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from datetime import timedelta
 import pytest
 
 from rehab_coach import runner
+from rehab_coach.adapters.storage import Store, make_engine
+from rehab_coach.adapters.storage.notifications import NotificationStore
 from tests.e2e.conftest import payloads
 from tests.e2e.test_conversation import DAY0, start
 from tests.e2e.test_safety_and_checkin import stored, texts
@@ -48,6 +51,9 @@ def test_serious_advice_needs_only_the_rasa_server_and_is_recorded_when_the_acti
                 time.sleep(0.5)
         chat.say(sender, "what's my plan today?", now)  # any turn that reaches the action server
         assert sorted(stored(chat, sender)) == ["emergency", "urgent"]
+        patient = Store(make_engine(chat.database_url)).find_patient("rest", sender)
+        notices = NotificationStore(make_engine(chat.database_url)).of_patient(patient.id)  # type: ignore[union-attr]
+        assert sorted(n.urgency for n in notices) == ["emergency", "urgent"]  # the clinic hears of them now
     finally:
         back.terminate()
         back.wait(timeout=30)

@@ -19,6 +19,7 @@ from rehab_coach.adapters.storage.db import session_factory
 from rehab_coach.adapters.storage.tables import (
     ChannelAddressRow,
     CheckinRow,
+    ClinicNotificationRow,
     EscalationRow,
     PatientRow,
     PlanRow,
@@ -308,9 +309,10 @@ class Store:
     # -- escalations ----------------------------------------------------------------------------
 
     def save_escalation(
-        self, patient_id: int, escalation: Escalation, message: str | None, at: datetime
+        self, patient_id: int, escalation: Escalation, message: str | None, at: datetime, notify: bool = False
     ) -> int:
-        """Record an escalation for clinicians (with the message that raised it); returns its id."""
+        """Record an escalation for clinicians (with the message that raised it); returns its id. `notify`: with
+        the clinic's notice of it, in the same transaction, for the scheduler to send (no network call here)."""
         if escalation.urgency not in URGENCIES:
             raise ValueError(f"urgency: {escalation.urgency!r} is not one of {', '.join(URGENCIES)}")
         _require_aware("at", at)
@@ -326,6 +328,9 @@ class Store:
             )
             session.add(row)
             session.flush()
+            if notify:
+                session.add(ClinicNotificationRow(patient_id=patient_id, escalation_id=row.id,
+                                                  urgency=escalation.urgency, created_at=at, next_attempt_at=at))
             return int(row.id)
 
     def escalations(self, patient_id: int) -> list[EscalationRecord]:

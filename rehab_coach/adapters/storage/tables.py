@@ -32,6 +32,7 @@ from rehab_coach.core.model import (
     PAIN_RANGE,
     PHASE_STATUSES,
     REMINDER_KINDS,
+    SERIOUS,
     SIDES,
     SPORTS,
     SWELLING,
@@ -222,6 +223,27 @@ class EscalationRow(Base):
     acknowledged_at = Column(UTCDateTime)
 
 
+class ClinicNotificationRow(Base):
+    """The clinic's notice of an emergency or urgent escalation: written with the escalation (an outbox), sent by the
+    scheduler. A claim is a compare-and-set on `attempts`, so two schedulers never send one twice."""
+
+    __tablename__ = "clinic_notifications"
+    __table_args__ = (CheckConstraint(one_of("urgency", SERIOUS), name="urgency"),)
+
+    id = Column(Integer, primary_key=True)
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False, index=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, unique=True)
+    urgency = Column(String(16), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0, server_default=text("0"))
+    # An attempt is due from then, which is also when the claim of the one before lapses (None: delivered, or
+    # given up after the last retry). Indexed: each scheduler round looks for the due ones.
+    next_attempt_at = Column(UTCDateTime, index=True)
+    delivered_by = Column(JSON, nullable=False, default=list)  # the channels that took it ("slack", "email")
+    delivered_at = Column(UTCDateTime)  # every channel took it
+    last_error = Column(String(100))  # the last failure's kind, e.g. "slack: HTTP 500"; never personal data
+
+
 class ClinicianRow(Base):
     __tablename__ = "clinicians"
 
@@ -267,6 +289,7 @@ __all__ = [
     "AuditRow",
     "ChannelAddressRow",
     "Base",
+    "ClinicNotificationRow",
     "CheckinRow",
     "ClinicianRow",
     "ClinicianSessionRow",
