@@ -53,6 +53,7 @@ SEALED = NLU_DIR / "sealed.yml"
 DEVELOPMENT_INDEPENDENT = NLU_DIR / "development_independent.yml"
 DEVELOPMENT_BLIND = NLU_DIR / "development_blind.yml"
 DEVELOPMENT = NLU_DIR / "development.yml"
+REMINDER_SETS = (NLU_DIR / "reminders_development.yml", NLU_DIR / "reminders_sealed.yml")  # --reminders FILE
 NLU_DATA = PROJECT_ROOT / "data" / "nlu"
 SETS = {"sealed": SEALED, "development_independent": DEVELOPMENT_INDEPENDENT, "development_blind": DEVELOPMENT_BLIND,
         "development": DEVELOPMENT}

@@ -39,26 +39,37 @@ class ReminderRequest:
 ReminderReader = Callable[[str, date], "ReminderRequest | None"]
 
 # Words for the reminders themselves: with one of them a message is about the reminders.
-_NAMED = re.compile(r"\b(re?mi?nd\w*|unsubscribe|opt out|notification\w*|notify|alerts?|alarms?|nudge\w*|ping\w*|"
-                    r"messag\w+|texts|texting|text me|check[ -]?in time|time ?zone\w*)\b")
+_NAMED = re.compile(r"\b(re?mi?nd\w*|remine?r\w*|unsubscribe|opt out|notification\w*|notifs?|notify|alerts?|"
+                    r"nudge\w*|ping\w*|messag\w+|msgs?|texts|texting|text me|check[ -]?in (time|thing|message|msg)|"
+                    r"daily (thing|one|msg|text)|time ?zone\w*)\b")
+# What names a reminder without asking anything of it: "thanks for the reminder", "reminder to self: ...".
+_MENTIONED = re.compile(r"\b((thanks|thank you|thx|ty|cheers) for (the|my|your) (\w+ )?"
+                        r"(reminder|nudge|ping|message|msg)s?|reminders? to (self|myself))\b")
 # "remind me how to do the calf raise", "remind me what the towel one is": a question, not a request.
 _REMIND_WHAT = re.compile(r"\bremind (me|us)( again)? (how|what|which|why|where|who|of|about|if|whether)\b")
 # "should I stop dancing for a week": a question about what the patient may do.
 _PERMISSION = re.compile(r"\b(should i|can i|could i|may i|do i (need|have) to|is it (ok|okay|safe|fine)|"
                          r"am i allowed|shall i)\b")
 _STOP = re.compile(r"\b(stop\w*|cancel\w*|disable|quit|turn (\w+ ){0,3}off|switch (\w+ ){0,3}off|"
-                   r"no more|not (want|need)|do not (send|remind|message|text|ping|bother)|unsubscribe|"
-                   r"opt out|no reminders?|no notifications?|no messages|no texts)\b")
+                   r"no more|not (want|need)|do not (send|remind|message|text|ping|bother)|not remind|unsubscribe|"
+                   r"opt out|no reminders?|no notifications?|no messages|no texts|no longer|get rid|remov\w*|delet\w*|"
+                   r"end (the |my |all |these |those )?(reminder|notification|message|msg|ping)s?)\b")
+_FOR_GOOD = re.compile(r"\b(permanent\w*|for good|forever|altogether|all together)\b")
 _PAUSE = re.compile(r"\b(paus\w*|snooze\w*|hold|suspend\w*|break|holiday|vacation|away|skip|mute|weekend)\b")
 _BARE_PAUSE = re.compile(r"\b(pause|snooze|hold|stop)( (it|them|everything|things|that))? (for|till|til|until)\b")
-_RESUME = re.compile(r"\b(start\w*|restart\w*|resum\w*|unpause\w*|enable|re-?enable|back on|on again|"
+_RESUME_ALONE = re.compile(r"\b(unpause\w*|unmute\w*|resubscribe\w*)\b")  # nothing else they could mean
+# "about stopping", "I paused": the stop or pause said as what was, not what is asked now.
+_STOPPED = re.compile(r"\b(stopp(ed|ing)|paus(ed|ing)|cancell?(ed|ing)|turned off)\b")
+_RESUME = re.compile(r"\b(start\w*|restart\w*|resum\w*|unpause\w*|reactivat\w*|enable|re-?enable|back on|on again|"
                      r"turn (\w+ ){0,3}on|switch (\w+ ){0,3}on|want (\w+ ){0,3}back|bring (\w+ ){0,3}back|"
                      r"again)\b")
-_CHANGE = re.compile(r"\b(chang\w*|mov\w*|switch\w*|make it|put me|instead|earlier|later|different|"
-                     r"prefer|rather)\b")
+_CHANGE = re.compile(r"\b(chang\w*|mov\w*|switch\w*|adjust\w*|make (it|the \w+|my \w+)|put me|instead|earlier|"
+                     r"later|different|prefer|rather|better|too early|too late|from now on)\b")
 _ZONE_CUE = re.compile(r"\b(time ?zone|zone|moved to|move to|moving to|live in|living in|based in|i am in|im in|"
-                       r"now in|travel+ing to|flying to|put me on)\b")
+                       r"now in|travel+ing to|flying to|put me on|on [a-z ]{1,30} time)\b")
 _QUESTION = re.compile(r"\?|\b(when|what time|which|are my|is my|do you)\b")
+# A question about the reminder as it is: "is my reminder still on?", "did you change it to 8?", "do I have one?"
+_ASKING = re.compile(r"^(is|are|did|do|does|have|has|what|whats|when|whens|which)\b(?! (not|about)\b)")
 
 _TOKEN = re.compile(r"\d{1,2}[:.]\d{2}(?:am|pm)?|\d+(?:am|pm|st|nd|rd|th)?|[a-z]+(?:/[a-z0-9_+-]+)+|[a-z]+|[?!,;]")
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(am|pm)?")
@@ -71,6 +82,7 @@ _AT = {"at", "for", "to", "around", "about", "by", "till", "until", "before", "i
 # Before a time said as the one being changed: "7pm instead of 9", "from 9am to 7pm", "the 9am reminder".
 _OLD = {"from", "of", "than", "not", "the", "my", "your", "this"}
 _PAST = {"past", "after"}
+_SCORE = {"pain", "hurts", "hurt", "sore", "score", "rating"}  # "pain is 3": a score, not a time
 _QUANTIFIERS = {"a", "an", "single", "couple", "few", "several", "half"}
 _UNTIL = {"till", "til", "until", "before", "back"}
 _ZONE_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
@@ -120,19 +132,26 @@ def read_request(text: str, today: date, numbers: Mapping[str, float], places: M
                  ) -> ReminderRequest | None:
     """The request the message makes of the patient's reminders, or None if it makes none."""
     said = re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", normalise(text)).replace("o clock", "oclock")
+    said = _MENTIONED.sub(" ", re.sub(r"\b(\d{1,2}(?:[:.]\d{2})?) ?om\b", r"\1pm", said)).strip()  # "7om": pm
     tokens = _TOKEN.findall(said)
     named = bool(_NAMED.search(said))
-    if _REMIND_WHAT.search(said) or (_PERMISSION.search(said) and not named):
+    if _REMIND_WHAT.search(said):  # "remind me what time the daily message comes?" asks; "remind me how to" not
+        return ReminderRequest("ask") if _NAMED.search(re.sub(r"\bremind (me|us)\b", " ", said)) else None
+    if _PERMISSION.search(said) and not named:
         return None
     times = _times(tokens, numbers)
-    when = _with_hint(times[0], tokens) if times else None
+    when = _with_hint(times[-1], tokens) if times else None  # "the 8am one is too early, can we do 10am": the last
     zone = _zone(tokens, places)
     days = _days(tokens, today, numbers)
     stopping, pausing = bool(_STOP.search(said)), bool(_PAUSE.search(said))
     changing = bool(_CHANGE.search(said))
-    if named and _RESUME.search(said) and not stopping and when is None:
+    if _RESUME_ALONE.search(said) or (named and _RESUME.search(said) and when is None
+                                      and not _STOP.search(_STOPPED.sub(" ", said))):
         return ReminderRequest("resume")
-    about_zone = zone is not None and (named or bool(_ZONE_CUE.search(said)) or _followed_by_time(tokens, zone, places))
+    if named and _ASKING.search(said):
+        return ReminderRequest("ask")
+    about_zone = zone is not None and (named or bool(_ZONE_CUE.search(said)) or _followed_by_time(tokens, zone, places)
+                                       or _after_a_time(tokens, zone, places))
     said_when = when is not None and (named and (changing or not (stopping or pausing))
                                       or changing and not _reported(said))
     if said_when or about_zone and not (stopping or pausing):
@@ -141,6 +160,8 @@ def read_request(text: str, today: date, numbers: Mapping[str, float], places: M
         return ReminderRequest("set", zone=zone, unclear=when.said)
     bare_pause = _BARE_PAUSE.search(said)
     if named and (stopping or pausing) or bare_pause and (days is not None or bare_pause[4] != "for"):
+        if _FOR_GOOD.search(said):
+            return ReminderRequest("stop")
         return ReminderRequest("pause", days=days) if days is not None or pausing else ReminderRequest("stop")
     if not named:
         return None
@@ -164,7 +185,8 @@ def _times(tokens: Sequence[str], numbers: Mapping[str, float]) -> list[_Time]:
     i = 0
     while i < len(tokens):
         time, end = _time_at(tokens, i, hours, minutes)
-        if time is not None and not (i and tokens[i - 1] in _OLD):
+        score = end == i + 1 and _SCORE & set(tokens[max(i - 3, 0):i])
+        if time is not None and not (i and tokens[i - 1] in _OLD) and not score:
             found.append(time)
         i = max(end, i + 1)
     return found
@@ -250,13 +272,19 @@ def _with_hint(time: _Time, tokens: Sequence[str]) -> _Time:
 def _zone(tokens: Sequence[str], places: Mapping[str, str]) -> str | None:
     """The first time zone named: an IANA name, or a place (up to three words)."""
     for i, token in enumerate(tokens):
-        if token in _iana():
-            return _iana()[token]
         for length in (3, 2, 1):
             name = " ".join(tokens[i:i + length])
             if len(tokens[i:i + length]) == length and name in places:
                 return places[name]
+        if token in _iana():
+            return _iana()[token]
     return None
+
+
+def _after_a_time(tokens: Sequence[str], zone: str, places: Mapping[str, str]) -> bool:
+    """ "10 pm IST", "6pm pacific": the place names the clock of the time before it."""
+    return any(re.fullmatch(r"am|pm|\d{1,4}(am|pm)|\d{1,2}[:.]\d{2}(am|pm)?", tokens[i - 1])
+               and places.get(tokens[i], _iana().get(tokens[i])) == zone for i in range(1, len(tokens)))
 
 
 def _followed_by_time(tokens: Sequence[str], zone: str, places: Mapping[str, str]) -> bool:
@@ -273,8 +301,13 @@ def _days(tokens: Sequence[str], today: date, numbers: Mapping[str, float]) -> i
         count = int(token) if token.isdigit() else numbers.get(token)
         if unit == "of" and i + 2 < len(tokens):  # "a couple of days"
             unit = tokens[i + 2]
+        if count and unit in ("hours", "hrs") and count % 24 == 0:  # "48 hours"
+            return int(count // 24)
         if count and unit in DAYS_PER and count == int(count):
-            return round(count * DAYS_PER[unit])
+            half = tokens[i + 2:i + 5] == ["and", "a", "half"]  # "a week and a half"
+            return round((count + 0.5 * half) * DAYS_PER[unit])
+        if token == "tomorrow" and (not i or tokens[i - 1] not in _UNTIL):  # "no reminder tomorrow": one day
+            return 1
         if token == "this" and unit == "week":
             return 7 - today.weekday()
         if token in _UNTIL:

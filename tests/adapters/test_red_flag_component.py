@@ -106,6 +106,13 @@ def test_a_reminder_request_goes_to_change_reminders_whatever_the_classifier_sai
     assert pipeline("remind me at 7pm", "change_reminders") == "change_reminders"
 
 
+def test_a_reminder_request_outranks_a_question_routed_for_naming_an_exercise():
+    for text, routed_to in [("could the ping come at 6 am sharp, I do my exercises before my shift", "ask_plan"),
+                            ("can the nudge be at 7 am, I do my exercises before work", "ask_exercise")]:
+        assert QuestionRouter().process([classified(text, "inform")])[0].get(INTENT)["name"] == routed_to
+        assert pipeline(text, "inform") == "change_reminders"
+
+
 def test_a_look_alike_taken_for_a_reminder_request_gets_the_classifiers_next_intent():
     assert pipeline("remind me how to do the calf raise", "change_reminders", "ask_exercise") == "ask_exercise"
     assert pipeline("I did my exercises at 7pm", "change_reminders", "inform") == "inform"

@@ -180,3 +180,52 @@ def test_look_alikes_ask_nothing_of_the_reminders(text):
 ])
 def test_the_reader_overrules_the_classifier_on_reminder_requests(intent, request_, routed):
     assert reminder_routed(intent, request_) == routed
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # what patients call the reminder: typos and texting words
+    ("the reminer at 6pm pls", ReminderRequest("set", "18:00")),
+    ("can my daily msg come at 8am", ReminderRequest("set", "08:00")),
+    ("notifs at 9pm from now on", ReminderRequest("set", "21:00")),
+    ("can the check in message be at 7 in the evening", ReminderRequest("set", "19:00")),
+    ("reminder at 8om", ReminderRequest("set", "20:00")),  # a slip for pm
+    # the new time is the last one said; a change needs no word for the reminder
+    ("I get home at 6 so remind me at 7.15 in the evening", ReminderRequest("set", "19:15")),
+    ("9am is too early, can we do 11am", ReminderRequest("set", "11:00")),
+    ("can we do 7pm from now on", ReminderRequest("set", "19:00")),
+    # a place right after the time names its clock
+    ("reminder at 8am sydney time", ReminderRequest("set", "08:00", "Australia/Sydney")),
+    ("6pm pacific for the reminder please", ReminderRequest("set", "18:00", "America/Los_Angeles")),
+    ("send it at 9 pm IST", ReminderRequest("set", "21:00", "Asia/Kolkata")),
+    ("I'm on singapore time now", ReminderRequest("set", None, "Asia/Singapore")),
+    # stopping for good, pausing for a while
+    ("please remove me from the reminders", ReminderRequest("stop")),
+    ("get rid of the daily ping", ReminderRequest("stop")),
+    ("end the reminders", ReminderRequest("stop")),
+    ("snooze the reminders forever", ReminderRequest("stop")),
+    ("don't remind me for a few days", ReminderRequest("pause", days=3)),  # the coach says until when
+    ("no reminder tomorrow please", ReminderRequest("pause", days=1)),
+    ("pause the notifications for 72 hours", ReminderRequest("pause", days=3)),
+    ("hold the reminders for two weeks and a half", ReminderRequest("pause", days=18)),
+    # back on; asking how it is
+    ("unpause", ReminderRequest("resume")),
+    ("reactivate the reminders", ReminderRequest("resume")),
+    ("I regret stopping the reminders, I want them again", ReminderRequest("resume")),
+    ("is the reminder still switched on?", ReminderRequest("ask")),
+    ("did you move my reminder to 9 like I said?", ReminderRequest("ask")),
+    ("remind me which time my daily message is sent", ReminderRequest("ask")),
+])
+def test_requests_said_as_patients_say_them(text, expected):
+    assert asked(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "thanks for the reminder this morning, all done",
+    "thank you for the nudge! did the band work",
+    "reminder to self: ice after class. is 10 minutes enough?",
+    "my alarm is at 5 for work so evenings suit me for exercises",
+    "got the reminder at a silly hour but anyway pain is 4 today",
+    "do not worry about me, exercises done at 7pm",
+])
+def test_a_message_that_only_mentions_a_reminder_asks_nothing_of_it(text):
+    assert asked(text) is None

@@ -16,7 +16,16 @@ import pytest
 import yaml
 
 from rehab_coach.core.contract import QUESTIONS
-from tools.nlu_eval import DEVELOPMENT, DEVELOPMENT_BLIND, DEVELOPMENT_INDEPENDENT, NLU_DATA, SEALED, load_items
+from tools.nlu_eval import (
+    DEVELOPMENT,
+    DEVELOPMENT_BLIND,
+    DEVELOPMENT_INDEPENDENT,
+    NLU_DATA,
+    REMINDER_SETS,
+    SEALED,
+    load_items,
+    load_reminder_items,
+)
 
 NEAR_DUPLICATE = 0.75
 CANONICAL_WORDS = 3
@@ -70,6 +79,16 @@ def test_no_message_is_in_the_training_data_or_a_near_duplicate_of_it(path):
 def test_the_blind_sets_do_not_copy_each_other(pair):
     mine, theirs = ([item.text for item in load_items(path)] for path in pair)
     assert _near_duplicates(mine, theirs) == []
+
+
+@pytest.mark.parametrize("path", REMINDER_SETS, ids=lambda p: p.name)
+def test_no_reminder_message_is_in_the_training_data_or_a_near_duplicate_of_it(path):
+    assert _near_duplicates([item.text for item in load_reminder_items(path)[0]], training_examples()) == []
+
+
+def test_the_reminder_sets_do_not_copy_each_other():
+    development, sealed = ([item.text for item in load_reminder_items(path)[0]] for path in REMINDER_SETS)
+    assert _near_duplicates(development, sealed) == []
 
 
 def test_near_duplicates_are_caught_and_paraphrases_are_not():
