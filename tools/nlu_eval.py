@@ -365,6 +365,12 @@ class ReminderItem:
     reminder: dict[str, Any] | None  # {action, time, zone, days}, as rehab_coach.core.reminder_request reads it
 
 
+# A reminder set's look-alike labels that name a kind of intent rather than one of the domain's.
+LABEL_INTENTS = {"red_flag": ("red_flag", "red_flag_urgent", "red_flag_emergency"),
+                 "chat": ("greet", "goodbye", "thanks", "affirm", "deny", "help", "out_of_scope", "nlu_fallback"),
+                 "stop": ("stop", "goodbye")}
+
+
 def load_reminder_items(path: Path) -> tuple[list[ReminderItem], date]:
     """A reminder set's items, and the day its pauses count from (its top-level `today`, else today)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -386,6 +392,10 @@ def reminder_figures(items: Sequence[ReminderItem], intents: Sequence[str], read
                                            for key in ("action", "time", "zone", "days"))
 
     said = dict(zip((i.id for i in items), intents, strict=True))
+
+    def own_intent(item: ReminderItem) -> bool:
+        return said[item.id] in LABEL_INTENTS.get(item.intent, (item.intent,))
+
     asks = [i for i in items if i.category == "reminder"]
     alikes = [i for i in items if i.category == "lookalike"]
     figures = [_figure_of("intent right", items, lambda i: said[i.id] == i.intent),
@@ -395,7 +405,8 @@ def reminder_figures(items: Sequence[ReminderItem], intents: Sequence[str], read
         these = [i for i in asks if (i.reminder or {}).get("action") == action]
         if these:
             figures.append(_figure_of(f"  {action}", these, right))
-    figures += [_figure_of("look-alikes: their own intent", alikes, lambda i: said[i.id] == i.intent),
+    figures += [_figure_of("look-alikes: their own intent", alikes, own_intent),
+                _figure_of("look-alikes: red flags kept", [i for i in alikes if i.intent == "red_flag"], own_intent),
                 _figure_of("look-alikes: reminders left alone by the reader", alikes, lambda i: read_as[i.id] is None)]
     return figures
 

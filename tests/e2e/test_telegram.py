@@ -17,6 +17,7 @@ from sqlalchemy import text
 from rehab_coach import settings
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import PatientRecord, Store, make_engine
+from rehab_coach.adapters.storage.notifications import NotificationStore
 from rehab_coach.runner import Servers
 from rehab_coach.services.chat_links import INVALID, MISSING, binding_code
 from rehab_coach.services.reminders import REMINDER_INTENT
@@ -106,6 +107,9 @@ def test_a_red_flag_is_the_escalation_with_its_heading_first(deployment, fake, w
     assert lines[0] == "🚨 <b>CALL YOUR LOCAL EMERGENCY NUMBER NOW</b>" and escalation.params["parse_mode"] == "HTML"
     assert "<b>This could be an emergency: call the emergency number now (999, 112 or 911).</b>" in lines[1]
     assert [e.escalation.urgency for e in Store(make_engine(deployment.database_url)).escalations(patient.id)] == [
+        "emergency"]
+    # the clinic's notice of it is queued with it, for the scheduler to send (tests/e2e/test_clinic_notifications.py)
+    assert [n.urgency for n in NotificationStore(make_engine(deployment.database_url)).of_patient(patient.id)] == [
         "emergency"]
 
 
