@@ -53,7 +53,8 @@ SEALED = NLU_DIR / "sealed.yml"
 DEVELOPMENT_INDEPENDENT = NLU_DIR / "development_independent.yml"
 DEVELOPMENT_BLIND = NLU_DIR / "development_blind.yml"
 DEVELOPMENT = NLU_DIR / "development.yml"
-REMINDER_SETS = (NLU_DIR / "reminders_development.yml", NLU_DIR / "reminders_sealed.yml")  # --reminders FILE
+REMINDER_SETS = tuple(NLU_DIR / f"reminders_{name}.yml"  # --reminders FILE
+                      for name in ("development", "sealed", "development2", "sealed2"))
 NLU_DATA = PROJECT_ROOT / "data" / "nlu"
 SETS = {"sealed": SEALED, "development_independent": DEVELOPMENT_INDEPENDENT, "development_blind": DEVELOPMENT_BLIND,
         "development": DEVELOPMENT}

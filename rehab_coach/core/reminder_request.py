@@ -13,9 +13,10 @@ do the calf raise" (a question), "I did my exercises at 7pm" (a report), "stop, 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -39,12 +40,14 @@ class ReminderRequest:
 ReminderReader = Callable[[str, date], "ReminderRequest | None"]
 
 # Words for the reminders themselves: with one of them a message is about the reminders.
-_NAMED = re.compile(r"\b(re?mi?nd\w*|remine?r\w*|unsubscribe|opt out|notification\w*|notifs?|notify|alerts?|"
-                    r"nudge\w*|ping\w*|messag\w+|msgs?|texts|texting|text me|check[ -]?in (time|thing|message|msg)|"
-                    r"daily (thing|one|msg|text)|time ?zone\w*)\b")
+_NAMED = re.compile(r"\b(re?mi?nd(?!ed)\w*|remine?r\w*|unsubscribe|opt out|notification\w*|notifs?|notify|"
+                    r"alerts?|nudge\w*|ping\w*|prompts?|messag\w+|msgs?|texts|texting|text me|"
+                    r"check[ -]?in (time|thing|message|msg)|daily (thing|one|msg|text)|time ?zone\w*|"
+                    r"the \d{1,2}([:.]\d{2})?(am|pm| ?oclock)? one|send(ing)? (it|them)|"
+                    r"(it|they) (come|comes|arrive\w*))\b")
 # What names a reminder without asking anything of it: "thanks for the reminder", "reminder to self: ...".
-_MENTIONED = re.compile(r"\b((thanks|thank you|thx|ty|cheers) for (the|my|your) (\w+ )?"
-                        r"(reminder|nudge|ping|message|msg)s?|reminders? to (self|myself))\b")
+_MENTIONED = re.compile(r"\b(((thanks|thank you|thx|ty|cheers) for|got|received|saw|missed|ignored) (the|my|your) "
+                        r"(\w+ )?(reminder|nudge|ping|message|msg)s?|reminders? to (self|myself))\b")
 # "remind me how to do the calf raise", "remind me what the towel one is": a question, not a request.
 _REMIND_WHAT = re.compile(r"\bremind (me|us)( again)? (how|what|which|why|where|who|of|about|if|whether)\b")
 # "should I stop dancing for a week": a question about what the patient may do.
@@ -53,23 +56,29 @@ _PERMISSION = re.compile(r"\b(should i|can i|could i|may i|do i (need|have) to|i
 _STOP = re.compile(r"\b(stop\w*|cancel\w*|disable|quit|turn (\w+ ){0,3}off|switch (\w+ ){0,3}off|"
                    r"no more|not (want|need)|do not (send|remind|message|text|ping|bother)|not remind|unsubscribe|"
                    r"opt out|no reminders?|no notifications?|no messages|no texts|no longer|get rid|remov\w*|delet\w*|"
-                   r"end (the |my |all |these |those )?(reminder|notification|message|msg|ping)s?)\b")
+                   r"end (the |my |all |these |those )?(reminder|notification|message|msg|ping)s?|no need|"
+                   r"any ?more|no remind\w*|(reminders?|notifications?|pings?|messages) off)\b")
 _FOR_GOOD = re.compile(r"\b(permanent\w*|for good|forever|altogether|all together)\b")
-_PAUSE = re.compile(r"\b(paus\w*|snooze\w*|hold|suspend\w*|break|holiday|vacation|away|skip|mute|weekend)\b")
+_PAUSE = re.compile(r"\b(paus\w*|snooze\w*|hold|suspend\w*|break|holiday|vacation|away|skip|mute|weekend|without|"
+                    r"(till|til|until) (next \w+|further notice|i (say|tell)|\w+day))\b")
 _BARE_PAUSE = re.compile(r"\b(pause|snooze|hold|stop)( (it|them|everything|things|that))? (for|till|til|until)\b")
 _RESUME_ALONE = re.compile(r"\b(unpause\w*|unmute\w*|resubscribe\w*)\b")  # nothing else they could mean
 # "about stopping", "I paused": the stop or pause said as what was, not what is asked now.
 _STOPPED = re.compile(r"\b(stopp(ed|ing)|paus(ed|ing)|cancell?(ed|ing)|turned off)\b")
-_RESUME = re.compile(r"\b(start\w*|restart\w*|resum\w*|unpause\w*|reactivat\w*|enable|re-?enable|back on|on again|"
+_RESUME = re.compile(r"\b(start\w*|restart\w*|resum\w*|unpause\w*|reactivat\w*|enable|re-?enable|on again|"
+                     r"(them|it|reminders?|notifications?|pings?|messages) back on|back on again|"
+                     r"(reminders?|notifications?|pings?) on$|"
                      r"turn (\w+ ){0,3}on|switch (\w+ ){0,3}on|want (\w+ ){0,3}back|bring (\w+ ){0,3}back|"
                      r"again)\b")
 _CHANGE = re.compile(r"\b(chang\w*|mov\w*|switch\w*|adjust\w*|make (it|the \w+|my \w+)|put me|instead|earlier|"
                      r"later|different|prefer|rather|better|too early|too late|from now on)\b")
-_ZONE_CUE = re.compile(r"\b(time ?zone|zone|moved to|move to|moving to|live in|living in|based in|i am in|im in|"
+_ZONE_CUE = re.compile(r"\b(time ?zone|zone|local|moved to|move to|moving to|live in|living in|based in|i am in|im in|"
+                       r"we are in|we re in|were in|"
                        r"now in|travel+ing to|flying to|put me on|on [a-z ]{1,30} time)\b")
 _QUESTION = re.compile(r"\?|\b(when|what time|which|are my|is my|do you)\b")
 # A question about the reminder as it is: "is my reminder still on?", "did you change it to 8?", "do I have one?"
-_ASKING = re.compile(r"^(is|are|did|do|does|have|has|what|whats|when|whens|which)\b(?! (not|about)\b)")
+_ASKING = re.compile(r"^((wait|hey|hi|so|ok|okay|um|hmm|quick question)\W+)?(is|are|did|do|does|have|has|what|whats|"
+                     r"when|whens|which)\b(?! (not|about)\b)|\b(know|check|wonder\w*) (if|whether|when|what)\b")
 
 _TOKEN = re.compile(r"\d{1,2}[:.]\d{2}(?:am|pm)?|\d+(?:am|pm|st|nd|rd|th)?|[a-z]+(?:/[a-z0-9_+-]+)+|[a-z]+|[?!,;]")
 _CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(am|pm)?")
@@ -82,6 +91,7 @@ _AT = {"at", "for", "to", "around", "about", "by", "till", "until", "before", "i
 # Before a time said as the one being changed: "7pm instead of 9", "from 9am to 7pm", "the 9am reminder".
 _OLD = {"from", "of", "than", "not", "the", "my", "your", "this"}
 _PAST = {"past", "after"}
+_CLAUSE_ENDS = {",", ";", "or", "either", "but", "instead", "and"}
 _SCORE = {"pain", "hurts", "hurt", "sore", "score", "rating"}  # "pain is 3": a score, not a time
 _QUANTIFIERS = {"a", "an", "single", "couple", "few", "several", "half"}
 _UNTIL = {"till", "til", "until", "before", "back"}
@@ -93,6 +103,7 @@ class _Time:
     hour: int  # 0-23 when `clear`, else 1-12
     minute: int
     clear: bool  # am/pm, the 24-hour clock, or morning/evening words said it
+    end: int = 0  # the index of the token after it
 
     @property
     def said(self) -> str:
@@ -145,8 +156,8 @@ def read_request(text: str, today: date, numbers: Mapping[str, float], places: M
     days = _days(tokens, today, numbers)
     stopping, pausing = bool(_STOP.search(said)), bool(_PAUSE.search(said))
     changing = bool(_CHANGE.search(said))
-    if _RESUME_ALONE.search(said) or (named and _RESUME.search(said) and when is None
-                                      and not _STOP.search(_STOPPED.sub(" ", said))):
+    if _RESUME_ALONE.search(said) or named and when is None and _last(_RESUME, said) > _last(
+            _STOP, _STOPPED.sub(lambda done: " " * len(done[0]), said)):  # "I turned them off, I want them again"
         return ReminderRequest("resume")
     if named and _ASKING.search(said):
         return ReminderRequest("ask")
@@ -172,6 +183,11 @@ def read_request(text: str, today: date, numbers: Mapping[str, float], places: M
     return None  # "thanks for the reminder"
 
 
+def _last(words: re.Pattern[str], said: str) -> int:
+    """Where the last of `words` starts in `said`; -1 if none is there."""
+    return max((found.start() for found in words.finditer(said)), default=-1)
+
+
 def _reported(said: str) -> bool:
     """ "I did my exercises at 7pm": what the patient did, not what they ask."""
     return bool(re.search(r"\b(i|we) (did|went|had|was|woke|got|finished|started)\b", said))
@@ -187,7 +203,7 @@ def _times(tokens: Sequence[str], numbers: Mapping[str, float]) -> list[_Time]:
         time, end = _time_at(tokens, i, hours, minutes)
         score = end == i + 1 and _SCORE & set(tokens[max(i - 3, 0):i])
         if time is not None and not (i and tokens[i - 1] in _OLD) and not score:
-            found.append(time)
+            found.append(replace(time, end=end))
         i = max(end, i + 1)
     return found
 
@@ -261,7 +277,10 @@ def _with_hint(time: _Time, tokens: Sequence[str]) -> _Time:
     """An hour of 1-12 made clear by words for morning or evening anywhere in the message."""
     if time.clear:
         return time
-    am, pm = bool(_AM & set(tokens)), bool(_PM & set(tokens))
+    after = list(itertools.takewhile(lambda token: token not in _CLAUSE_ENDS, tokens[time.end:time.end + 4]))
+    am, pm = bool(_AM & set(after)), bool(_PM & set(after))  # "9 in the morning instead of the evening"
+    if am == pm:
+        am, pm = bool(_AM & set(tokens)), bool(_PM & set(tokens))
     if am == pm:
         return time
     if pm and time.hour == 12 and ({"night", "nights"} & set(tokens)):  # "12 at night"
@@ -326,6 +345,8 @@ def _date(tokens: Sequence[str], today: date) -> date | None:
         return today + timedelta(days=1)
     if words[0] == "week" and tokens[0] == "next":
         return today + timedelta(days=7 - today.weekday())
+    if words[0] in WEEKDAY_NAMES and tokens[0] == "next":  # this week's or the next? the coach asks
+        return None
     if words[0] in WEEKDAY_NAMES:
         return today + timedelta(days=(WEEKDAY_NAMES[words[0]] - today.weekday()) % 7 or 7)
     month = next((MONTH_NAMES[w] for w in words[:3] if w in MONTH_NAMES), None)

@@ -214,6 +214,19 @@ def test_the_reader_overrules_the_classifier_on_reminder_requests(intent, reques
     ("is the reminder still switched on?", ReminderRequest("ask")),
     ("did you move my reminder to 9 like I said?", ReminderRequest("ask")),
     ("remind me which time my daily message is sent", ReminderRequest("ask")),
+    # second round: the words right after a time say whose half of the day it is; what else names the reminder
+    ("reminder at 8 in the morning, not the evening", ReminderRequest("set", "08:00")),
+    ("the 10pm one is too late, could it come at 6 in the evening", ReminderRequest("set", "18:00")),
+    ("could the prompt come at 5.45pm", ReminderRequest("set", "17:45")),
+    ("we're in Madrid now, 8 in the morning local", ReminderRequest("set", "08:00", "Europe/Madrid")),
+    ("notifications off please", ReminderRequest("stop")),
+    ("no need for the nudges any more, I'm back running", ReminderRequest("stop")),
+    ("three days without the reminders please", ReminderRequest("pause", days=3)),
+    ("no reminders till next wednesday", ReminderRequest("pause")),  # this week's or the next? the coach asks
+    ("notifications on", ReminderRequest("resume")),
+    ("I switched the reminders off but now I'd like them again", ReminderRequest("resume")),
+    ("hey are my reminders paused?", ReminderRequest("ask")),
+    ("my mum wants to know if the reminders still come on weekends", ReminderRequest("ask")),
 ])
 def test_requests_said_as_patients_say_them(text, expected):
     assert asked(text) == expected
@@ -226,6 +239,8 @@ def test_requests_said_as_patients_say_them(text, expected):
     "my alarm is at 5 for work so evenings suit me for exercises",
     "got the reminder at a silly hour but anyway pain is 4 today",
     "do not worry about me, exercises done at 7pm",
+    "saw the reminder at lunch, pain 3 at rest",
+    "my phone reminded me to stretch at 8pm, did it",
 ])
 def test_a_message_that_only_mentions_a_reminder_asks_nothing_of_it(text):
     assert asked(text) is None

@@ -86,9 +86,11 @@ def test_no_reminder_message_is_in_the_training_data_or_a_near_duplicate_of_it(p
     assert _near_duplicates([item.text for item in load_reminder_items(path)[0]], training_examples()) == []
 
 
-def test_the_reminder_sets_do_not_copy_each_other():
-    development, sealed = ([item.text for item in load_reminder_items(path)[0]] for path in REMINDER_SETS)
-    assert _near_duplicates(development, sealed) == []
+@pytest.mark.parametrize("pair", itertools.combinations(REMINDER_SETS, 2),
+                         ids=lambda pair: "-".join(p.stem for p in pair))
+def test_the_reminder_sets_do_not_copy_each_other(pair):
+    mine, theirs = ([item.text for item in load_reminder_items(path)[0]] for path in pair)
+    assert _near_duplicates(mine, theirs) == []
 
 
 def test_near_duplicates_are_caught_and_paraphrases_are_not():
