@@ -60,6 +60,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._spans: dict[str, Span] = {}  # of the trackers last saved (kept, or handed out and not saved yet)
         self._cache_size = int(cache_size)
 
+    @property
+    def domain(self) -> Domain:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        """A new model's domain: the trackers kept have the old one's slots, so they are read from SQL again."""
+        self._domain = domain or Domain.empty()
+        self._trackers.clear()
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         tracker = self._trackers.pop(sender_id, None)
         return tracker if tracker is not None else await super().retrieve(sender_id)

@@ -87,6 +87,7 @@ class _PriorTurn:
 class _Replay:
     """A replay of a tracker's applied events (`DialogueStateTracker.generate_all_prior_trackers`) so far."""
 
+    domain: Domain  # held, so that no other domain can take its id (the key) while this replay is kept
     turns: list[_PriorTurn]
     prior: DialogueStateTracker  # the replaying tracker, after the first `covered` applied events
     covered: int
@@ -167,7 +168,7 @@ def _prior_turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots
         turns = []
         for prior, hide_rule_turn in tracker.generate_all_prior_trackers():  # its last is the end: kept going on
             turns.append(read(prior, hide_rule_turn))
-        seen.replays[key] = replay = _Replay(turns, prior, len(seen.applied))
+        seen.replays[key] = replay = _Replay(domain, turns, prior, len(seen.applied))
     elif replay.covered < len(seen.applied):
         turns, prior = replay.turns[:-1], replay.prior  # the last turn read was the end, which has moved
         for event in seen.applied[replay.covered:]:  # as generate_all_prior_trackers goes on
@@ -175,7 +176,7 @@ def _prior_turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots
                 turns.append(read(prior, event.hide_rule_turn))
             prior.update(event)
         turns.append(read(prior, False))
-        seen.replays[key] = replay = _Replay(turns, prior, len(seen.applied))
+        seen.replays[key] = replay = _Replay(domain, turns, prior, len(seen.applied))
     return replay.turns
 
 

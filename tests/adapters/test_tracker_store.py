@@ -102,3 +102,12 @@ async def test_a_tracker_that_started_a_new_session_is_read_from_sql_next_time(t
     assert again is not tracker and again is not None and from_sql is not None
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in from_sql.events] != []
     assert len(again.events) == len(SECOND_SESSION)  # the second session only
+
+
+async def test_a_new_models_domain_sends_every_conversation_back_to_sql(tmp_path):
+    cached, _ = stores(tmp_path)
+    tracker = DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots)
+    await cached.save(tracker)
+    cached.domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))  # as Rasa's agent does when it loads a model
+    again = await cached.retrieve("patient")
+    assert again is not None and again is not tracker
