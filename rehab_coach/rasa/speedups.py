@@ -9,14 +9,16 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
 2. `Event.resolve_by_type` walks every subclass of Event for each event it deserialises. The answer
    for a type name never changes once the classes are imported, so found classes are remembered.
 3. `DialogueStateTracker.applied_events()` folds over the whole session, and a turn asks for it about seven
-   times (the session check, each policy's featurisation for each prediction): a third of a late turn. A
-   tracker's events only ever grow at the end (Rasa appends; a reset keeps them), so the fold is
-   kept with the tracker and continued over the new events only, unless a new loop name appeared (the
-   fold treats an earlier execution of a loop differently then: it starts over).
-4. `Domain.states_for_tracker_history` replays the whole session and builds a state for every action in it;
-   RulePolicy asks twice for the same tracker (once to match rules on the message's text, once on its intent).
-   The states of the tracker's current events are kept with the tracker, and each caller gets its own copy
-   (the featurizer edits the last state in place).
+   times (the session check, each policy's featurisation for each prediction): over a quarter of a late turn.
+   A tracker's events only ever grow at the end (Rasa appends; a reset keeps them), so the fold is kept with
+   the tracker and continued over the new events only, unless a new loop name appeared (the fold treats an
+   earlier execution of a loop differently then: it starts over).
+4. `Domain.states_for_tracker_history` replays the whole session and builds a state for every action in it,
+   for each policy at every prediction (RulePolicy twice: the message's text, then its intent), before
+   MemoizationPolicy keeps the last few and RulePolicy the last few its rules are long. What the replay reads
+   before each action is kept with the applied events and carried on while they only grow; when they step
+   back (a form's next turn, a reverted event) it is replayed again. Each caller gets its own states (the
+   featurizer edits the last one in place).
 """
 
 from __future__ import annotations
@@ -146,9 +148,6 @@ def _applied_events(self: DialogueStateTracker) -> list[Event]:
         seen = _Seen(events, len(events), events[-1] if events else None, loop_names, applied, replays)
         self.__dict__["_coach_seen"] = seen
     return list(seen.applied)
-
-
-_states_for_tracker_history = Domain.states_for_tracker_history
 
 
 def _prior_turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list[_PriorTurn]:

@@ -32,8 +32,8 @@ from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.rasa import speedups
 
 RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
-RASA_STATES = speedups._states_for_tracker_history
-assert RASA_APPLIED_EVENTS is not speedups._applied_events, "the comparisons need Rasa's own, taken before apply()"
+RASA_STATES = Domain.states_for_tracker_history
+assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 RULE_ONLY = {"rule_only_slots": ["safety_asking"], "rule_only_loops": ["safety_form"]}
