@@ -92,6 +92,13 @@ def chat_bench(args: argparse.Namespace) -> int:
     return run_chat_bench()
 
 
+def turn_curve(args: argparse.Namespace) -> int:
+    """Print how a turn's cost grows over one long session, the coach against a stock rasa init bot (and plot it)."""
+    from tools.turn_curve import main as run_turn_curve
+
+    return run_turn_curve(args.turns, args.rounds)
+
+
 def nlu_eval(args: argparse.Namespace) -> int:
     """Understanding and behaviour on the evaluation sets (independent, development_blind, development)."""
     return nlu_evaluation.main(args)
@@ -370,6 +377,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build-nlp": build_nlp,
     "nlu-eval": nlu_eval,
     "chat-bench": chat_bench,
+    "turn-curve": turn_curve,
     "portal-bench": portal_bench,
     "reminder-bench": reminder_bench,
     "train": train,
@@ -402,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
                                                      description=nlu_evaluation.__doc__,
                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
     commands.add_parser("chat-bench", help=chat_bench.__doc__)
+    curve = commands.add_parser("turn-curve", help=turn_curve.__doc__)
+    curve.add_argument("--turns", type=int, default=300, help="turns in the session (default: %(default)s)")
+    curve.add_argument("--rounds", type=int, default=1,
+                       help="sessions per bot, the bots taking turns (default: %(default)s)")
     portal_figures = commands.add_parser("portal-bench", help=portal_bench.__doc__)
     portal_figures.add_argument("--patients", type=int, default=10_000, help="default: %(default)s")
     portal_figures.add_argument("--days", type=int, default=365, help="check-ins per patient (default: %(default)s)")

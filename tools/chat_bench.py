@@ -20,8 +20,8 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,7 +51,9 @@ class Load:
                 self.latencies.append(milliseconds)
 
 
-def turn(url: str, headers: dict[str, str], sender: str, text: str, now: datetime | None, load: Load) -> None:
+def turn(url: str, headers: dict[str, str], sender: str, text: str, now: datetime | None,
+         load: Load) -> float | None:
+    """One message over REST, recorded in `load`: its latency in ms, or None when it failed."""
     body = {"sender": sender, "message": text, **({"metadata": {"now": now.isoformat()}} if now else {})}
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
     started = time.perf_counter()
@@ -61,7 +63,9 @@ def turn(url: str, headers: dict[str, str], sender: str, text: str, now: datetim
             ok = response.status == 200
     except OSError:
         ok = False
-    load.record((time.perf_counter() - started) * 1000 if ok else None)
+    milliseconds = (time.perf_counter() - started) * 1000 if ok else None
+    load.record(milliseconds)
+    return milliseconds
 
 
 def replay(url: str, headers: dict[str, str], patients: int,
@@ -117,17 +121,22 @@ def report(name: str, load: Load) -> None:
           f"throughput {throughput:6.1f}/s")
 
 
-def measure_coach(folder: Path) -> float:
+@contextmanager
+def coach_servers(folder: Path) -> Iterator[runner.Servers]:
+    """The coach's Rasa and action servers on free ports, a fresh database in `folder`, the simulated clock."""
     model = runner.prepare()
     database = f"sqlite:///{folder / 'app.sqlite3'}"
     upgrade(database)
     actions_port = free_port()
     endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
     env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", RASA_TOKEN: secrets.token_urlsafe(16)}
-    servers: AbstractContextManager[runner.Servers] = runner.serve(
-        model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env, log_dir=folder / "logs",
-        portal_port=None)
-    with servers as running:
+    with runner.serve(model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env,
+                      log_dir=folder / "logs", portal_port=None) as running:
+        yield running
+
+
+def measure_coach(folder: Path) -> float:
+    with coach_servers(folder) as running:
         single = replay(running.webhook, running.rest_headers, 1, coach_script(3), prefix="single")
         report("coach, 1 patient, 3 days", single)
         days, patients = 2, 20
@@ -173,12 +182,14 @@ def stored_checkins(database: Path, senders: str) -> int:
         return int(connection.execute(query, (senders,)).fetchone()[0])
 
 
-def measure_stock(folder: Path) -> float:
-    """A stock `rasa init` bot, trained and served, under the same 20-patient load shape."""
+@contextmanager
+def stock_bot(folder: Path) -> Iterator[tuple[str, int]]:
+    """A stock `rasa init` bot, built in `folder` and served: its REST webhook and the server's pid."""
     project = folder / "stock"
-    project.mkdir()
-    subprocess.run(runner.rasa("init", "--no-prompt", "--init-dir", str(project)), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not project.exists():
+        project.mkdir()
+        subprocess.run(runner.rasa("init", "--no-prompt", "--init-dir", str(project)), check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     model = runner.newest_model(project / "models")
     port = free_port()
     command = runner.rasa("run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1")
@@ -193,15 +204,20 @@ def measure_stock(folder: Path) -> float:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
-        url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+        yield f"http://127.0.0.1:{port}/webhooks/rest/webhook", process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def measure_stock(folder: Path) -> float:
+    """The stock bot under the same 20-patient load shape."""
+    with stock_bot(folder) as (url, pid):
         turns = len(ONBOARDING) + len(CHECKIN) * 2 - 1
         load = replay(url, {"Content-Type": "application/json"}, 20,
                       lambda sender: [(STOCK_TURNS[i % len(STOCK_TURNS)], None) for i in range(turns)])
         report("stock rasa init bot, 20 patients", load)
-        print(f"peak memory: stock Rasa server {peak_memory_mb(process.pid):.0f} MB")
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        print(f"peak memory: stock Rasa server {peak_memory_mb(pid):.0f} MB")
     return len(load.latencies) / load.seconds
 
 

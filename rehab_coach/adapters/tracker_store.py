@@ -1,16 +1,22 @@
-"""Rasa's SQL tracker store with an in-process copy of each conversation's latest session.
+"""Rasa's SQL tracker store with each conversation's latest tracker kept in memory.
 
-Every message makes Rasa re-read and re-decode the whole session from SQL; with this store, a
-conversation this server has already seen is rebuilt from the events it last saved, exactly as the
-SQL query would return them (events at or after the latest `session_started`, replayed with
-`DialogueStateTracker.from_dict`). Writes still go to SQL first, so transcripts persist and a
-restart starts from the database. Valid for ONE Rasa server only: behind a load balancer use
-`type: SQL`, since another server's writes would not reach this cache.
+Every message made Rasa re-read, re-decode and replay the whole session from SQL. With this store, the tracker
+this server last saved for a conversation is handed to its next turn as it is, when it holds exactly what the
+SQL query would return: the events at or after the latest `session_started` (a tracker that has just started a
+new session still holds the old one, and is read from SQL next time). Retrieving takes the tracker out of the
+cache, so whoever holds it owns it until they save it: a turn that fails before saving leaves nothing behind, and
+the next turn reads SQL. A kept tracker also keeps what `rehab_coach.rasa.speedups` worked out from its events.
+Writes still go to SQL first, so transcripts persist and a restart starts from the database. Valid for ONE Rasa
+server only: behind a load balancer use `type: SQL`, since another server's writes would not reach this cache.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
+import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -19,31 +25,64 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
-def latest_session(tracker: DialogueStateTracker) -> list[dict[str, Any]]:
-    """The tracker's events as the SQL store's `retrieve` returns them, serialised."""
-    starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
-    since = max(starts) if starts else float("-inf")
-    return [event.as_dict() for event in tracker.events if event.timestamp >= since]
+@dataclass(frozen=True)
+class Span:
+    """A tracker's events as far as they were looked at: how many, the latest session start, the earliest event."""
+
+    events: weakref.ref[Any]  # to the tracker's deque (a span does not keep a conversation in memory)
+    length: int
+    since: float  # the latest `session_started`'s timestamp (-inf: none)
+    earliest: float
+
+    @property
+    def one_session(self) -> bool:
+        """Every event is at or after the latest session start: what SQL's `retrieve` would return."""
+        return self.earliest >= self.since
+
+
+def span(tracker: DialogueStateTracker, before: Span | None = None) -> Span:
+    """The tracker's span, reading only the events added since `before` when it still applies."""
+    events = tracker.events
+    if before is None or len(events) < before.length or before.events() is not events:
+        before = Span(weakref.ref(events), 0, -math.inf, math.inf)
+    new = list(itertools.islice(events, before.length, None))
+    starts = [event.timestamp for event in new if isinstance(event, SessionStarted)]
+    return Span(before.events, len(events), max([before.since, *starts]),
+                min([before.earliest, *(event.timestamp for event in new)]))
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore plus an LRU cache of the latest session of the most recent conversations."""
+    """SQLTrackerStore plus an LRU cache of the trackers of the most recent conversations."""
 
     def __init__(self, domain: Domain | None = None, cache_size: int = 2000, **kwargs: Any) -> None:
         super().__init__(domain=domain, **kwargs)
-        self._sessions: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self._trackers: OrderedDict[str, DialogueStateTracker] = OrderedDict()
+        self._spans: dict[str, Span] = {}  # of the trackers last saved (kept, or handed out and not saved yet)
         self._cache_size = int(cache_size)
 
+    @property
+    def domain(self) -> Domain:
+        return self._domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        """A new model's domain: the trackers kept have the old one's slots, so they are read from SQL again."""
+        self._domain = domain or Domain.empty()
+        self._trackers.clear()
+
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        events = self._sessions.get(sender_id)
-        if events is None or not self.domain:
-            return await super().retrieve(sender_id)
-        self._sessions.move_to_end(sender_id)
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker = self._trackers.pop(sender_id, None)
+        return tracker if tracker is not None else await super().retrieve(sender_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        self._sessions.pop(tracker.sender_id, None)  # if the SQL write fails, the next read goes to SQL
+        sender = tracker.sender_id
+        self._trackers.pop(sender, None)  # if the SQL write fails, the next read goes to SQL
+        before = self._spans.pop(sender, None)
         await super().save(tracker)
-        self._sessions[tracker.sender_id] = latest_session(tracker)
-        while len(self._sessions) > self._cache_size:
-            self._sessions.popitem(last=False)
+        after = span(tracker, before)
+        if after.one_session:
+            self._trackers[sender], self._spans[sender] = tracker, after
+        while len(self._trackers) > self._cache_size:
+            self._trackers.popitem(last=False)
+        while len(self._spans) > self._cache_size:
+            del self._spans[next(iter(self._spans))]

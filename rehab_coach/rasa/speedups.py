@@ -1,5 +1,5 @@
-"""Two hot spots of the Rasa 3.6 server, fixed without changing behaviour (measured with py-spy under
-`./coach chat-bench`). `apply()` patches both; the Rasa server's process calls it at start
+"""Rasa 3.6 hot spots, fixed without changing behaviour (measured with py-spy under `./coach chat-bench` and with
+cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa server's process calls it at start
 (`rehab_coach.rasa.server`).
 
 1. Every action-server response is validated with `jsonschema.validate`, which first checks Rasa's
@@ -8,17 +8,42 @@
    own error message.
 2. `Event.resolve_by_type` walks every subclass of Event for each event it deserialises. The answer
    for a type name never changes once the classes are imported, so found classes are remembered.
+3. `DialogueStateTracker.applied_events()` folds over the whole session, and a turn asks for it about seven
+   times (the session check, each policy's featurisation for each prediction): over a quarter of a late turn.
+   A tracker's events only ever grow at the end (Rasa appends; a reset keeps them), so the fold is kept with
+   the tracker and continued over the new events only, unless a new loop name appeared (the fold treats an
+   earlier execution of a loop differently then: it starts over).
+4. `Domain.states_for_tracker_history` replays the whole session and builds a state for every action in it,
+   for each policy at every prediction (RulePolicy twice: the message's text, then its intent), before
+   MemoizationPolicy keeps the last few and RulePolicy the last few its rules are long. What the replay reads
+   before each action is kept with the applied events and carried on while they only grow; when they step
+   back (a form's next turn, a reverted event) it is replayed again. Each caller gets its own states (the
+   featurizer edits the last one in place).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.domain import Domain, State, SubState
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 
 _SPEC = RemoteAction.action_response_format_spec()
 validator_for(_SPEC).check_schema(_SPEC)
@@ -50,7 +75,139 @@ def _cached_resolve_by_type(type_name: str, default: type[Event] | None = None) 
     return found
 
 
+@dataclass(frozen=True)
+class _PriorTurn:
+    """What `Domain.states_for_tracker_history` reads from the tracker before an action (or at the end)."""
+
+    state: State  # the active state
+    hide_rule_turn: bool
+    may_hide: bool  # neither a follow-up action nor the active loop's own turn: the turn may change what is hidden
+    previous_action: dict[str, str] | None
+
+
+@dataclass
+class _Replay:
+    """A replay of a tracker's applied events (`DialogueStateTracker.generate_all_prior_trackers`) so far."""
+
+    domain: Domain  # held, so that no other domain can take its id (the key) while this replay is kept
+    turns: list[_PriorTurn]
+    prior: DialogueStateTracker  # the replaying tracker, after the first `covered` applied events
+    covered: int
+
+
+@dataclass
+class _Seen:
+    """What was worked out from a tracker's events: valid while they are `events` and end with `length`, `last`."""
+
+    events: Any  # the tracker's deque itself
+    length: int
+    last: Event | None
+    loop_names: set[str] = field(default_factory=set)
+    applied: list[Event] = field(default_factory=list)
+    replays: dict[tuple, _Replay] = field(default_factory=dict)  # each begins `applied`
+
+    def holds_for(self, tracker: DialogueStateTracker) -> bool:
+        events = tracker.events
+        return (self.events is events and len(events) >= self.length
+                and (self.length == 0 or events[self.length - 1] is self.last))
+
+
+def _seen(tracker: DialogueStateTracker) -> _Seen | None:
+    seen = tracker.__dict__.get("_coach_seen")
+    return seen if seen is not None and seen.holds_for(tracker) else None
+
+
+def _loop_names(events: list[Event]) -> set[str]:
+    return {event.name for event in events if isinstance(event, ActiveLoop) and event.name}
+
+
+def _applied_events(self: DialogueStateTracker) -> list[Event]:
+    """Rasa 3.6's `applied_events`, continued from where it last stopped on this tracker's events."""
+    events, seen = self.events, _seen(self)
+    new = list(itertools.islice(events, seen.length, None)) if seen else list(events)
+    if seen is None or not _loop_names(new) <= seen.loop_names:
+        new = list(events)
+        seen = _Seen(events, 0, None, _loop_names(new))
+    if new or seen.length == 0:
+        applied, loop_names, replays = list(seen.applied), seen.loop_names, seen.replays
+        for event in new:  # the fold of DialogueStateTracker.applied_events, unchanged
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied = []
+            elif isinstance(event, ActionReverted):
+                self._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                self._undo_till_previous(UserUttered, applied)
+                self._undo_till_previous(ActionExecuted, applied)
+            elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+                  and not self._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+                self._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+                continue
+            replays = {}  # events were taken back: the replays so far no longer begin `applied`
+        seen = _Seen(events, len(events), events[-1] if events else None, loop_names, applied, replays)
+        self.__dict__["_coach_seen"] = seen
+    return list(seen.applied)
+
+
+def _prior_turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list[_PriorTurn]:
+    """The replay of the tracker's applied events, kept with them and carried on when events are added."""
+    tracker.applied_events()  # brings what is kept up to the current events
+    seen = _seen(tracker)
+    assert seen is not None
+
+    def read(prior: DialogueStateTracker, hide_rule_turn: bool) -> _PriorTurn:
+        return _PriorTurn(domain.get_active_state(prior, omit_unset_slots=omit_unset_slots), hide_rule_turn,
+                          not prior.followup_action and prior.latest_action_name != prior.active_loop_name,
+                          domain._get_prev_action_sub_state(prior))
+
+    key = (id(domain), omit_unset_slots)
+    replay = seen.replays.get(key)
+    if replay is None:
+        turns = []
+        for prior, hide_rule_turn in tracker.generate_all_prior_trackers():  # its last is the end: kept going on
+            turns.append(read(prior, hide_rule_turn))
+        seen.replays[key] = replay = _Replay(domain, turns, prior, len(seen.applied))
+    elif replay.covered < len(seen.applied):
+        turns, prior = replay.turns[:-1], replay.prior  # the last turn read was the end, which has moved
+        for event in seen.applied[replay.covered:]:  # as generate_all_prior_trackers goes on
+            if isinstance(event, ActionExecuted):
+                turns.append(read(prior, event.hide_rule_turn))
+            prior.update(event)
+        turns.append(read(prior, False))
+        seen.replays[key] = replay = _Replay(domain, turns, prior, len(seen.applied))
+    return replay.turns
+
+
+def _kept_states_for_tracker_history(self: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False,
+                                     ignore_rule_only_turns: bool = False,
+                                     rule_only_data: dict[str, Any] | None = None) -> list[State]:
+    """Rasa 3.6's `Domain.states_for_tracker_history` on the kept replay (its loop, unchanged, after the replay)."""
+    states: list[State] = []
+    last_ml_action_sub_state = None
+    turn_was_hidden = False
+    for turn in _prior_turns(self, tracker, omit_unset_slots):
+        if ignore_rule_only_turns:
+            if not turn_was_hidden:
+                last_ml_action_sub_state = turn.previous_action
+            if turn.may_hide:
+                turn_was_hidden = turn.hide_rule_turn
+            if turn_was_hidden:
+                continue
+        state = {name: dict(sub_state) for name, sub_state in turn.state.items()}  # the kept one stays as it is
+        if ignore_rule_only_turns:
+            self._remove_rule_only_features(state, rule_only_data)
+            if states:
+                self._substitute_rule_only_user_input(state, states[-1])
+            if last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = cast(SubState, last_ml_action_sub_state)
+        states.append(self._clean_state(state))
+    return states
+
+
 def apply() -> None:
-    """Patch both hot spots (idempotent)."""
+    """Patch every hot spot (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_cached_resolve_by_type)
+    DialogueStateTracker.applied_events = _applied_events
+    Domain.states_for_tracker_history = _kept_states_for_tracker_history

@@ -1,4 +1,5 @@
-"""The compiled action-response validator accepts and rejects exactly what Rasa's own check does."""
+"""Each speed-up answers exactly as the Rasa code it replaces: the compiled action-response validator, the event
+types, and trackers' applied events and states."""
 
 from __future__ import annotations
 
@@ -7,12 +8,35 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    FollowupAction,
+    LoopInterrupted,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
 
+from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.rasa import speedups
 
+RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
+RASA_STATES = Domain.states_for_tracker_history
+assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
+DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+RULE_ONLY = {"rule_only_slots": ["safety_asking"], "rule_only_loops": ["safety_form"]}
 
 VALID = [
     {"events": [], "responses": []},
@@ -51,7 +75,7 @@ def test_the_meta_schema_is_not_checked_again_per_response(monkeypatch):
 
 
 def test_event_types_resolve_as_before_including_unknown_and_default():
-    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.core.events import Event
 
     assert Event.resolve_by_type("slot") is SlotSet
     assert Event.resolve_by_type("user") is UserUttered
@@ -66,12 +90,54 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "import rehab_coach.adapters.tracker_store\n"
             "from rasa.core.actions.action import RemoteAction\n"
             "from rasa.shared.core.events import Event\n"
+            "from rasa.shared.core.trackers import DialogueStateTracker as T\n"
+            "from rasa.shared.core.domain import Domain\n"
             "from rehab_coach.rasa import server, speedups as s\n"
             "def patched(): return (RemoteAction._validate_action_result is s._validate_action_result,\n"
-            "                       Event.resolve_by_type is s._cached_resolve_by_type)\n"
+            "                       Event.resolve_by_type is s._cached_resolve_by_type,\n"
+            "                       T.applied_events is s._applied_events,\n"
+            "                       Domain.states_for_tracker_history is s._kept_states_for_tracker_history)\n"
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
-    assert result.stdout.split("\n")[:2] == ["(False, False)", "(True, True)"]
+    assert result.stdout.split("\n")[:2] == ["(False, False, False, False)", "(True, True, True, True)"]
+
+
+# Trackers' applied events and states: the kept fold answers exactly as Rasa's own, after every event.
+LOOPS = ["checkin_form", "safety_form"]
+EVENT = st.one_of(
+    st.builds(lambda name, hidden: ActionExecuted(name, hide_rule_turn=hidden),
+              st.sampled_from(["action_listen", "action_plan", "utter_greet", *LOOPS]), st.booleans()),
+    st.just("action_plan").map(FollowupAction),
+    st.sampled_from([*LOOPS, None]).map(ActiveLoop),
+    st.sampled_from(["greet", "inform", "ask_plan"]).map(lambda i: UserUttered("x", {"name": i, "confidence": 1.0})),
+    st.sampled_from([("pain_rest", 2), ("onboarded", True), ("requested_slot", "pain_rest")]).map(
+        lambda slot: SlotSet(*slot)),
+    st.sampled_from(LOOPS).map(lambda name: ActionExecutionRejected(name)),
+    st.sampled_from([ActionReverted, UserUtteranceReverted, SessionStarted, Restarted, LoopInterrupted]).map(
+        lambda kind: kind(True) if kind is LoopInterrupted else kind()),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(EVENT, max_size=40))
+def test_applied_events_and_states_are_rasas_after_every_event(events):
+    tracker = DialogueStateTracker("patient", DOMAIN.slots)
+    for event in events:
+        tracker.update(event, DOMAIN)
+        assert tracker.applied_events() == RASA_APPLIED_EVENTS(tracker)
+        for ignore in (False, True, False):  # the second False is answered from what was kept
+            expected = RASA_STATES(DOMAIN, tracker, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY)
+            assert tracker.past_states(DOMAIN, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY) == expected
+
+
+def test_neither_a_replaced_deque_nor_an_edited_state_leaks_into_the_next_answer():
+    tracker = DialogueStateTracker.from_events("patient", [ActionExecuted("action_listen"), UserUttered("hi")],
+                                               DOMAIN.slots)
+    states = tracker.past_states(DOMAIN)
+    states[-1]["user"].clear()  # as the featurizer edits the last state
+    assert tracker.past_states(DOMAIN)[-1]["user"] != {}
+    tracker.events = tracker._create_events([ActionExecuted("action_listen")])
+    assert tracker.applied_events() == RASA_APPLIED_EVENTS(tracker) and len(tracker.applied_events()) == 1

@@ -17,15 +17,19 @@ DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
 
 def conversation(sender: str) -> DialogueStateTracker:
     """Two sessions: the SQL store's retrieve returns only the second."""
-    events = [
-        ActionExecuted("action_session_start", timestamp=1), SessionStarted(timestamp=1),
-        ActionExecuted("action_listen", timestamp=2), UserUttered("hi", timestamp=3),
-        SlotSet("onboarded", True, timestamp=4),
-        ActionExecuted("action_session_start", timestamp=10), SessionStarted(timestamp=10),
-        SlotSet("onboarded", True, timestamp=10), ActionExecuted("action_listen", timestamp=11),
-        UserUttered("check in", timestamp=12),
-    ]
-    return DialogueStateTracker.from_events(sender, events, DOMAIN.slots)
+    return DialogueStateTracker.from_events(sender, [*FIRST_SESSION, *SECOND_SESSION], DOMAIN.slots)
+
+
+FIRST_SESSION = [
+    ActionExecuted("action_session_start", timestamp=1), SessionStarted(timestamp=1),
+    ActionExecuted("action_listen", timestamp=2), UserUttered("hi", timestamp=3),
+    SlotSet("onboarded", True, timestamp=4),
+]
+SECOND_SESSION = [
+    ActionExecuted("action_session_start", timestamp=10), SessionStarted(timestamp=10),
+    SlotSet("onboarded", True, timestamp=10), ActionExecuted("action_listen", timestamp=11),
+    UserUttered("check in", timestamp=12),
+]
 
 
 def stores(tmp_path: Path) -> tuple[CachedSQLTrackerStore, SQLTrackerStore]:
@@ -56,5 +60,54 @@ async def test_the_cache_keeps_only_the_most_recent_conversations(tmp_path):
     cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.sqlite3"), cache_size=2)
     for sender in ("a", "b", "c"):
         await cached.save(conversation(sender))
-    assert list(cached._sessions) == ["b", "c"]
+    assert list(cached._trackers) == []  # two sessions each: SQL has to trim them
+    for sender in ("a", "b", "c"):
+        await cached.save(await cached.retrieve(sender))  # one session each now: kept
+    assert list(cached._trackers) == ["b", "c"]
     assert (await cached.retrieve("a")) is not None  # read back from SQL
+
+
+async def test_a_tracker_holding_one_session_is_handed_to_the_next_turn_as_saved(tmp_path):
+    cached, plain = stores(tmp_path)
+    await cached.save(await cached.retrieve("patient") or conversation("patient"))
+    tracker = await cached.retrieve("patient")  # from SQL: the second session only
+    assert tracker is not None
+    tracker.update(ActionExecuted("action_plan", timestamp=13))
+    await cached.save(tracker)
+    kept = await cached.retrieve("patient")
+    from_sql = await plain.retrieve("patient")
+    assert kept is tracker and from_sql is not None
+    assert [e.as_dict() for e in kept.events] == [e.as_dict() for e in from_sql.events]
+
+
+async def test_whoever_retrieves_a_kept_tracker_owns_it_until_they_save(tmp_path):
+    cached, _ = stores(tmp_path)
+    await cached.save(DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots))
+    held = await cached.retrieve("patient")
+    assert held is not None
+    held.update(UserUttered("never saved", timestamp=20))  # a turn that fails before saving
+    again = await cached.retrieve("patient")
+    assert again is not None and again is not held and again.latest_message.text == "check in"
+
+
+async def test_a_tracker_that_started_a_new_session_is_read_from_sql_next_time(tmp_path):
+    cached, plain = stores(tmp_path)
+    tracker = DialogueStateTracker.from_events("patient", FIRST_SESSION, DOMAIN.slots)
+    await cached.save(tracker)
+    assert await cached.retrieve("patient") is tracker
+    for event in SECOND_SESSION:
+        tracker.update(event)
+    await cached.save(tracker)
+    again, from_sql = await cached.retrieve("patient"), await plain.retrieve("patient")
+    assert again is not tracker and again is not None and from_sql is not None
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in from_sql.events] != []
+    assert len(again.events) == len(SECOND_SESSION)  # the second session only
+
+
+async def test_a_new_models_domain_sends_every_conversation_back_to_sql(tmp_path):
+    cached, _ = stores(tmp_path)
+    tracker = DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots)
+    await cached.save(tracker)
+    cached.domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))  # as Rasa's agent does when it loads a model
+    again = await cached.retrieve("patient")
+    assert again is not None and again is not tracker
