@@ -26,7 +26,7 @@ CHAT = 4242
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as running:
+    with FakeTelegram().running() as running:
         yield running
 
 

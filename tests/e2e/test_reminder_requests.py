@@ -13,19 +13,9 @@ from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.services.reminders import STOPPED
 from tests.e2e.conftest import Chat, last_question, payloads
 from tests.e2e.test_conversation import ONBOARDING
-from tests.e2e.test_reminders import events
+from tests.e2e.test_reminders import events, reminders_every, server_env  # noqa: F401 (the same servers' fixtures)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def reminders_every() -> float:
-    return 1.0
-
-
-@pytest.fixture(scope="module")
-def server_env() -> dict[str, str]:
-    return {"REMINDER_DEFAULT_TIME": "00:00"}  # the scheduler runs on the real clock: due all day
 
 
 def onboard(chat: Chat, sender: str, now: datetime) -> list[dict]:

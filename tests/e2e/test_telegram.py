@@ -35,7 +35,7 @@ INTENT = re.compile(r"(^|\s)/[A-Za-z_]+")  # an `/intent` string
 
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as running:
+    with FakeTelegram().running() as running:
         yield running
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fakes.http import Reply, serving
 
 HOOK = "/services/T00000000/B00000000/fakeWebhookSecret0000000"
 ERRORS = {400: "invalid_payload", 403: "action_prohibited", 404: "no_service", 410: "channel_is_archived",
@@ -50,27 +51,10 @@ class FakeSlack:
 
     @contextmanager
     def running(self) -> Iterator[FakeSlack]:
-        fake = self
+        def reply(path: str, headers: Mapping[str, str], body: str) -> Reply:
+            status = self.answer(path, body)
+            return status, "text/html", (ERRORS.get(status, "ok") if status != 200 else "ok").encode()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                status = fake.answer(self.path, body)
-                data = (ERRORS.get(status, "ok") if status != 200 else "ok").encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:  # quiet
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}{HOOK}"
-        try:
+        with serving(reply) as url:
+            self.url = f"{url}{HOOK}"
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()

@@ -15,9 +15,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.http import Reply, json_reply, serving
 
 TOKEN = "123456:fake-telegram-bot-token"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -55,16 +58,12 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.blocked: set[str] = set()  # chats whose sendMessage fails with 403, as for a blocked bot
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = ""  # while running
 
-    def __enter__(self) -> FakeTelegram:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    @contextmanager
+    def running(self) -> Iterator[FakeTelegram]:
+        with serving(self._reply) as self.url:
+            yield self
 
     def sent(self, chat: str | int | None = None, method: str = "sendMessage") -> list[Call]:
         with self.lock:
@@ -83,33 +82,15 @@ class FakeTelegram:
             return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                _, bot, method = self.path.split("/", 2)
-                if bot != f"bot{fake.token}":
-                    return self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                params = {key: values[0] for key, values in urllib.parse.parse_qs(body).items()}
-                status, answer = fake._answer(method, params)
-                with fake.lock:
-                    fake.calls.append(Call(method, params, answer.get("result")))
-                self._reply(status, answer)
-
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:  # quiet
-                pass
-
-        return Handler
+    def _reply(self, path: str, headers: Mapping[str, str], body: str) -> Reply:
+        _, bot, method = path.split("/", 2)
+        if bot != f"bot{self.token}":
+            return json_reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        params = {key: values[0] for key, values in urllib.parse.parse_qs(body).items()}
+        status, answer = self._answer(method, params)
+        with self.lock:
+            self.calls.append(Call(method, params, answer.get("result")))
+        return json_reply(status, answer)
 
 
 def message(chat: int, text: str, chat_type: str = "private") -> dict[str, Any]:

@@ -6,20 +6,20 @@ coach form-encoded and signed as Twilio signs them (or forged, or unsigned).
 from __future__ import annotations
 
 import base64
-import json
 import re
 import secrets
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
 from twilio.request_validator import RequestValidator
+
+from tests.fakes.http import Reply, json_reply, serving
 
 MESSAGES = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json")
 ERRORS = {  # Twilio's words for the errors the fake gives
@@ -95,31 +95,12 @@ class FakeTwilio:
 
     @contextmanager
     def running(self) -> Iterator[FakeTwilio]:
-        fake = self
+        def reply(path: str, headers: Mapping[str, str], body: str) -> Reply:
+            return json_reply(*self.answer(path, headers.get("Authorization", ""), body))
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                status, payload = fake.answer(self.path, self.headers.get("Authorization", ""), body)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:  # quiet
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
+        with serving(reply) as url:
+            self.url = url
             yield self
-        finally:
-            server.shutdown()
-            server.server_close()
 
     def signature(self, url: str, form: dict[str, str], token: str = "") -> str:
         """X-Twilio-Signature for a webhook to `url` with these fields, signed with the auth token (or `token`)."""
