@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, StrictBool, StrictInt, root_validator, validator
@@ -329,20 +329,28 @@ class ResolutionRules(Record):
         raise ValueError("must map lower-case words to non-zero whole numbers (-1: the last)")
 
 
-class ReminderRules(Sourced):
+class Retries(Record):
+    """How a failed send is retried: the waits before each retry, in order."""
+
+    retry_minutes: tuple[Annotated[Whole, within(1, 720)], ...]
+
+    def retry_at(self, at: datetime, attempt: int) -> datetime | None:
+        """When the attempt after attempt number `attempt` (1 for the first), claimed `at`, is due; None after the
+        last wait."""
+        return at + timedelta(minutes=self.retry_minutes[attempt - 1]) if attempt <= len(self.retry_minutes) else None
+
+
+class ReminderRules(Sourced, Retries):
     """When the daily reminder turns gentler, when the clinic hears of a silent patient, how failed sends are
     retried (services/reminders.py)."""
 
     gentle_after_days: Whole = within(1, 60)  # silent days (no check-in, up to yesterday)
     alert_clinician_after_days: Whole = within(1, 90)
-    retry_minutes: tuple[Annotated[Whole, within(1, 720)], ...]  # the waits before each retry, in order
 
 
-class NotificationRules(Record):
+class NotificationRules(Retries):
     """How a failed notice of an emergency or urgent escalation to the clinic is retried
     (services/notifications.py)."""
-
-    retry_minutes: tuple[Annotated[Whole, within(1, 720)], ...]  # the waits before each retry, in order
 
 
 class Rules(Record):

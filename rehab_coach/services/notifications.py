@@ -71,7 +71,7 @@ class ClinicNotifier:
             # Claimed when it is made (in whole seconds: a test's `now` stays exact), however long the ones before
             # took. A claim holds a minute at least, and a send at most TIMEOUT per channel: it never outlasts it.
             at = now + timedelta(seconds=int(time.monotonic() - started))
-            if self.store.claim(due, at, self._retry_at(at, due.attempts + 1)):
+            if self.store.claim(due, at, self.rules.retry_at(at, due.attempts + 1)):
                 self._send(due, at, report)
         return report
 
@@ -94,8 +94,3 @@ class ClinicNotifier:
             report.failed += 1
         else:
             report.delivered += 1
-
-    def _retry_at(self, at: datetime, attempt: int) -> datetime | None:
-        """When the attempt after attempt number `attempt`, claimed `at`, is due; None after the last wait."""
-        waits = self.rules.retry_minutes
-        return at + timedelta(minutes=waits[attempt - 1]) if attempt <= len(waits) else None

@@ -92,7 +92,8 @@ class Scheduler:
 
     def _send(self, batch: list[_Due], now: datetime, monotonic: Callable[[datetime], float],
               report: RoundReport) -> None:
-        claims = [ReminderClaim(due.patient_id, due.day, due.kind, self._retry_at(now, due.send), due.alert, due.send)
+        claims = [ReminderClaim(due.patient_id, due.day, due.kind,
+                                self.rules.retry_at(now, due.send.attempts + 1 if due.send else 1), due.alert, due.send)
                   for due in batch]
         claimed = [(due, claim) for due, claim, ok in zip(batch, claims, self.reminders.claim(claims, now),
                                                           strict=True) if ok]
@@ -141,14 +142,6 @@ class Scheduler:
         alert = (Escalation("routine", (f"no check-in for {silent} days",), (SILENCE,))
                  if silent >= self.rules.alert_clinician_after_days and not alerted else None)
         return _Due(candidate.sender_id, candidate.patient_id, today, kind, candidate.channel, alert)
-
-    def _retry_at(self, now: datetime, before: ReminderSend | None) -> datetime | None:
-        """When the attempt after one claimed `now` is due (`before`: the attempts so far): the rules' wait for
-        it; None after the last wait."""
-        waits = self.rules.retry_minutes
-        attempt = before.attempts + 1 if before else 1
-        return now + timedelta(minutes=waits[attempt - 1]) if attempt <= len(waits) else None
-
 
 @dataclass(frozen=True)
 class ReminderDefaults:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select, text
@@ -14,11 +16,31 @@ from rehab_coach.adapters.storage import PatientRecord, Store, make_engine, upgr
 from rehab_coach.adapters.storage.tables import metadata
 from rehab_coach.core.model import CheckIn
 
+T = TypeVar("T")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 TODAY = date(2025, 3, 14)
 QUIET_DAY: dict[str, object] = dict(
     pain_rest=1, pain_exercise=2, pain_morning=1, swelling="none", mechanical="none", adherence="all"
 )
+
+
+def at_once(database_url: str, run: Callable[[Engine], T], copies: int = 2) -> list[T]:
+    """`run` on `copies` engines of the database (as many processes would), started together in threads."""
+    engines = [make_engine(database_url) for _ in range(copies)]
+    start, results = threading.Barrier(copies), []
+
+    def each(engine: Engine) -> None:
+        start.wait()
+        results.append(run(engine))
+
+    threads = [threading.Thread(target=each, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for engine in engines:
+        engine.dispose()
+    return results
 
 
 def drop_everything(url: str) -> None:

@@ -4,7 +4,6 @@ set), sent by the real connectors (slack_sdk, smtplib) to local fakes of Slack a
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rehab_coach.adapters.clinic_channels import Email, SlackWebhook
 from rehab_coach.adapters.nlp import read
-from rehab_coach.adapters.storage import PatientRecord, Store, make_engine
+from rehab_coach.adapters.storage import PatientRecord, Store
 from rehab_coach.adapters.storage.notifications import NotificationStore
 from rehab_coach.bootstrap import reminder_defaults
 from rehab_coach.core.knowledge import default_knowledge
@@ -23,7 +22,7 @@ from rehab_coach.services.notifications import NO_CHANNEL, Channel, ClinicNotifi
 from rehab_coach.settings import ClinicEmail
 from tests.fakes.slack import FakeSlack
 from tests.fakes.smtp import FakeSMTP
-from tests.storage.conftest import TODAY
+from tests.storage.conftest import TODAY, at_once
 
 NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, 30, tzinfo=timezone.utc)
 MINUTE = timedelta(minutes=1)
@@ -134,20 +133,8 @@ def test_a_channel_that_breaks_in_any_way_stops_no_other_and_no_other_notice(eng
 
 def test_two_schedulers_at_once_deliver_each_notice_once(engine, store, database_url, slack, smtp):
     patients = [escalated(store, f"p{n}") for n in range(30)]
-    engines = [make_engine(database_url) for _ in range(2)]
-    start, reports = threading.Barrier(2), []
-
-    def run(engine_: Engine) -> None:
-        start.wait()
-        reports.append(notifier(engine_, SlackWebhook(slack.url), email(smtp)).run_round(NOW))
-
-    threads = [threading.Thread(target=run, args=(engine_,)) for engine_ in engines]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    for engine_ in engines:
-        engine_.dispose()
+    channels = (SlackWebhook(slack.url), email(smtp))
+    reports = at_once(database_url, lambda engine_: notifier(engine_, *channels).run_round(NOW))
     assert sum(report.delivered for report in reports) == 30
     expected = sorted(f"Patient {p.id} needs attention (urgent). Open: {PORTAL}/patients/{p.id}" for p in patients)
     assert sorted(slack.texts()) == expected and sorted(mail.text for mail in smtp.mails) == expected

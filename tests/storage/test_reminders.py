@@ -31,7 +31,7 @@ from rehab_coach.services.reminders import (
     set_reminder_channel,
     set_reminder_time,
 )
-from tests.storage.conftest import QUIET_DAY, TODAY
+from tests.storage.conftest import QUIET_DAY, TODAY, at_once
 
 NINE = datetime(TODAY.year, TODAY.month, TODAY.day, 9, 0, tzinfo=timezone.utc)  # the clinic's default time, UTC
 SECOND, MINUTE = timedelta(seconds=1), timedelta(minutes=1)
@@ -114,21 +114,7 @@ def test_two_schedulers_at_once_send_each_patient_day_once_first_tries_and_retri
         onboarded(store, name)
 
     def concurrently(rasa: FakeRasa, now: datetime) -> list[RoundReport]:
-        engines = [make_engine(database_url) for _ in range(2)]
-        start, reports = threading.Barrier(2), []
-
-        def run(engine_: Engine) -> None:
-            start.wait()
-            reports.append(scheduler(engine_, rasa).run_round(now))
-
-        threads = [threading.Thread(target=run, args=(engine_,)) for engine_ in engines]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for engine_ in engines:
-            engine_.dispose()
-        return reports
+        return at_once(database_url, lambda engine_: scheduler(engine_, rasa).run_round(now))
 
     failing = FakeRasa(failing=tuple(names))
     assert sum(report.failed for report in concurrently(failing, NINE)) == 40 and failing.calls == 40
