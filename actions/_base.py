@@ -18,14 +18,12 @@ from actions import _deps, _render
 from actions._context import Turn, entity_values, turn
 from rehab_coach.adapters.clock import Clock, current_time, local_now
 from rehab_coach.core import contract
-from rehab_coach.core.intents import SERIOUS_INTENTS
+from rehab_coach.core.intents import MISSED_DAYS, SERIOUS_INTENTS
 from rehab_coach.core.model import SERIOUS, Escalation, Knowledge
 from rehab_coach.services.coach import Coach, ExerciseAnswer
 from rehab_coach.services.reminders import ReminderSetting
 
 log = logging.getLogger(__name__)
-
-MISSED_DAYS = 2  # how far back red flags answered without this server are looked for
 
 
 def where(error: BaseException) -> str:

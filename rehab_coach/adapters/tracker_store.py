@@ -15,13 +15,14 @@ from __future__ import annotations
 import itertools
 import math
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 
@@ -29,7 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 class Span:
     """A tracker's events as far as they were looked at: how many, the latest session start, the earliest event."""
 
-    events: weakref.ref[Any]  # to the tracker's deque (a span does not keep a conversation in memory)
+    events: weakref.ref[deque[Event]]  # to the tracker's deque (a span does not keep a conversation in memory)
     length: int
     since: float  # the latest `session_started`'s timestamp (-inf: none)
     earliest: float
@@ -77,8 +78,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender = tracker.sender_id
         self._trackers.pop(sender, None)  # if the SQL write fails, the next read goes to SQL
-        before = self._spans.pop(sender, None)
-        await super().save(tracker)
+        before = self._spans.get(sender)
+        try:
+            await super().save(tracker)
+        finally:
+            self._spans.pop(sender, None)
         after = span(tracker, before)
         if after.one_session:
             self._trackers[sender], self._spans[sender] = tracker, after
@@ -86,3 +90,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._trackers.popitem(last=False)
         while len(self._spans) > self._cache_size:
             del self._spans[next(iter(self._spans))]
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events to write: Rasa counts the session's rows in SQL at every save, a cost that grows with the
+        session; a tracker saved here before (the same events, grown) has its count in its span."""
+        before = self._spans.get(tracker.sender_id)
+        events: deque[Event] = tracker.events
+        if before is None or before.events() is not events or len(events) < before.length:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(events, before.length, None)

@@ -12,6 +12,9 @@ RED_FLAG_INTENT = "red_flag"
 # Forced for emergency and urgent findings: the rules answer them with a domain response from the Rasa
 # server itself, so the advice reaches the patient even when the action server is down.
 SERIOUS_INTENTS = {"emergency": "red_flag_emergency", "urgent": "red_flag_urgent"}
+# How many days back the action server, once reachable again, records the serious messages the Rasa server answered
+# without it (the Rasa server sends it those messages, rasa/speedups.py).
+MISSED_DAYS = 2
 # A routine finding is added to these intents' answers by their actions; any other intent gives way to
 # the red_flag intent, so the routine advice is given (and stored) whatever the classifier guessed.
 ANSWERED_WITH_ROUTINE = frozenset({"ask_plan", "ask_all_exercises", "ask_activity", "ask_exercise", "ask_progress",

@@ -19,16 +19,24 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
    before each action is kept with the applied events and carried on while they only grow; when they step
    back (a form's next turn, a reverted event) it is replayed again. Each caller gets its own states (the
    featurizer edits the last one in place).
+5. Every action call ships the whole session to the action server, which parses it: at turn 140, 550 kB of JSON
+   written and read for each action, the largest cost of a late turn on both servers. The coach's actions read
+   only the latest turns (a form's last slot candidates, the action before this message) and the serious
+   messages of the last MISSED_DAYS days (recorded when the action server was unreachable), so they are sent
+   those: the events from the SENT_TURNS-th latest user message on, and the serious user messages before it.
+   The rest of the call (slots, latest message, active loop, domain) is Rasa's own.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
+from rasa import __version__ as rasa_version
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
@@ -43,7 +51,9 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+from rehab_coach.core.intents import MISSED_DAYS, SERIOUS_INTENTS
 
 _SPEC = RemoteAction.action_response_format_spec()
 validator_for(_SPEC).check_schema(_SPEC)
@@ -205,9 +215,41 @@ def _kept_states_for_tracker_history(self: Domain, tracker: DialogueStateTracker
     return states
 
 
+SENT_TURNS = 10  # the user messages, latest first, whose turns an action call carries (5. above)
+_SERIOUS = frozenset(SERIOUS_INTENTS.values())
+
+
+def sent_events(events: Sequence[Event]) -> list[Event]:
+    """The events an action call carries, in order: the serious user messages within MISSED_DAYS (and a day) of
+    the latest event, then every event from the SENT_TURNS-th latest user message on."""
+    kept: list[Event] = []
+    newest_first, turns = reversed(events), 0
+    for event in newest_first:
+        kept.append(event)
+        turns += isinstance(event, UserUttered)
+        if turns == SENT_TURNS:
+            break
+    else:
+        return kept[::-1]
+    since = kept[0].timestamp - (MISSED_DAYS + 1) * 86400
+    earlier = itertools.takewhile(lambda event: event.timestamp >= since, newest_first)
+    kept += (event for event in earlier if isinstance(event, UserUttered) and event.intent_name in _SERIOUS)
+    return kept[::-1]
+
+
+def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = [event.as_dict() for event in sent_events(tracker.events)]
+    call = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa_version}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        call["domain"] = domain.as_dict()
+    return call
+
+
 def apply() -> None:
     """Patch every hot spot (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     Event.resolve_by_type = staticmethod(_cached_resolve_by_type)
     DialogueStateTracker.applied_events = _applied_events
     Domain.states_for_tracker_history = _kept_states_for_tracker_history
+    RemoteAction._action_call_format = _action_call_format

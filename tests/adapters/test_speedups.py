@@ -18,6 +18,7 @@ from rasa.shared.core.events import (
     ActionExecutionRejected,
     ActionReverted,
     ActiveLoop,
+    BotUttered,
     FollowupAction,
     LoopInterrupted,
     Restarted,
@@ -27,12 +28,14 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
 
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.rasa import speedups
 
 RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
 RASA_STATES = Domain.states_for_tracker_history
+RASA_CALL = RemoteAction._action_call_format
 assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -96,13 +99,14 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "def patched(): return (RemoteAction._validate_action_result is s._validate_action_result,\n"
             "                       Event.resolve_by_type is s._cached_resolve_by_type,\n"
             "                       T.applied_events is s._applied_events,\n"
-            "                       Domain.states_for_tracker_history is s._kept_states_for_tracker_history)\n"
+            "                       Domain.states_for_tracker_history is s._kept_states_for_tracker_history,\n"
+            "                       RemoteAction._action_call_format is s._action_call_format)\n"
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
-    assert result.stdout.split("\n")[:2] == ["(False, False, False, False)", "(True, True, True, True)"]
+    assert result.stdout.split("\n")[:2] == [str((False,) * 5), str((True,) * 5)]
 
 
 # Trackers' applied events and states: the kept fold answers exactly as Rasa's own, after every event.
@@ -141,3 +145,35 @@ def test_neither_a_replaced_deque_nor_an_edited_state_leaks_into_the_next_answer
     assert tracker.past_states(DOMAIN)[-1]["user"] != {}
     tracker.events = tracker._create_events([ActionExecuted("action_listen")])
     assert tracker.applied_events() == RASA_APPLIED_EVENTS(tracker) and len(tracker.applied_events()) == 1
+
+
+# Action calls: the latest turns and the recent serious messages, the rest of the call as Rasa makes it.
+DAY = 86400.0
+
+
+def turn(intent: str, at: float) -> list:
+    return [ActionExecuted("action_listen", timestamp=at), UserUttered("x", {"name": intent}, timestamp=at),
+            ActionExecuted("action_plan", timestamp=at), BotUttered("ok", timestamp=at + 1)]
+
+
+def calls(tracker: DialogueStateTracker) -> tuple[dict, dict]:
+    """The call to action_plan as sent (ours) and as Rasa would send it, each without its events."""
+    action = RemoteAction("action_plan", EndpointConfig("http://localhost:5055/webhook"))
+    sent, rasas = action._action_call_format(tracker, DOMAIN), RASA_CALL(action, tracker, DOMAIN)
+    return sent, rasas
+
+
+def test_an_action_call_carries_the_latest_turns_and_the_serious_messages_of_the_last_days_the_rest_as_rasas():
+    old, recent = turn("red_flag_emergency", 0.0), turn("red_flag_urgent", 2.5 * DAY)
+    latest = [event for n in range(25) for event in turn("ask_plan" if n % 3 else "greet", 5 * DAY + n)]
+    tracker = DialogueStateTracker.from_events("patient", [*old, *turn("greet", DAY), *recent, *latest], DOMAIN.slots)
+    sent, rasas = calls(tracker)
+    from_tenth_latest = latest[-4 * speedups.SENT_TURNS + 1:]  # from its user message on
+    assert sent["tracker"].pop("events") == [event.as_dict() for event in [recent[1], *from_tenth_latest]]
+    assert len(rasas["tracker"].pop("events")) == len(tracker.events) and sent == rasas
+
+
+def test_a_short_session_is_sent_whole():
+    tracker = DialogueStateTracker.from_events("patient", turn("greet", 0.0) * 3, DOMAIN.slots)
+    sent, rasas = calls(tracker)
+    assert sent == rasas

@@ -111,3 +111,30 @@ async def test_a_new_models_domain_sends_every_conversation_back_to_sql(tmp_path
     cached.domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))  # as Rasa's agent does when it loads a model
     again = await cached.retrieve("patient")
     assert again is not None and again is not tracker
+
+
+async def test_a_kept_tracker_writes_the_rows_rasas_store_writes_without_counting_them_in_sql(tmp_path, monkeypatch):
+    cached, _ = stores(tmp_path)
+    plain = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "plain.sqlite3"))
+    counted = []
+    count = SQLTrackerStore._additional_events
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
+                        lambda self, session, tracker: counted.append(self) or count(self, session, tracker))
+    turns = [[ActionExecuted("action_listen", timestamp=20 + n), UserUttered(f"turn {n}", timestamp=20 + n)]
+             for n in range(3)]
+    turns.append([ActionExecuted("action_session_start", timestamp=30), SessionStarted(timestamp=30),
+                  ActionExecuted("action_listen", timestamp=31), UserUttered("next day", timestamp=31)])
+    for store in (cached, plain):
+        await store.save(DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots))
+        for events in turns:
+            tracker = await store.retrieve("patient")
+            assert tracker is not None
+            for event in events:
+                tracker.update(event)
+            await store.save(tracker)
+    assert counted.count(cached) == 1  # the first save only: the next three trackers were kept ones
+    rows = []
+    for store in (cached, plain):
+        with store.session_scope() as session:
+            rows.append([(e.type_name, e.timestamp, e.data) for e in session.query(store.SQLEvent).order_by("id")])
+    assert rows[0] == rows[1] and len(rows[0]) == len(SECOND_SESSION) + 10
