@@ -25,10 +25,14 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
    messages of the last MISSED_DAYS days (recorded when the action server was unreachable), so they are sent
    those: the events from the SENT_TURNS-th latest user message on, and the serious user messages before it.
    The rest of the call (slots, latest message, active loop, domain) is Rasa's own.
+6. Each action runs on `tracker.copy()`, which replays every event of the session on a new tracker. The replay is
+   kept with the tracker and carried on over new events (it is only ever updated with events, so it is what Rasa's
+   copy would be, even where the tracker itself was changed without an event), and each copy is a copy of it.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,6 +77,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 
 _resolve_by_type = Event.resolve_by_type
+_rasa_copy = DialogueStateTracker.copy
 _EVENT_TYPES: dict[str, type[Event]] = {}
 
 
@@ -106,20 +111,55 @@ class _Replay:
 
 
 @dataclass
-class _Seen:
-    """What was worked out from a tracker's events: valid while they are `events` and end with `length`, `last`."""
+class _Mark:
+    """How far a tracker's events were read: valid while they are `events` and still begin with `length` of them,
+    the last being `last`."""
 
     events: Any  # the tracker's deque itself
     length: int
     last: Event | None
-    loop_names: set[str] = field(default_factory=set)
-    applied: list[Event] = field(default_factory=list)
-    replays: dict[tuple, _Replay] = field(default_factory=dict)  # each begins `applied`
 
     def holds_for(self, tracker: DialogueStateTracker) -> bool:
         events = tracker.events
         return (self.events is events and len(events) >= self.length
                 and (self.length == 0 or events[self.length - 1] is self.last))
+
+
+@dataclass
+class _Seen(_Mark):
+    """What was worked out from a tracker's events."""
+
+    loop_names: set[str] = field(default_factory=set)
+    applied: list[Event] = field(default_factory=list)
+    replays: dict[tuple, _Replay] = field(default_factory=dict)  # each begins `applied`
+
+
+@dataclass
+class _Copied(_Mark):
+    """Rasa's `copy()` replays every event on a new tracker: `replay` is that tracker, carried on over new events
+    (it is only ever updated with events, as Rasa's copy is)."""
+
+    replay: DialogueStateTracker
+
+
+def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
+    """Rasa 3.6's `DialogueStateTracker.copy()`: a copy of the kept replay, not a replay of every event."""
+    events, copied = self.events, self.__dict__.get("_coach_copied")
+    if events.maxlen is not None:  # a capped history drops events at the front: the replay could not follow
+        return _rasa_copy(self)
+    if copied is None or not copied.holds_for(self):
+        copied = _Copied(events, 0, None, self.init_copy())
+    for event in itertools.islice(events, copied.length, None):
+        copied.replay.update(event)
+    self.__dict__["_coach_copied"] = _Copied(events, len(events), events[-1] if events else None, copied.replay)
+    replay, tracker = copied.replay, self.init_copy()
+    tracker.events = tracker._create_events(replay.events)
+    tracker.slots = {name: copy.copy(slot) for name, slot in replay.slots.items()}
+    tracker.latest_action = copy.copy(replay.latest_action)
+    tracker.active_loop = copy.copy(replay.active_loop)
+    tracker._paused, tracker.followup_action = replay._paused, replay.followup_action
+    tracker.latest_message, tracker.latest_bot_utterance = replay.latest_message, replay.latest_bot_utterance
+    return tracker
 
 
 def _seen(tracker: DialogueStateTracker) -> _Seen | None:
@@ -253,3 +293,4 @@ def apply() -> None:
     DialogueStateTracker.applied_events = _applied_events
     Domain.states_for_tracker_history = _kept_states_for_tracker_history
     RemoteAction._action_call_format = _action_call_format
+    DialogueStateTracker.copy = _copy

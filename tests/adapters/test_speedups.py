@@ -36,6 +36,7 @@ from rehab_coach.rasa import speedups
 RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
 RASA_STATES = Domain.states_for_tracker_history
 RASA_CALL = RemoteAction._action_call_format
+RASA_COPY = DialogueStateTracker.copy
 assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -100,13 +101,14 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "                       Event.resolve_by_type is s._cached_resolve_by_type,\n"
             "                       T.applied_events is s._applied_events,\n"
             "                       Domain.states_for_tracker_history is s._kept_states_for_tracker_history,\n"
-            "                       RemoteAction._action_call_format is s._action_call_format)\n"
+            "                       RemoteAction._action_call_format is s._action_call_format,\n"
+            "                       T.copy is s._copy)\n"
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
-    assert result.stdout.split("\n")[:2] == [str((False,) * 5), str((True,) * 5)]
+    assert result.stdout.split("\n")[:2] == [str((False,) * 6), str((True,) * 6)]
 
 
 # Trackers' applied events and states: the kept fold answers exactly as Rasa's own, after every event.
@@ -135,6 +137,27 @@ def test_applied_events_and_states_are_rasas_after_every_event(events):
         for ignore in (False, True, False):  # the second False is answered from what was kept
             expected = RASA_STATES(DOMAIN, tracker, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY)
             assert tracker.past_states(DOMAIN, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY) == expected
+
+
+def everything(tracker: DialogueStateTracker) -> dict:
+    """A tracker's whole state, comparable: its attributes with the events listed and the slots as attributes."""
+    state = {name: value for name, value in vars(tracker).items() if not name.startswith("_coach")}
+    return {**state, "events": list(tracker.events), "slots": {n: vars(s) for n, s in tracker.slots.items()}}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(EVENT, st.booleans()), max_size=40))
+def test_a_copy_is_rasas_replayed_copy_after_every_event_and_owns_its_state(steps):
+    tracker = DialogueStateTracker("patient", DOMAIN.slots)
+    for event, handled in steps:
+        tracker.update(event, DOMAIN)
+        if handled:  # as the processor does once it has taken the follow-up action (no event says so)
+            tracker.clear_followup_action()
+        ours, rasas = tracker.copy(), RASA_COPY(tracker)
+        assert everything(ours) == everything(rasas)
+        for change in (LoopInterrupted(True), SlotSet("pain_rest", 9), ActiveLoop("checkin_form")):
+            ours.update(change)  # as an action's temporary tracker is updated
+        assert everything(tracker.copy()) == everything(RASA_COPY(tracker))
 
 
 def test_neither_a_replaced_deque_nor_an_edited_state_leaks_into_the_next_answer():
