@@ -260,16 +260,23 @@ def avoided_activities(state: CourseState, today: date, knowledge: Knowledge) ->
     return tuple(a for a in knowledge.activities.values() if a.verdicts[phase_id] in banned)
 
 
-def _current(history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> tuple[CourseState, DayResult | None]:
-    course = follow_course([c for c in history if c.day <= today], knowledge)
-    if not course:
-        return CourseState(), None
-    return course[-1].state, course[-1]
+def _course_until(history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> list[DayResult]:
+    return follow_course([c for c in history if c.day <= today], knowledge)
+
+
+def _current(course: Sequence[DayResult]) -> tuple[CourseState, DayResult | None]:
+    """The state the course ends in and its last day; the starting state and None before any check-in."""
+    return (course[-1].state, course[-1]) if course else (CourseState(), None)
 
 
 def plan_for_today(patient: Patient, history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> Plan:
     """Today's exercises with their doses, the activities to avoid, and why."""
-    state, last = _current(history, today, knowledge)
+    return plan_from_course(patient, _course_until(history, today, knowledge), today, knowledge)
+
+
+def plan_from_course(patient: Patient, course: Sequence[DayResult], today: date, knowledge: Knowledge) -> Plan:
+    """`plan_for_today` from the course up to today (`follow_course`), for a caller that has replayed it already."""
+    state, last = _current(course)
     phase = knowledge.phase(state.phase)
     checked_in = last if last is not None and last.checkin.day == today else None
     if last is None:
@@ -313,7 +320,7 @@ def advise_activity(
 ) -> Advice:
     """May the patient do this activity today? The phase's verdict, made stricter after a red day."""
     activity = knowledge.activities[activity_id]
-    state, _ = _current(history, today, knowledge)
+    state, _ = _current(_course_until(history, today, knowledge))
     verdict = activity.verdicts[knowledge.phase(state.phase).id]
     reason = activity.reasons[verdict]
     if verdict == "caution" and activity in avoided_activities(state, today, knowledge):
