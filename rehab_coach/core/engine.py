@@ -40,7 +40,10 @@ class Classification(NamedTuple):
 
 
 class CourseState(NamedTuple):
-    """Where the patient stands after a day. `since` is the day the current phase was decided."""
+    """Where the patient stands after a day. `since` is the day the current phase was decided.
+
+    The replay makes an everyday state with the constructor: `_replace` costs twice as much.
+    """
 
     phase: int = 1
     since: date = date.min
@@ -200,8 +203,8 @@ def _decide(
     rules = knowledge.rules
     today = checkin.day
     if day_class == "red":
-        state = state._replace(green_streak=0, last_red=today,
-                               dose_level=max(0, state.dose_level - rules.progression.dose_down_on_red))
+        state = CourseState(state.phase, state.since, state.highest, green_streak=0, last_red=today,
+                            dose_level=max(0, state.dose_level - rules.progression.dose_down_on_red))
         if state.phase > 1:  # phase 1 has no phase to step back to
             window = rules.flare.regress_window_days
             reds = 1 + sum(r.classification.day_class == "red" for r in _window(past, state, today, window))
@@ -212,14 +215,16 @@ def _decide(
                          f"{back.name}, until the ankle settles",))
         return state, "hold", ("staying at this stage, with lighter work for the next days",)
     if day_class == "amber":
-        return (state._replace(green_streak=0), "hold",
+        return (CourseState(state.phase, state.since, state.highest, state.dose_level, green_streak=0,
+                            last_red=state.last_red), "hold",
                 ("same exercises and doses as before; no step up today",))
     if not _counts(day_class, checkin, knowledge):
         return state, "hold", ("the plan was not done: do it before we step up",)
     streak = state.green_streak + 1
     phase = knowledge.phase(state.phase)
     step_up = streak % rules.progression.dose_up_after_green == 0 and state.dose_level < _top_level(knowledge, phase.id)
-    state = state._replace(green_streak=streak, dose_level=state.dose_level + step_up)
+    state = CourseState(state.phase, state.since, state.highest, dose_level=state.dose_level + step_up,
+                        green_streak=streak, last_red=state.last_red)
     ready = _ready(state, checkin, past, knowledge)
     if ready:
         following = knowledge.phase(state.phase + 1)
