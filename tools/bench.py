@@ -21,7 +21,7 @@ from rehab_coach.core.triage import triage
 from rehab_coach.services.coach import Coach
 
 START = date(2025, 1, 1)
-TARGETS_MS = {"plan": 5.0, "store": 10.0}
+TARGETS_MS = {"plan": 3.0, "store": 10.0}
 
 
 def year_of_checkins(seed: int = 7) -> list[CheckIn]:
