@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,6 +15,7 @@ from actions import _render
 from actions._base import CoachAction, send_escalation, where
 from actions._context import CHECKIN_SLOTS, Turn
 from rehab_coach.core import contract
+from rehab_coach.core.engine import DayResult
 from rehab_coach.core.model import PAIN_FIELDS, SERIOUS, Escalation, InvalidCheckIn
 
 log = logging.getLogger(__name__)
@@ -56,12 +58,12 @@ class ActionRecordCheckin(CoachAction):
             json_message=contract.checkin_recorded(recorded.checkin, recorded.classification.day_class, reasons),
         )
         # The check-in is committed: whatever fails from here on, it stays saved.
-        escalation = self._referral(now)
+        escalation = self._referral(now, recorded.course)
         if escalation is not None and escalation.urgency in SERIOUS:
             send_escalation(dispatcher, escalation, self.knowledge)  # replaces the turn's coaching
             return reset_checkin()
         try:
-            plan = self.coach.plan_for_today(now.patient, now.today)
+            plan = self.coach.plan_for_today(now.patient, now.today, recorded.course)
         except Exception as error:
             log.error("plan after check-in failed: %s at %s", type(error).__name__, where(error))
             dispatcher.utter_message(response="utter_checkin_saved_no_plan")
@@ -71,10 +73,10 @@ class ActionRecordCheckin(CoachAction):
             send_escalation(dispatcher, escalation, self.knowledge)
         return reset_checkin()
 
-    def _referral(self, now: Turn) -> Escalation | None:
+    def _referral(self, now: Turn, course: Sequence[DayResult]) -> Escalation | None:
         """What the course now calls for (referral rules); a failure here must not cost the patient the plan."""
         try:
-            return self.coach.triage(now.patient, now.now, include_course=True)
+            return self.coach.triage(now.patient, now.now, course=course)
         except Exception as error:
             log.error("triage after check-in failed: %s at %s", type(error).__name__, where(error))
             return None

@@ -21,7 +21,7 @@ from rehab_coach.core.triage import triage
 from rehab_coach.services.coach import Coach
 
 START = date(2025, 1, 1)
-TARGETS_MS = {"plan": 5.0, "store": 10.0}
+TARGETS_MS = {"plan": 3.0, "store": 10.0}
 
 
 def year_of_checkins(seed: int = 7) -> list[CheckIn]:
@@ -86,10 +86,10 @@ def main() -> int:
 
         def check_in_and_plan() -> None:
             day = START + timedelta(days=next(offsets))
-            coach.record_checkin(other, {"pain_rest": 1, "pain_exercise": 2, "pain_morning": 1, "swelling": "none",
-                                         "mechanical": "none", "adherence": "all"}, day)
-            coach.plan_for_today(other, day)
-            coach.triage(other, now, "all fine today", include_course=True)
+            recorded = coach.record_checkin(other, {"pain_rest": 1, "pain_exercise": 2, "pain_morning": 1,
+                                                    "swelling": "none", "mechanical": "none", "adherence": "all"}, day)
+            coach.plan_for_today(other, day, recorded.course)
+            coach.triage(other, now, "all fine today", course=recorded.course)
 
         report("full check-in turn on SQLite (record, plan, triage)", timed(check_in_and_plan, 200))
         db.dispose()

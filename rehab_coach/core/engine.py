@@ -8,8 +8,10 @@ always gives the same phase, and every decision carries its reasons. Every numbe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from rehab_coach.core import selection
 from rehab_coach.core.model import (
@@ -30,15 +32,18 @@ from rehab_coach.core.model import (
 _MECHANICAL_WORDS = {"catching": "caught", "locking": "locked", "giving_way": "gave way"}
 
 
-@dataclass(frozen=True)
-class Classification:
+# A replay makes a Classification, a CourseState and a DayResult for every day of the course: named tuples,
+# immutable like frozen dataclasses and several times cheaper to make.
+class Classification(NamedTuple):
     day_class: DayClass
     reasons: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CourseState:
-    """Where the patient stands after a day. `since` is the day the current phase was decided."""
+class CourseState(NamedTuple):
+    """Where the patient stands after a day. `since` is the day the current phase was decided.
+
+    The replay makes an everyday state with the constructor: `_replace` costs twice as much.
+    """
 
     phase: int = 1
     since: date = date.min
@@ -48,8 +53,7 @@ class CourseState:
     last_red: date | None = None
 
 
-@dataclass(frozen=True)
-class DayResult:
+class DayResult(NamedTuple):
     checkin: CheckIn
     classification: Classification
     status: PhaseStatus
@@ -96,6 +100,9 @@ class Advice:
     reason: str
 
 
+_GREEN = Classification("green", ("pain stayed in the safe zone and settled by the morning",))
+
+
 def _one_per_day(history: Sequence[CheckIn]) -> list[CheckIn]:
     """Check-ins in day order; if a day appears twice, the later entry wins."""
     by_day: dict[date, CheckIn] = {checkin.day: checkin for checkin in history}
@@ -128,7 +135,7 @@ def classify_day(checkin: CheckIn, history: Sequence[CheckIn], knowledge: Knowle
 def _classify(checkin: CheckIn, recent: Sequence[CheckIn], knowledge: Knowledge) -> Classification:
     """Classify against `recent`: the last baseline_checkins check-ins before this one, in day order."""
     rules = knowledge.rules.day
-    baseline = min((c.pain_morning for c in recent), default=checkin.pain_morning)
+    baseline = min([c.pain_morning for c in recent], default=checkin.pain_morning)
     previous = recent[-1] if recent else None
     red = _signs(rules.red, checkin, baseline, previous)
     if red:
@@ -136,7 +143,7 @@ def _classify(checkin: CheckIn, recent: Sequence[CheckIn], knowledge: Knowledge)
     amber = _signs(rules.amber, checkin, baseline, previous)
     if amber:
         return Classification("amber", tuple(amber))
-    return Classification("green", ("pain stayed in the safe zone and settled by the morning",))
+    return _GREEN
 
 
 def _window(past: Sequence[DayResult], state: CourseState, today: date, days: int) -> list[DayResult]:
@@ -184,8 +191,10 @@ def _ready(state: CourseState, checkin: CheckIn, past: Sequence[DayResult], know
     return tuple(reasons)
 
 
-def _top_level(knowledge: Knowledge, phase: Phase) -> int:
-    return max((len(e.dosage[phase.id]) - 1 for e in knowledge.exercises.values() if phase.id in e.dosage), default=0)
+@lru_cache(maxsize=64)
+def _top_level(knowledge: Knowledge, phase_id: str) -> int:
+    """The highest dose level of the phase's exercises."""
+    return max((len(e.dosage[phase_id]) - 1 for e in knowledge.exercises.values() if phase_id in e.dosage), default=0)
 
 
 def _decide(
@@ -194,25 +203,28 @@ def _decide(
     rules = knowledge.rules
     today = checkin.day
     if day_class == "red":
-        state = replace(state, green_streak=0, last_red=today,
-                        dose_level=max(0, state.dose_level - rules.progression.dose_down_on_red))
-        window = rules.flare.regress_window_days
-        reds = 1 + sum(r.classification.day_class == "red" for r in _window(past, state, today, window))
-        if reds >= rules.flare.regress_red_days and state.phase > 1:
-            back = knowledge.phase(state.phase - 1)
-            return (replace(state, phase=back.number, since=today), "regress",
-                    (f"{reds} red days within {window} days: stepping back to phase {back.number}, "
-                     f"{back.name}, until the ankle settles",))
+        state = CourseState(state.phase, state.since, state.highest, green_streak=0, last_red=today,
+                            dose_level=max(0, state.dose_level - rules.progression.dose_down_on_red))
+        if state.phase > 1:  # phase 1 has no phase to step back to
+            window = rules.flare.regress_window_days
+            reds = 1 + sum(r.classification.day_class == "red" for r in _window(past, state, today, window))
+            if reds >= rules.flare.regress_red_days:
+                back = knowledge.phase(state.phase - 1)
+                return (state._replace(phase=back.number, since=today), "regress",
+                        (f"{reds} red days within {window} days: stepping back to phase {back.number}, "
+                         f"{back.name}, until the ankle settles",))
         return state, "hold", ("staying at this stage, with lighter work for the next days",)
     if day_class == "amber":
-        return (replace(state, green_streak=0), "hold",
+        return (CourseState(state.phase, state.since, state.highest, state.dose_level, green_streak=0,
+                            last_red=state.last_red), "hold",
                 ("same exercises and doses as before; no step up today",))
     if not _counts(day_class, checkin, knowledge):
         return state, "hold", ("the plan was not done: do it before we step up",)
     streak = state.green_streak + 1
     phase = knowledge.phase(state.phase)
-    step_up = streak % rules.progression.dose_up_after_green == 0 and state.dose_level < _top_level(knowledge, phase)
-    state = replace(state, green_streak=streak, dose_level=state.dose_level + step_up)
+    step_up = streak % rules.progression.dose_up_after_green == 0 and state.dose_level < _top_level(knowledge, phase.id)
+    state = CourseState(state.phase, state.since, state.highest, dose_level=state.dose_level + step_up,
+                        green_streak=streak, last_red=state.last_red)
     ready = _ready(state, checkin, past, knowledge)
     if ready:
         following = knowledge.phase(state.phase + 1)
@@ -253,16 +265,23 @@ def avoided_activities(state: CourseState, today: date, knowledge: Knowledge) ->
     return tuple(a for a in knowledge.activities.values() if a.verdicts[phase_id] in banned)
 
 
-def _current(history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> tuple[CourseState, DayResult | None]:
-    course = follow_course([c for c in history if c.day <= today], knowledge)
-    if not course:
-        return CourseState(), None
-    return course[-1].state, course[-1]
+def _course_until(history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> list[DayResult]:
+    return follow_course([c for c in history if c.day <= today], knowledge)
+
+
+def _current(course: Sequence[DayResult]) -> tuple[CourseState, DayResult | None]:
+    """The state the course ends in and its last day; the starting state and None before any check-in."""
+    return (course[-1].state, course[-1]) if course else (CourseState(), None)
 
 
 def plan_for_today(patient: Patient, history: Sequence[CheckIn], today: date, knowledge: Knowledge) -> Plan:
     """Today's exercises with their doses, the activities to avoid, and why."""
-    state, last = _current(history, today, knowledge)
+    return plan_from_course(patient, _course_until(history, today, knowledge), today, knowledge)
+
+
+def plan_from_course(patient: Patient, course: Sequence[DayResult], today: date, knowledge: Knowledge) -> Plan:
+    """`plan_for_today` from the course up to today (`follow_course`), for a caller that has replayed it already."""
+    state, last = _current(course)
     phase = knowledge.phase(state.phase)
     checked_in = last if last is not None and last.checkin.day == today else None
     if last is None:
@@ -306,7 +325,7 @@ def advise_activity(
 ) -> Advice:
     """May the patient do this activity today? The phase's verdict, made stricter after a red day."""
     activity = knowledge.activities[activity_id]
-    state, _ = _current(history, today, knowledge)
+    state, _ = _current(_course_until(history, today, knowledge))
     verdict = activity.verdicts[knowledge.phase(state.phase).id]
     reason = activity.reasons[verdict]
     if verdict == "caution" and activity in avoided_activities(state, today, knowledge):

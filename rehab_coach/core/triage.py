@@ -88,10 +88,15 @@ def triage(
 
     The reasons are those of the most urgent level found; `triggers` names every finding.
     """
-    findings = _text_findings(said, knowledge) if said else []
     checkins = [*history, checkin] if checkin else list(history)
-    if checkins:
-        findings += _course_findings(follow_course(checkins, knowledge), knowledge)
+    return triage_course(said, follow_course(checkins, knowledge), knowledge=knowledge)
+
+
+def triage_course(said: Findings | None, course: Sequence[DayResult], *, knowledge: Knowledge) -> Escalation | None:
+    """`triage` on a course already replayed (`follow_course`; empty: no course to judge)."""
+    findings = _text_findings(said, knowledge) if said else []
+    if course:
+        findings += _course_findings(course, knowledge)
     if not findings:
         return None
     urgency = min((f[0] for f in findings), key=URGENCIES.index)

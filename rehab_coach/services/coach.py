@@ -9,14 +9,14 @@ from datetime import date, datetime
 
 from rehab_coach.adapters.storage.repository import PatientRecord, Store
 from rehab_coach.core import contract, engine
-from rehab_coach.core.engine import Advice, Classification, Plan
+from rehab_coach.core.engine import Advice, Classification, DayResult, Plan
 from rehab_coach.core.intents import is_question, topic
 from rehab_coach.core.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
 from rehab_coach.core.reading import Reader
 from rehab_coach.core.redflags import Detector, Findings, detector_for
 from rehab_coach.core.reminder_request import ReminderRequest, reminder_reader
 from rehab_coach.core.resolve import ExerciseResolution, Resolver, asked_about, resolver_for
-from rehab_coach.core.triage import flagged, triage
+from rehab_coach.core.triage import flagged, triage_course
 from rehab_coach.services import reminders
 from rehab_coach.services.reminders import ReminderDefaults, ReminderSetting
 
@@ -25,9 +25,16 @@ NOT_DIAGNOSED = "not_diagnosed"  # the red flag (knowledge/red_flags.yml) for a 
 
 @dataclass(frozen=True)
 class RecordedCheckIn:
-    checkin: CheckIn
-    classification: Classification
+    course: Sequence[DayResult]  # the patient's course up to today, this check-in last: the turn's triage and plan
     created: bool  # False when it replaced an earlier check-in of the same day
+
+    @property
+    def checkin(self) -> CheckIn:
+        return self.course[-1].checkin
+
+    @property
+    def classification(self) -> Classification:
+        return self.course[-1].classification
 
 
 @dataclass(frozen=True)
@@ -100,18 +107,21 @@ class Coach:
     def record_checkin(self, patient: PatientRecord, values: dict, today: date) -> RecordedCheckIn:
         """Validate (InvalidCheckIn lists every problem, nothing written), classify and save today's answers.
 
-        The check-in is committed before anything else happens, so a later failure cannot lose it.
+        The check-in is committed before anything else happens, so a later failure cannot lose it. The course
+        replayed to classify it comes back with it: the rest of the turn reads no history again.
         """
         checkin = CheckIn.validated(today, today=today, **values)
-        history = self.history(patient, today)
-        classification = engine.classify_day(checkin, history, self.knowledge)
-        created = self.store.save_checkin(patient.id, checkin, classification.day_class)
-        return RecordedCheckIn(checkin, classification, created)
+        earlier = [c for c in self.history(patient, today) if c.day < today]  # today's is replaced
+        course = engine.follow_course([*earlier, checkin], self.knowledge)
+        created = self.store.save_checkin(patient.id, checkin, course[-1].classification.day_class)
+        return RecordedCheckIn(course, created)
 
-    def plan_for_today(self, patient: PatientRecord, today: date) -> Plan:
-        """Today's plan from the patient's whole history; stored as given (one per day, latest wins)."""
-        plan = engine.plan_for_today(patient.profile, self.history(patient, today), today,
-                                     self.knowledge)
+    def plan_for_today(self, patient: PatientRecord, today: date, course: Sequence[DayResult] | None = None) -> Plan:
+        """Today's plan from the patient's whole history, or from their `course` up to today when the turn has
+        it (`RecordedCheckIn.course`); stored as given (one per day, latest wins)."""
+        if course is None:
+            course = engine.follow_course(self.history(patient, today), self.knowledge)
+        plan = engine.plan_from_course(patient.profile, course, today, self.knowledge)
         self.store.save_plan(patient.id, today, plan.phase.number, plan.status, contract.plan(plan))
         return plan
 
@@ -151,11 +161,11 @@ class Coach:
         return ActivityAnswer((), (), found.closest, ExerciseAnswer(plan, exercise) if exercise.candidates else None)
 
     def triage(self, patient: PatientRecord, at: datetime, text: str | None = None,
-               include_course: bool = False) -> Escalation | None:
-        """Red flags in `text` (and, if asked, referral rules on the course) at time `at`; stored for clinicians."""
-        history = self.history(patient, at.date()) if include_course else []
+               course: Sequence[DayResult] = ()) -> Escalation | None:
+        """Red flags in `text` (and the referral rules on the patient's `course`, `RecordedCheckIn.course`) at time
+        `at`; stored for clinicians."""
         said = self.red_flags(text, at.date()) if text else None
-        escalation = triage(said, history=history, knowledge=self.knowledge)
+        escalation = triage_course(said, course, knowledge=self.knowledge)
         if escalation is not None:
             self.escalate(patient, escalation, text, at)
         return escalation

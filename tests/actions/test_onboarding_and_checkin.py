@@ -108,3 +108,12 @@ async def test_invalid_answers_are_not_saved_and_asked_again_next_time(coach, do
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(pain_rest=15), domain)
     assert texts(dispatcher) == [say("utter_checkin_not_saved")] and coach.store.checkins(patient.id) == []
     assert slot_events(events) == dict.fromkeys(CHECKIN_SLOTS)
+
+
+async def test_a_checkin_turn_reads_the_patients_history_once(coach, domain, patient, monkeypatch):
+    reads = []
+    history = coach.store.checkins
+    monkeypatch.setattr(coach.store, "checkins", lambda *args, **kwargs: reads.append(args) or history(*args, **kwargs))
+    _, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(mechanical="locking"), domain)
+    assert kinds(dispatcher) == ["checkin_recorded", "plan", "escalation"]
+    assert len(reads) == 1

@@ -81,9 +81,9 @@ def test_red_flag_is_stored_once_a_day_with_the_message(coach, patient, store):
 
 
 def test_course_referral_is_found_when_asked(coach, patient):
-    coach.record_checkin(patient, {**QUIET_DAY, "mechanical": "locking"}, TODAY)
+    recorded = coach.record_checkin(patient, {**QUIET_DAY, "mechanical": "locking"}, TODAY)
     assert coach.triage(patient, NOW, "hello") is None
-    escalation = coach.triage(patient, NOW, "hello", include_course=True)
+    escalation = coach.triage(patient, NOW, "hello", course=recorded.course)
     assert escalation is not None and escalation.triggers == ("mechanical_immediate",)
 
 

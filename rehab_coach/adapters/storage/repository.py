@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from rehab_coach.core.model import DAY_CLASSES, PHASE_STATUSES, SIDES, SPORTS, U
 # Ids only: sender ids and messages are personal data and never go to the log.
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_CHECKIN_COLUMNS = tuple(getattr(CheckinRow, f.name) for f in fields(CheckIn))  # the answers, in CheckIn's order
 
 
 class UnknownRecord(LookupError):
@@ -256,11 +257,11 @@ class Store:
 
     def checkins(self, patient_id: int, until: date | None = None) -> list[CheckIn]:
         """The patient's check-ins, oldest first, up to and including `until` when given."""
-        query = select(CheckinRow).where(CheckinRow.patient_id == patient_id).order_by(CheckinRow.day)
+        query = select(*_CHECKIN_COLUMNS).where(CheckinRow.patient_id == patient_id).order_by(CheckinRow.day)
         if until is not None:
             query = query.where(CheckinRow.day <= until)
         with self._unit_of_work() as session:
-            return [_checkin(row) for row in session.execute(query).scalars()]
+            return [CheckIn(*row) for row in session.execute(query)]
 
     # -- plans ----------------------------------------------------------------------------------
 
@@ -447,18 +448,6 @@ def _patient_record(row: PatientRow) -> PatientRecord:
         timezone=row.timezone,
         reminders_paused_until=row.reminders_paused_until,
         reminder_channel=row.reminder_channel,
-    )
-
-
-def _checkin(row: CheckinRow) -> CheckIn:
-    return CheckIn(
-        day=row.day,
-        pain_rest=row.pain_rest,
-        pain_exercise=row.pain_exercise,
-        pain_morning=row.pain_morning,
-        swelling=row.swelling,
-        mechanical=row.mechanical,
-        adherence=row.adherence,
     )
 
 
