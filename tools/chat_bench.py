@@ -42,7 +42,6 @@ EVERYDAY = ["what have I got to do today?", "how do I do the calf stretch on the
             "can I go dancing on saturday?", "how am I getting on?", "what signs should I look out for?", "thanks!"]
 MIXES = {"check-in": CHECKIN, "everyday": EVERYDAY, "mood": STOCK_TURNS}
 PATIENTS = 20
-TURNS = 2 * len(CHECKIN)  # each patient's timed turns in a mix: two check-ins' worth
 START = datetime(2026, 3, 2, 8, 0)
 # Untimed, before a mix: onboarding, which flows straight into the first check-in.
 WARM_UP: list[tuple[str, datetime | None]] = [(text, START) for text in ONBOARDING + CHECKIN[1:]]
@@ -101,10 +100,9 @@ def replay(url: str, headers: dict[str, str], patients: int,
     return load
 
 
-def mix_turns(texts: list[str], count: int = TURNS) -> list[tuple[str, datetime | None]]:
-    """`count` turns going round `texts` two simulated minutes apart, each time round on the next day (the coach takes
-    one check-in a day; the stock bot ignores the clock)."""
-    return [(texts[i % len(texts)], START + timedelta(days=1 + i // len(texts), minutes=2 * i)) for i in range(count)]
+def mix_turns(texts: list[str]) -> list[tuple[str, datetime | None]]:
+    """The mix once, on the day after the warm-up, two simulated minutes apart (the stock bot ignores the clock)."""
+    return [(text, START + timedelta(days=1, minutes=2 * i)) for i, text in enumerate(texts)]
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -272,17 +270,18 @@ def main(rounds: int = 2) -> int:
     folder = Path(tempfile.mkdtemp(prefix="coach-bench-"))
     try:
         with coach_servers(folder) as coach, stock_bot(folder) as (stock_url, stock_pid):
+            started = time.monotonic()
             bots = (Bot("coach", coach.webhook, coach.rest_headers),
                     Bot("stock", stock_url, {"Content-Type": "application/json"}))
             races: dict[str, Race] = {}
             for mix, texts in MIXES.items():
-                print(f"{mix} mix, {TURNS} turns a patient after the warm-up, {rounds} rounds:")
+                print(f"{mix} mix, {len(texts)} turns a patient after the warm-up, {rounds} rounds:")
                 race = races[mix] = Race()
                 for index in range(rounds):
                     for bot in bots:
                         race.run(bot, texts, f"{mix}-{bot.name}-{index}")
                 compare(race)
-            submitted = rounds * (1 + PATIENTS) * (1 + TURNS // len(CHECKIN))
+            submitted = rounds * (1 + PATIENTS) * 2
             print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'check-in-coach-%')} of {submitted} "
                   "submitted (check-in mix)")
             checks_cost(coach, f"check-in-coach-{rounds - 1}-{PATIENTS}-0",
@@ -290,6 +289,7 @@ def main(rounds: int = 2) -> int:
             memory = [peak_memory_mb(process.pid) for process in coach.processes]
             print(f"peak memory: action server {memory[0]:.0f} MB, Rasa server {memory[1]:.0f} MB, "
                   f"stock Rasa server {peak_memory_mb(stock_pid):.0f} MB")
+            print(f"the race, every mix and round: {time.monotonic() - started:.0f} s")
         print("\nsummary (figure: best / median over the rounds; met or missed by the median)")
         for row in summary(races):
             print("  {:<46} {:<15} {:<24} {}".format(*row))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools.chat_bench import Race, mix_turns, ratios, summary
+from tools.chat_bench import START, Race, mix_turns, ratios, summary
 
 
 def race(coach_ms: list[float], stock_ms: list[float], coach_per_s: list[float], stock_per_s: list[float]) -> Race:
@@ -33,10 +33,10 @@ def test_the_summary_judges_each_target_by_the_median_over_the_rounds() -> None:
     assert len(rows) == 8  # with the turn curve's, which ./coach turn-curve measures
 
 
-def test_each_time_round_the_mix_is_the_next_simulated_day() -> None:
-    turns = mix_turns(["check in", "1", "done"], count=7)
+def test_a_mix_is_sent_once_the_day_after_the_warm_up_in_order() -> None:
+    turns = mix_turns(["check in", "1", "done"])
 
-    assert [text for text, _ in turns] == ["check in", "1", "done"] * 2 + ["check in"]
-    days = [now.date() for _, now in turns if now]
-    assert len(set(days[:3])) == len(set(days[3:6])) == 1
-    assert days[0] < days[3] < days[6]
+    assert [text for text, _ in turns] == ["check in", "1", "done"]
+    times = [now for _, now in turns if now]
+    assert times == sorted(times) and len({now.date() for now in times}) == 1
+    assert times[0].date() > START.date()  # the warm-up's day
