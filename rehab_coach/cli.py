@@ -86,10 +86,10 @@ def train(args: argparse.Namespace) -> int:
 
 
 def chat_bench(args: argparse.Namespace) -> int:
-    """Print conversation benchmark figures: the coach against a stock rasa init bot."""
+    """Print conversation benchmark figures: the coach against a stock rasa init bot on the same message mixes."""
     from tools.chat_bench import main as run_chat_bench
 
-    return run_chat_bench()
+    return run_chat_bench(args.rounds)
 
 
 def turn_curve(args: argparse.Namespace) -> int:
@@ -409,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     nlu_evaluation.add_arguments(commands.add_parser("nlu-eval", help=nlu_eval.__doc__,
                                                      description=nlu_evaluation.__doc__,
                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
-    commands.add_parser("chat-bench", help=chat_bench.__doc__)
+    race = commands.add_parser("chat-bench", help=chat_bench.__doc__)
+    race.add_argument("--rounds", type=int, default=2,
+                      help="rounds per mix and bot, the bots taking turns (default: %(default)s)")
     curve = commands.add_parser("turn-curve", help=turn_curve.__doc__)
     curve.add_argument("--turns", type=int, default=300, help="turns in the session (default: %(default)s)")
     curve.add_argument("--rounds", type=int, default=1,

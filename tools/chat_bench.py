@@ -1,10 +1,13 @@
-"""Conversation benchmark (`./coach chat-bench`): the real servers over REST, against a stock bot.
+"""Conversation benchmark (`./coach chat-bench`): the real servers over REST, in a fair race against a stock bot.
 
-Prints turn latency (p50/p95/p99), throughput, errors, check-ins stored vs submitted and peak
-memory for one patient and for 20 concurrent patients, and what the request checks (tokens, tracker
-validation) cost per turn against the median turn; then builds a stock `rasa init` bot in a
-temporary folder, replays the same load shape on it and prints the throughput ratio; and times a
-full `rasa train --force` of the coach. Figures only: nothing is asserted.
+Serves the coach and a stock `rasa init` bot (built in a temporary folder) side by side and sends both the same three
+message mixes: the check-in mix, an everyday-questions mix and the stock bot's own mood mix. Every patient first goes
+through the coach's onboarding and first check-in, untimed and the same texts to both bots, so every mix times the
+same kind of turn. For each mix the bots take turns, round after round (coach, stock, coach, stock, ...), each round
+timing one patient alone and then 20 concurrent patients: prints each run's latency (p50/p95/p99), throughput and
+errors, each side's best and median over the rounds with the coach/stock ratios, and a summary against issue 13's
+targets. Then the check-ins stored vs submitted, what the request checks (tokens, tracker validation) cost per turn
+against the median turn, peak memory, and a full `rasa train --force` of the coach. Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ from rehab_coach.settings import RASA_TOKEN
 CHECKIN = ["check in", "about a 1", "2 out of 10", "1", "no swelling", "nothing like that", "did all of it"]
 ONBOARDING = ["hi", "left", "running", "yes"]
 STOCK_TURNS = ["hello", "I am sad", "yes", "great", "bye", "hi", "very good", "no", "goodbye"]
+# Everyday questions in a patient's own words: the plan, an exercise, running, dancing, progress, warning signs, thanks.
+EVERYDAY = ["what have I got to do today?", "how do I do the calf stretch on the step?", "am I ok to go for a jog?",
+            "can I go dancing on saturday?", "how am I getting on?", "what signs should I look out for?", "thanks!"]
+MIXES = {"check-in": CHECKIN, "everyday": EVERYDAY, "mood": STOCK_TURNS}
+PATIENTS = 20
+START = datetime(2026, 3, 2, 8, 0)
+# Untimed, before a mix: onboarding, which flows straight into the first check-in.
+WARM_UP: list[tuple[str, datetime | None]] = [(text, START) for text in ONBOARDING + CHECKIN[1:]]
+TURN_TARGET_MS = 40.0
 
 
 @dataclass
@@ -88,17 +100,9 @@ def replay(url: str, headers: dict[str, str], patients: int,
     return load
 
 
-def coach_script(days: int) -> Callable[[str], list[tuple[str, datetime | None]]]:
-    start = datetime(2026, 3, 2, 8, 0)
-
-    def script(sender: str) -> list[tuple[str, datetime | None]]:
-        turns: list[tuple[str, datetime | None]] = [(text, start) for text in ONBOARDING + CHECKIN[1:]]
-        # (onboarding flows straight into the first check-in)
-        for day in range(1, days):
-            turns += [(text, start + timedelta(days=day)) for text in CHECKIN]
-        return turns
-
-    return script
+def mix_turns(texts: list[str]) -> list[tuple[str, datetime | None]]:
+    """The mix once, on the day after the warm-up, two simulated minutes apart (the stock bot ignores the clock)."""
+    return [(text, START + timedelta(days=1, minutes=2 * i)) for i, text in enumerate(texts)]
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -135,18 +139,63 @@ def coach_servers(folder: Path) -> Iterator[runner.Servers]:
         yield running
 
 
-def measure_coach(folder: Path) -> float:
-    with coach_servers(folder) as running:
-        single = replay(running.webhook, running.rest_headers, 1, coach_script(3), prefix="single")
-        report("coach, 1 patient, 3 days", single)
-        days, patients = 2, 20
-        load = replay(running.webhook, running.rest_headers, patients, coach_script(days), prefix="crowd")
-        report(f"coach, {patients} concurrent patients", load)
-        print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'crowd-%')} of {patients * days} submitted")
-        checks_cost(running, "crowd-0", statistics.median(single.latencies))
-        memory = [peak_memory_mb(process.pid) for process in running.processes]
-        print(f"peak memory: action server {memory[0]:.0f} MB, Rasa server {memory[1]:.0f} MB")
-    return len(load.latencies) / load.seconds
+@dataclass(frozen=True)
+class Bot:
+    name: str
+    url: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Race:
+    """One mix's figures, one a round for each bot: one patient's median turn (ms) and 20 patients' turns/s."""
+    turn_ms: dict[str, list[float]] = field(default_factory=lambda: {"coach": [], "stock": []})
+    per_second: dict[str, list[float]] = field(default_factory=lambda: {"coach": [], "stock": []})
+
+    def run(self, bot: Bot, texts: list[str], prefix: str) -> None:
+        """One patient alone, then PATIENTS at once, each warmed up first (untimed)."""
+        loads = []
+        for patients in (1, PATIENTS):
+            replay(bot.url, bot.headers, patients, lambda _: WARM_UP, f"{prefix}-{patients}")
+            loads.append(replay(bot.url, bot.headers, patients, lambda _: mix_turns(texts), f"{prefix}-{patients}"))
+            report(f"  {bot.name}, {patients} patient{'s' if patients > 1 else ''}", loads[-1])
+        self.turn_ms[bot.name].append(statistics.median(loads[0].latencies))
+        self.per_second[bot.name].append(len(loads[1].latencies) / loads[1].seconds)
+
+
+def best(values: list[float], lower_is_better: bool) -> float:
+    return min(values) if lower_is_better else max(values)
+
+
+def ratios(figures: dict[str, list[float]], lower_is_better: bool) -> tuple[float, float]:
+    """Coach over stock: of the two sides' bests, and of their medians over the rounds."""
+    coach, stock = figures["coach"], figures["stock"]
+    return (best(coach, lower_is_better) / best(stock, lower_is_better),
+            statistics.median(coach) / statistics.median(stock))
+
+
+def compare(race: Race) -> None:
+    for what, figures, lower in (("one patient's median turn (ms)", race.turn_ms, True),
+                                 (f"{PATIENTS} patients' turns/s", race.per_second, False)):
+        sides = "; ".join(f"{side} best {best(values, lower):.1f}, median {statistics.median(values):.1f}"
+                          for side, values in figures.items())
+        by_best, by_median = ratios(figures, lower)
+        print(f"  {what}: {sides}; coach/stock {by_best:.2f}x of bests, {by_median:.2f}x of medians")
+
+
+def summary(races: dict[str, Race]) -> list[tuple[str, str, str, str]]:
+    """Issue 13's targets: what, target, figure (best / median over the rounds), met or missed (by the median)."""
+    rows = []
+    for mix, race in races.items():
+        ms = statistics.median(race.turn_ms["coach"])
+        rows.append((f"one patient's median turn, {mix} mix", f"<= {TURN_TARGET_MS:.0f} ms",
+                     f"{min(race.turn_ms['coach']):.1f} / {ms:.1f} ms", "met" if ms <= TURN_TARGET_MS else "missed"))
+    for mix, target in [*((mix, 1.0) for mix in races), ("check-in", 1.5)]:
+        by_best, by_median = ratios(races[mix].per_second, lower_is_better=False)
+        rows.append((f"{PATIENTS} concurrent patients, {mix} mix", f">= {target:.1f}x stock",
+                     f"{by_best:.2f}x / {by_median:.2f}x", "met" if by_median >= target else "missed"))
+    rows.append(("per-turn median, turns 120-139 over 0-19", "<= 1.2x", "see ./coach turn-curve", ""))
+    return rows
 
 
 def checks_cost(servers: runner.Servers, sender: str, median_ms: float, repeats: int = 2000) -> None:
@@ -210,17 +259,6 @@ def stock_bot(folder: Path) -> Iterator[tuple[str, int]]:
         process.wait(timeout=30)
 
 
-def measure_stock(folder: Path) -> float:
-    """The stock bot under the same 20-patient load shape."""
-    with stock_bot(folder) as (url, pid):
-        turns = len(ONBOARDING) + len(CHECKIN) * 2 - 1
-        load = replay(url, {"Content-Type": "application/json"}, 20,
-                      lambda sender: [(STOCK_TURNS[i % len(STOCK_TURNS)], None) for i in range(turns)])
-        report("stock rasa init bot, 20 patients", load)
-        print(f"peak memory: stock Rasa server {peak_memory_mb(pid):.0f} MB")
-    return len(load.latencies) / load.seconds
-
-
 def time_training() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
@@ -228,12 +266,33 @@ def time_training() -> None:
     print(f"full rasa train --force: {time.perf_counter() - started:.0f} s (target < 180 s)")
 
 
-def main() -> int:
+def main(rounds: int = 2) -> int:
     folder = Path(tempfile.mkdtemp(prefix="coach-bench-"))
     try:
-        coach = measure_coach(folder)
-        stock = measure_stock(folder)
-        print(f"throughput ratio coach / stock bot: {coach / stock:.2f}x (target >= 1.0x)")
+        with coach_servers(folder) as coach, stock_bot(folder) as (stock_url, stock_pid):
+            started = time.monotonic()
+            bots = (Bot("coach", coach.webhook, coach.rest_headers),
+                    Bot("stock", stock_url, {"Content-Type": "application/json"}))
+            races: dict[str, Race] = {}
+            for mix, texts in MIXES.items():
+                print(f"{mix} mix, {len(texts)} turns a patient after the warm-up, {rounds} rounds:")
+                race = races[mix] = Race()
+                for index in range(rounds):
+                    for bot in bots:
+                        race.run(bot, texts, f"{mix}-{bot.name}-{index}")
+                compare(race)
+            submitted = rounds * (1 + PATIENTS) * 2
+            print(f"check-ins stored {stored_checkins(folder / 'app.sqlite3', 'check-in-coach-%')} of {submitted} "
+                  "submitted (check-in mix)")
+            checks_cost(coach, f"check-in-coach-{rounds - 1}-{PATIENTS}-0",
+                        statistics.median(races["check-in"].turn_ms["coach"]))
+            memory = [peak_memory_mb(process.pid) for process in coach.processes]
+            print(f"peak memory: action server {memory[0]:.0f} MB, Rasa server {memory[1]:.0f} MB, "
+                  f"stock Rasa server {peak_memory_mb(stock_pid):.0f} MB")
+            print(f"the race, every mix and round: {time.monotonic() - started:.0f} s")
+        print("\nsummary (figure: best / median over the rounds; met or missed by the median)")
+        for row in summary(races):
+            print("  {:<46} {:<15} {:<24} {}".format(*row))
         time_training()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
