@@ -28,6 +28,10 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
 6. Each action runs on `tracker.copy()`, which replays every event of the session on a new tracker. The replay is
    kept with the tracker and carried on over new events (it is only ever updated with events, so it is what Rasa's
    copy would be, even where the tracker itself was changed without an event), and each copy is a copy of it.
+7. RulePolicy forces its history to be unbounded, so at every prediction it keys, formats (for a debug line) and walks
+   a state for every action of the session, though a rule looks back only as far as it is long. It is given the
+   states of its longest rule and one more: which rules apply is unchanged, and with the one more, the key of a
+   conversation no rule matches can equal no rule's key (the key decides `hide_rule_turn`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa import __version__ as rasa_version
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.policy import Policy
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State, SubState
@@ -286,6 +292,22 @@ def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domai
     return call
 
 
+def _longest_rule(policy: RulePolicy) -> int:
+    """How many states the policy's longest rule has (worked out once per policy)."""
+    found = policy.__dict__.get("_coach_longest_rule")
+    if found is None:
+        keys = [key for lookup in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH) for key in policy.lookup.get(lookup, {})]
+        found = policy.__dict__["_coach_longest_rule"] = max(map(len, map(policy._rule_key_to_state, keys)), default=0)
+    return found
+
+
+def _rule_prediction_states(self: RulePolicy, tracker: DialogueStateTracker, domain: Domain,
+                            use_text_for_last_user_input: bool = False,
+                            rule_only_data: dict[str, Any] | None = None) -> list[State]:
+    states = Policy._prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
+    return states[-(_longest_rule(self) + 1):]
+
+
 def apply() -> None:
     """Patch every hot spot (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
@@ -294,3 +316,4 @@ def apply() -> None:
     Domain.states_for_tracker_history = _kept_states_for_tracker_history
     RemoteAction._action_call_format = _action_call_format
     DialogueStateTracker.copy = _copy
+    RulePolicy._prediction_states = _rule_prediction_states

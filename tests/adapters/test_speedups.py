@@ -12,6 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RULES_NOT_IN_STORIES, RulePolicy
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -27,7 +31,9 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
+from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.utils.endpoints import EndpointConfig
 
 from rehab_coach.paths import PROJECT_ROOT
@@ -37,6 +43,7 @@ RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
 RASA_STATES = Domain.states_for_tracker_history
 RASA_CALL = RemoteAction._action_call_format
 RASA_COPY = DialogueStateTracker.copy
+RASA_RULE_STATES = RulePolicy._prediction_states
 assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -93,6 +100,7 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
     code = ("import rehab_coach.rasa.channels, rehab_coach.rasa.webchat, rehab_coach.rasa.components\n"
             "import rehab_coach.adapters.tracker_store\n"
             "from rasa.core.actions.action import RemoteAction\n"
+            "from rasa.core.policies.rule_policy import RulePolicy\n"
             "from rasa.shared.core.events import Event\n"
             "from rasa.shared.core.trackers import DialogueStateTracker as T\n"
             "from rasa.shared.core.domain import Domain\n"
@@ -102,13 +110,14 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "                       T.applied_events is s._applied_events,\n"
             "                       Domain.states_for_tracker_history is s._kept_states_for_tracker_history,\n"
             "                       RemoteAction._action_call_format is s._action_call_format,\n"
-            "                       T.copy is s._copy)\n"
+            "                       T.copy is s._copy,\n"
+            "                       RulePolicy._prediction_states is s._rule_prediction_states)\n"
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
-    assert result.stdout.split("\n")[:2] == [str((False,) * 6), str((True,) * 6)]
+    assert result.stdout.split("\n")[:2] == [str((False,) * 7), str((True,) * 7)]
 
 
 # Trackers' applied events and states: the kept fold answers exactly as Rasa's own, after every event.
@@ -200,3 +209,56 @@ def test_a_short_session_is_sent_whole():
     tracker = DialogueStateTracker.from_events("patient", turn("greet", 0.0) * 3, DOMAIN.slots)
     sent, rasas = calls(tracker)
     assert sent == rasas
+
+
+# RulePolicy on the states of its longest rule and one more: the same predictions as on the whole session.
+@pytest.fixture(scope="module")
+def rule_policy(tmp_path_factory: pytest.TempPathFactory) -> tuple[RulePolicy, list[list]]:
+    """A RulePolicy trained on the project's own rules and stories, and the events of each story."""
+    importer = TrainingDataImporter.load_from_dict(domain_path=str(PROJECT_ROOT / "domain.yml"),
+                                                   training_data_paths=[str(PROJECT_ROOT / "data")])
+    trackers = TrainingDataGenerator(importer.get_stories(), DOMAIN, augmentation_factor=0).generate()
+    storage = tmp_path_factory.mktemp("model")
+    (storage / "rules").mkdir()
+    policy = RulePolicy.create(RulePolicy.get_default_config(), LocalModelStorage(storage), Resource("rules"),
+                               ExecutionContext(GraphSchema({}), "test"))
+    RulePolicy._prediction_states = RASA_RULE_STATES  # trained as `rasa train` does, without the speed-ups
+    try:
+        policy.train(trackers, DOMAIN)
+    finally:
+        speedups.apply()
+    return policy, [list(tracker.events) for tracker in trackers if not tracker.is_rule_tracker]
+
+
+INTENTS = ["greet", "inform", "affirm", "deny", "ask_plan", "ask_activity", "thanks", "stop", "start_checkin"]
+NOISE = st.one_of(
+    st.sampled_from(INTENTS).map(lambda i: [ActionExecuted("action_listen"), UserUttered("x", {"name": i})]),
+    st.sampled_from(["action_plan", "utter_disclaimer", "action_record_checkin"]).map(lambda a: [ActionExecuted(a)]),
+    st.sampled_from([("onboarded", True), ("safety_asking", True)]).map(lambda slot: [SlotSet(*slot)]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(NOISE, max_size=25), st.integers(0, 10_000), st.integers(1, 10_000))
+def test_rule_policy_predicts_on_its_longest_rules_states_as_on_the_whole_session(rule_policy, noise, story, cut):
+    """A story's turns after a long stretch of other turns, cut anywhere: the prediction is Rasa's."""
+    policy, stories = rule_policy
+    events = stories[story % len(stories)]
+    tracker = DialogueStateTracker.from_events(
+        "patient", [*(e for turn in noise for e in turn), *events[:cut % len(events) + 1]], DOMAIN.slots)
+    for text in (True, False):  # the rules applying, and whether a key no rule matches is a hidden rule's
+        states, all_states = policy._prediction_states(tracker, DOMAIN, text), RASA_RULE_STATES(policy, tracker,
+                                                                                                  DOMAIN, text)
+        for lookup in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH):
+            assert policy._get_possible_keys(policy.lookup[lookup], states) == policy._get_possible_keys(
+                policy.lookup[lookup], all_states)
+        hidden = policy.lookup[RULES_NOT_IN_STORIES]
+        assert (policy._create_feature_key(states) in hidden) == (policy._create_feature_key(all_states) in hidden)
+    ours = policy.predict_action_probabilities(tracker, DOMAIN)
+    RulePolicy._prediction_states = RASA_RULE_STATES
+    try:
+        rasas = policy.predict_action_probabilities(tracker, DOMAIN)
+    finally:
+        speedups.apply()
+    assert (ours.probabilities, ours.events, ours.hide_rule_turn) == (rasas.probabilities, rasas.events,
+                                                                       rasas.hide_rule_turn)
