@@ -17,7 +17,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from rehab_coach.paths import PROJECT_ROOT
-from tools.chat_bench import CHECKIN, ONBOARDING, STOCK_TURNS, Load, coach_servers, stock_bot, turn
+from tools.chat_bench import (
+    CHECKIN,
+    ONBOARDING,
+    START,
+    STOCK_TURNS,
+    TURN_TARGET_MS,
+    Load,
+    coach_servers,
+    stock_bot,
+    turn,
+)
 
 BUCKET = 20
 PLOT = PROJECT_ROOT / "artifacts" / "turn-curve.svg"
@@ -30,8 +40,7 @@ def coach_turns(count: int) -> list[tuple[str, datetime | None]]:
     """The patient's messages, two simulated minutes apart within one day (so only the session grows)."""
     texts = ONBOARDING + CHECKIN[1:]
     texts += [MIX[i % len(MIX)] for i in range(count - len(texts))]
-    start = datetime(2026, 3, 2, 8, 0)
-    return [(text, start + timedelta(minutes=2 * i)) for i, text in enumerate(texts[:count])]
+    return [(text, START + timedelta(minutes=2 * i)) for i, text in enumerate(texts[:count])]
 
 
 def session(url: str, headers: dict[str, str], sender: str,
@@ -94,7 +103,7 @@ def report(curves: dict[str, list[float]], whole: dict[str, list[float]]) -> Non
         medians = curves[name]
         growth = f"{medians[6] / medians[0]:.2f}x (target <= 1.2x)" if len(medians) > 6 else "needs 140 turns"
         print(f"{name}: turns 120-139 over 0-19 {growth}; median turn {statistics.median(whole[name]):.1f} ms"
-              f" (coach's target <= 40 ms)")
+              f" (coach's target <= {TURN_TARGET_MS:.0f} ms)")
 
 
 def main(turns: int = 300, rounds: int = 1) -> int:

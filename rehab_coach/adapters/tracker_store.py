@@ -35,6 +35,10 @@ class Span:
     since: float  # the latest `session_started`'s timestamp (-inf: none)
     earliest: float
 
+    def holds_for(self, events: deque[Event]) -> bool:
+        """Whether `events` are the ones the span looked at, grown or not."""
+        return self.events() is events and len(events) >= self.length
+
     @property
     def one_session(self) -> bool:
         """Every event is at or after the latest session start: what SQL's `retrieve` would return."""
@@ -44,7 +48,7 @@ class Span:
 def span(tracker: DialogueStateTracker, before: Span | None = None) -> Span:
     """The tracker's span, reading only the events added since `before` when it still applies."""
     events = tracker.events
-    if before is None or len(events) < before.length or before.events() is not events:
+    if before is None or not before.holds_for(events):
         before = Span(weakref.ref(events), 0, -math.inf, math.inf)
     new = list(itertools.islice(events, before.length, None))
     starts = [event.timestamp for event in new if isinstance(event, SessionStarted)]
@@ -95,7 +99,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """The events to write: Rasa counts the session's rows in SQL at every save, a cost that grows with the
         session; a tracker saved here before (the same events, grown) has its count in its span."""
         before = self._spans.get(tracker.sender_id)
-        events: deque[Event] = tracker.events
-        if before is None or before.events() is not events or len(events) < before.length:
+        if before is None or not before.holds_for(tracker.events):
             return super()._additional_events(session, tracker)
-        return itertools.islice(events, before.length, None)
+        return itertools.islice(tracker.events, before.length, None)

@@ -119,9 +119,8 @@ class Coach:
     def plan_for_today(self, patient: PatientRecord, today: date, course: Sequence[DayResult] | None = None) -> Plan:
         """Today's plan from the patient's whole history, or from their `course` up to today when the turn has
         it (`RecordedCheckIn.course`); stored as given (one per day, latest wins)."""
-        if course is None:
-            course = engine.follow_course(self.history(patient, today), self.knowledge)
-        plan = engine.plan_from_course(patient.profile, course, today, self.knowledge)
+        plan = (engine.plan_for_today(patient.profile, self.history(patient, today), today, self.knowledge)
+                if course is None else engine.plan_from_course(patient.profile, course, today, self.knowledge))
         self.store.save_plan(patient.id, today, plan.phase.number, plan.status, contract.plan(plan))
         return plan
 

@@ -143,6 +143,7 @@ class Scheduler:
                  if silent >= self.rules.alert_clinician_after_days and not alerted else None)
         return _Due(candidate.sender_id, candidate.patient_id, today, kind, candidate.channel, alert)
 
+
 @dataclass(frozen=True)
 class ReminderDefaults:
     """The clinic's reminder time (HH:MM) and time zone (IANA), for patients who chose none (settings)."""
