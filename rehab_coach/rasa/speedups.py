@@ -32,6 +32,10 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
    a state for every action of the session, though a rule looks back only as far as it is long. It is given the
    states of its longest rule and one more: which rules apply is unchanged, and with the one more, the key of a
    conversation no rule matches can equal no rule's key (the key decides `hide_rule_turn`).
+8. Even from the kept replay (4.), a state was copied and cleaned for every action of the session at each
+   prediction, and then all but the last few thrown away (MemoizationPolicy's `max_history`, RulePolicy's longest rule
+   and one more). Only those are built now, from the latest state before them whose user input is its own (a state
+   after a hidden rule turn carries on the user input of the one before it).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa import __version__ as rasa_version
 from rasa.core.actions.action import RemoteAction
-from rasa.core.policies.policy import Policy
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION
@@ -61,7 +65,7 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity, is_prev_action_listen_in_state
 
 from rehab_coach.core.intents import MISSED_DAYS, SERIOUS_INTENTS
 
@@ -84,6 +88,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 _resolve_by_type = Event.resolve_by_type
 _rasa_copy = DialogueStateTracker.copy
+_rasa_max_history_prediction_states = MaxHistoryTrackerFeaturizer.prediction_states
 _EVENT_TYPES: dict[str, type[Event]] = {}
 
 
@@ -237,9 +242,11 @@ def _prior_turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots
 
 def _kept_states_for_tracker_history(self: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool = False,
                                      ignore_rule_only_turns: bool = False,
-                                     rule_only_data: dict[str, Any] | None = None) -> list[State]:
-    """Rasa 3.6's `Domain.states_for_tracker_history` on the kept replay (its loop, unchanged, after the replay)."""
-    states: list[State] = []
+                                     rule_only_data: dict[str, Any] | None = None,
+                                     last: int | None = None) -> list[State]:
+    """Rasa 3.6's `Domain.states_for_tracker_history` on the kept replay (its loop, unchanged, after the replay), or
+    only its `last` states (8. above)."""
+    kept: list[tuple[_PriorTurn, dict[str, str] | None]] = []  # each turn not hidden, and the ML action before it
     last_ml_action_sub_state = None
     turn_was_hidden = False
     for turn in _prior_turns(self, tracker, omit_unset_slots):
@@ -250,6 +257,12 @@ def _kept_states_for_tracker_history(self: Domain, tracker: DialogueStateTracker
                 turn_was_hidden = turn.hide_rule_turn
             if turn_was_hidden:
                 continue
+        kept.append((turn, last_ml_action_sub_state))
+    start = 0 if last is None else max(len(kept) - last, 0)
+    while ignore_rule_only_turns and start > 0 and not is_prev_action_listen_in_state(kept[start][0].state):
+        start -= 1  # this state's user input is carried on from the state before it
+    states: list[State] = []
+    for turn, last_ml_action_sub_state in kept[start:]:
         state = {name: dict(sub_state) for name, sub_state in turn.state.items()}  # the kept one stays as it is
         if ignore_rule_only_turns:
             self._remove_rule_only_features(state, rule_only_data)
@@ -258,7 +271,34 @@ def _kept_states_for_tracker_history(self: Domain, tracker: DialogueStateTracker
             if last_ml_action_sub_state:
                 state[PREVIOUS_ACTION] = cast(SubState, last_ml_action_sub_state)
         states.append(self._clean_state(state))
-    return states
+    return states if last is None else states[-last:]
+
+
+def _recent_prediction_states(featurizer: MaxHistoryTrackerFeaturizer, trackers: list[DialogueStateTracker],
+                              domain: Domain, last: int, use_text_for_last_user_input: bool = False,
+                              ignore_rule_only_turns: bool = False, rule_only_data: dict[str, Any] | None = None,
+                              ignore_action_unlikely_intent: bool = False) -> list[list[State]]:
+    """Rasa 3.6's `MaxHistoryTrackerFeaturizer.prediction_states` cut to `last` states, building only those."""
+    found = []
+    for tracker in trackers:
+        states = domain.states_for_tracker_history(tracker, ignore_rule_only_turns=ignore_rule_only_turns,
+                                                   rule_only_data=rule_only_data, last=last)
+        if ignore_action_unlikely_intent:
+            kept = featurizer._remove_action_unlikely_intent_from_states(states)
+            if len(kept) < len(states):  # states were dropped: the last ones are found among all of them
+                kept = featurizer._remove_action_unlikely_intent_from_states(domain.states_for_tracker_history(
+                    tracker, ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data))
+            states = kept
+        found.append(states[-last:])
+    featurizer._choose_last_user_input(found, use_text_for_last_user_input)
+    return found
+
+
+def _max_history_prediction_states(self: MaxHistoryTrackerFeaturizer, trackers: list[DialogueStateTracker],
+                                   domain: Domain, *args: Any, **kwargs: Any) -> list[list[State]]:
+    if not self.max_history:
+        return _rasa_max_history_prediction_states(self, trackers, domain, *args, **kwargs)
+    return _recent_prediction_states(self, trackers, domain, self.max_history, *args, **kwargs)
 
 
 SENT_TURNS = 10  # the user messages, latest first, whose turns an action call carries (5. above)
@@ -304,8 +344,9 @@ def _longest_rule(policy: RulePolicy) -> int:
 def _rule_prediction_states(self: RulePolicy, tracker: DialogueStateTracker, domain: Domain,
                             use_text_for_last_user_input: bool = False,
                             rule_only_data: dict[str, Any] | None = None) -> list[State]:
-    states = Policy._prediction_states(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
-    return states[-(_longest_rule(self) + 1):]
+    featurizer = cast(MaxHistoryTrackerFeaturizer, self.featurizer)
+    return _recent_prediction_states(featurizer, [tracker], domain, _longest_rule(self) + 1,
+                                     use_text_for_last_user_input, rule_only_data=rule_only_data)[0]
 
 
 def apply() -> None:
@@ -317,3 +358,4 @@ def apply() -> None:
     RemoteAction._action_call_format = _action_call_format
     DialogueStateTracker.copy = _copy
     RulePolicy._prediction_states = _rule_prediction_states
+    MaxHistoryTrackerFeaturizer.prediction_states = _max_history_prediction_states

@@ -3,6 +3,7 @@ types, and trackers' applied events and states."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RULES_NOT_IN_STORIES, RulePolicy
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -44,6 +46,7 @@ RASA_STATES = Domain.states_for_tracker_history
 RASA_CALL = RemoteAction._action_call_format
 RASA_COPY = DialogueStateTracker.copy
 RASA_RULE_STATES = RulePolicy._prediction_states
+RASA_RECENT_STATES = MaxHistoryTrackerFeaturizer.prediction_states
 assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -101,6 +104,7 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "import rehab_coach.adapters.tracker_store\n"
             "from rasa.core.actions.action import RemoteAction\n"
             "from rasa.core.policies.rule_policy import RulePolicy\n"
+            "from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer as F\n"
             "from rasa.shared.core.events import Event\n"
             "from rasa.shared.core.trackers import DialogueStateTracker as T\n"
             "from rasa.shared.core.domain import Domain\n"
@@ -111,20 +115,22 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "                       Domain.states_for_tracker_history is s._kept_states_for_tracker_history,\n"
             "                       RemoteAction._action_call_format is s._action_call_format,\n"
             "                       T.copy is s._copy,\n"
-            "                       RulePolicy._prediction_states is s._rule_prediction_states)\n"
+            "                       RulePolicy._prediction_states is s._rule_prediction_states,\n"
+            "                       F.prediction_states is s._max_history_prediction_states)\n"
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
-    assert result.stdout.split("\n")[:2] == [str((False,) * 7), str((True,) * 7)]
+    assert result.stdout.split("\n")[:2] == [str((False,) * 8), str((True,) * 8)]
 
 
 # Trackers' applied events and states: the kept fold answers exactly as Rasa's own, after every event.
 LOOPS = ["checkin_form", "safety_form"]
 EVENT = st.one_of(
     st.builds(lambda name, hidden: ActionExecuted(name, hide_rule_turn=hidden),
-              st.sampled_from(["action_listen", "action_plan", "utter_greet", *LOOPS]), st.booleans()),
+              st.sampled_from(["action_listen", "action_plan", "utter_greet", "action_unlikely_intent", *LOOPS]),
+              st.booleans()),
     st.just("action_plan").map(FollowupAction),
     st.sampled_from([*LOOPS, None]).map(ActiveLoop),
     st.sampled_from(["greet", "inform", "ask_plan"]).map(lambda i: UserUttered("x", {"name": i, "confidence": 1.0})),
@@ -146,6 +152,23 @@ def test_applied_events_and_states_are_rasas_after_every_event(events):
         for ignore in (False, True, False):  # the second False is answered from what was kept
             expected = RASA_STATES(DOMAIN, tracker, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY)
             assert tracker.past_states(DOMAIN, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY) == expected
+            for last in (1, 2, 5):  # only the last few built, as Rasa's last few
+                assert DOMAIN.states_for_tracker_history(tracker, ignore_rule_only_turns=ignore,
+                                                         rule_only_data=RULE_ONLY, last=last) == expected[-last:]
+        for history, text, ml in itertools.product((None, 1, 3, 5), (False, True), (False, True)):
+            featurizer = MaxHistoryTrackerFeaturizer(max_history=history)
+            options = {"use_text_for_last_user_input": text, "ignore_rule_only_turns": ml,
+                       "rule_only_data": RULE_ONLY, "ignore_action_unlikely_intent": ml}
+            assert outcome(featurizer.prediction_states, [tracker, tracker], DOMAIN, **options) == outcome(
+                RASA_RECENT_STATES, featurizer, [tracker, tracker], DOMAIN, **options)
+
+
+def outcome(function, *args, **kwargs) -> object:
+    """What a call returned, or the type of what it raised (Rasa's featurizer fails when no state is left)."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - compared, not swallowed
+        return type(error)
 
 
 def everything(tracker: DialogueStateTracker) -> dict:
