@@ -16,9 +16,10 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
 4. `Domain.states_for_tracker_history` replays the whole session and builds a state for every action in it,
    for each policy at every prediction (RulePolicy twice: the message's text, then its intent), before
    MemoizationPolicy keeps the last few and RulePolicy the last few its rules are long. What the replay reads
-   before each action is kept with the applied events and carried on while they only grow; when they step
-   back (a form's next turn, a reverted event) it is replayed again. Each caller gets its own states (the
-   featurizer edits the last one in place).
+   before each action is kept with the applied events and carried on while they only grow. When they step back (a
+   form's next turn goes back to the form's first execution; a reverted event) the replay goes on from its latest
+   checkpoint before the step, one of those kept after each of the last two loop executions, or from the start.
+   Each caller gets its own states (the featurizer edits the last one in place).
 5. Every action call ships the whole session to the action server, which parses it: at turn 140, 550 kB of JSON
    written and read for each action, the largest cost of a late turn on both servers. The coach's actions read
    only the latest turns (a form's last slot candidates, the action before this message) and the serious
@@ -36,6 +37,9 @@ cProfile under `./coach turn-curve`). `apply()` patches them all; the Rasa serve
    prediction, and then all but the last few thrown away (MemoizationPolicy's `max_history`, RulePolicy's longest rule
    and one more). Only those are built now, from the latest state before them whose user input is its own (a state
    after a hidden rule turn carries on the user input of the one before it).
+9. A form validating or asking for a slot builds a temporary tracker by replaying the whole session with its own
+   events (`FormAction._temporary_tracker`), twice a form turn. It is a copy of the kept replay (6.) updated with those
+   events; a session that was restarted keeps Rasa's own (it replays only the events after the restart).
 """
 
 from __future__ import annotations
@@ -50,10 +54,11 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa import __version__ as rasa_version
 from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.constants import PREVIOUS_ACTION, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain, State, SubState
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -62,6 +67,7 @@ from rasa.shared.core.events import (
     Event,
     Restarted,
     SessionStarted,
+    SlotSet,
     UserUtteranceReverted,
     UserUttered,
 )
@@ -88,6 +94,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 _resolve_by_type = Event.resolve_by_type
 _rasa_copy = DialogueStateTracker.copy
+_rasa_temporary_tracker = FormAction._temporary_tracker
 _rasa_max_history_prediction_states = MaxHistoryTrackerFeaturizer.prediction_states
 _EVENT_TYPES: dict[str, type[Event]] = {}
 
@@ -111,14 +118,35 @@ class _PriorTurn:
     previous_action: dict[str, str] | None
 
 
+@dataclass(frozen=True)
+class _Checkpoint:
+    """Where a replay stood after the first `covered` applied events: its first `turns` turns, then `end`."""
+
+    covered: int
+    turns: int
+    end: _PriorTurn
+    prior: DialogueStateTracker  # never updated: a replay goes on from a clone of it
+
+
 @dataclass
 class _Replay:
     """A replay of a tracker's applied events (`DialogueStateTracker.generate_all_prior_trackers`) so far."""
 
     domain: Domain  # held, so that no other domain can take its id (the key) while this replay is kept
-    turns: list[_PriorTurn]
+    turns: list[_PriorTurn]  # read before each action, and at the end
     prior: DialogueStateTracker  # the replaying tracker, after the first `covered` applied events
     covered: int
+    checkpoints: list[_Checkpoint]
+
+    def back_to(self, length: int) -> _Replay | None:
+        """This replay of the first `length` applied events or fewer (from a checkpoint), if it has one."""
+        if self.covered <= length:
+            return self
+        kept = [point for point in self.checkpoints if point.covered <= length]
+        if not kept:
+            return None
+        point = kept[-1]
+        return _Replay(self.domain, [*self.turns[:point.turns], point.end], _clone(point.prior), point.covered, kept)
 
 
 @dataclass
@@ -163,13 +191,30 @@ def _copy(self: DialogueStateTracker) -> DialogueStateTracker:
     for event in itertools.islice(events, copied.length, None):
         copied.replay.update(event)
     self.__dict__["_coach_copied"] = _Copied(events, len(events), events[-1] if events else None, copied.replay)
-    replay, tracker = copied.replay, self.init_copy()
+    return _clone(copied.replay)
+
+
+def _clone(replay: DialogueStateTracker) -> DialogueStateTracker:
+    """A tracker equal to `replay` (a tracker only ever updated with events), without replaying its events."""
+    tracker = replay.init_copy()
     tracker.events = tracker._create_events(replay.events)
     tracker.slots = {name: copy.copy(slot) for name, slot in replay.slots.items()}
     tracker.latest_action = copy.copy(replay.latest_action)
     tracker.active_loop = copy.copy(replay.active_loop)
     tracker._paused, tracker.followup_action = replay._paused, replay.followup_action
     tracker.latest_message, tracker.latest_bot_utterance = replay.latest_message, replay.latest_bot_utterance
+    return tracker
+
+
+def _temporary_tracker(self: FormAction, current_tracker: DialogueStateTracker, additional_events: list[Event],
+                       domain: Domain) -> DialogueStateTracker:
+    """Rasa 3.6's `FormAction._temporary_tracker` on a copy of the kept replay (9. above)."""
+    if current_tracker.idx_after_latest_restart():
+        return _rasa_temporary_tracker(self, current_tracker, additional_events, domain)
+    tracker = current_tracker.copy()
+    for event in [SlotSet(REQUESTED_SLOT, self.get_slot_to_fill(current_tracker)), ActionExecuted(self.name()),
+                  *additional_events]:
+        tracker.update(event)
     return tracker
 
 
@@ -190,7 +235,7 @@ def _applied_events(self: DialogueStateTracker) -> list[Event]:
         new = list(events)
         seen = _Seen(events, 0, None, _loop_names(new))
     if new or seen.length == 0:
-        applied, loop_names, replays = list(seen.applied), seen.loop_names, seen.replays
+        applied, loop_names, taken_back = list(seen.applied), seen.loop_names, False
         for event in new:  # the fold of DialogueStateTracker.applied_events, unchanged
             if isinstance(event, (Restarted, SessionStarted)):
                 applied = []
@@ -205,7 +250,12 @@ def _applied_events(self: DialogueStateTracker) -> list[Event]:
             else:
                 applied.append(event)
                 continue
-            replays = {}  # events were taken back: the replays so far no longer begin `applied`
+            taken_back = True
+        replays = seen.replays
+        if taken_back:  # each replay goes back to where `applied` still begins as before, or is dropped
+            same = itertools.takewhile(lambda pair: pair[0] is pair[1], zip(seen.applied, applied, strict=False))
+            length = sum(1 for _ in same)
+            replays = {key: back for key, replay in replays.items() if (back := replay.back_to(length))}
         seen = _Seen(events, len(events), events[-1] if events else None, loop_names, applied, replays)
         self.__dict__["_coach_seen"] = seen
     return list(seen.applied)
@@ -225,18 +275,19 @@ def _prior_turns(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots
     key = (id(domain), omit_unset_slots)
     replay = seen.replays.get(key)
     if replay is None:
-        turns = []
-        for prior, hide_rule_turn in tracker.generate_all_prior_trackers():  # its last is the end: kept going on
-            turns.append(read(prior, hide_rule_turn))
-        seen.replays[key] = replay = _Replay(domain, turns, prior, len(seen.applied))
-    elif replay.covered < len(seen.applied):
-        turns, prior = replay.turns[:-1], replay.prior  # the last turn read was the end, which has moved
-        for event in seen.applied[replay.covered:]:  # as generate_all_prior_trackers goes on
-            if isinstance(event, ActionExecuted):
+        prior = tracker.init_copy()
+        replay = _Replay(domain, [read(prior, False)], prior, 0, [])
+    if replay.covered < len(seen.applied):
+        turns, prior, checkpoints = replay.turns[:-1], replay.prior, replay.checkpoints  # the end has moved
+        for covered, event in enumerate(seen.applied[replay.covered:], replay.covered + 1):
+            if isinstance(event, ActionExecuted):  # as generate_all_prior_trackers goes on
                 turns.append(read(prior, event.hide_rule_turn))
             prior.update(event)
+            if isinstance(event, ActionExecuted) and event.action_name in seen.loop_names:
+                checkpoints = [*checkpoints[-1:], _Checkpoint(covered, len(turns), read(prior, False), _clone(prior))]
         turns.append(read(prior, False))
-        seen.replays[key] = replay = _Replay(domain, turns, prior, len(seen.applied))
+        replay = _Replay(domain, turns, prior, len(seen.applied), checkpoints)
+    seen.replays[key] = replay
     return replay.turns
 
 
@@ -359,3 +410,4 @@ def apply() -> None:
     DialogueStateTracker.copy = _copy
     RulePolicy._prediction_states = _rule_prediction_states
     MaxHistoryTrackerFeaturizer.prediction_states = _max_history_prediction_states
+    FormAction._temporary_tracker = _temporary_tracker

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RULES_NOT_IN_STORIES, RulePolicy
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -47,6 +48,7 @@ RASA_CALL = RemoteAction._action_call_format
 RASA_COPY = DialogueStateTracker.copy
 RASA_RULE_STATES = RulePolicy._prediction_states
 RASA_RECENT_STATES = MaxHistoryTrackerFeaturizer.prediction_states
+RASA_TEMPORARY = FormAction._temporary_tracker
 assert RASA_STATES is not speedups._kept_states_for_tracker_history, "the comparisons need Rasa's own: before apply()"
 speedups.apply()
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -105,6 +107,7 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "from rasa.core.actions.action import RemoteAction\n"
             "from rasa.core.policies.rule_policy import RulePolicy\n"
             "from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer as F\n"
+            "from rasa.core.actions.forms import FormAction\n"
             "from rasa.shared.core.events import Event\n"
             "from rasa.shared.core.trackers import DialogueStateTracker as T\n"
             "from rasa.shared.core.domain import Domain\n"
@@ -116,13 +119,14 @@ def test_importing_patches_nothing_and_the_rasa_server_process_applies_the_speed
             "                       RemoteAction._action_call_format is s._action_call_format,\n"
             "                       T.copy is s._copy,\n"
             "                       RulePolicy._prediction_states is s._rule_prediction_states,\n"
-            "                       F.prediction_states is s._max_history_prediction_states)\n"
+            "                       F.prediction_states is s._max_history_prediction_states,\n"
+            "                       FormAction._temporary_tracker is s._temporary_tracker)\n"
             "print(patched())\n"
             "server.rasa_main = lambda: print(patched())\n"
             "server.main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "RASA_AUTH_TOKEN": "t" * 32})
-    assert result.stdout.split("\n")[:2] == [str((False,) * 8), str((True,) * 8)]
+    assert result.stdout.split("\n")[:2] == [str((False,) * 9), str((True,) * 9)]
 
 
 # Trackers' applied events and states: the kept fold answers exactly as Rasa's own, after every event.
@@ -171,6 +175,31 @@ def outcome(function, *args, **kwargs) -> object:
         return type(error)
 
 
+def test_a_forms_next_turn_replays_from_the_forms_start_not_the_sessions(monkeypatch):
+    """Each turn of a form takes the applied events back to the form's first execution: the states are still Rasa's,
+    and only the form's own events are replayed again."""
+    chat = [event for n in range(40) for event in (ActionExecuted("action_listen"),
+                                                   UserUttered("x", {"name": "ask_plan"}), ActionExecuted(f"a{n}"))]
+    form = [ActionExecuted("action_listen"), UserUttered("x", {"name": "start_checkin"}), ActiveLoop("checkin_form"),
+            ActionExecuted("checkin_form"), SlotSet("requested_slot", "pain_rest")]
+    for value in range(4):
+        form += [ActionExecuted("action_listen"), UserUttered(str(value), {"name": "inform"}),
+                 SlotSet("pain_rest", value), ActionExecuted("checkin_form"), SlotSet("requested_slot", "pain_rest")]
+    tracker = DialogueStateTracker("patient", DOMAIN.slots)
+    replayed = []
+    update = DialogueStateTracker.update
+    monkeypatch.setattr(DialogueStateTracker, "update", lambda self, event, domain=None: (
+        replayed.append(event) if self is not tracker else None, update(self, event, domain))[1])
+    for index, event in enumerate([*chat, *form]):
+        tracker.update(event, DOMAIN)
+        replayed.clear()
+        for ignore in (False, True):
+            assert tracker.past_states(DOMAIN, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY) == RASA_STATES(
+                DOMAIN, tracker, ignore_rule_only_turns=ignore, rule_only_data=RULE_ONLY)
+        ours = len(replayed) - 2 * len(RASA_APPLIED_EVENTS(tracker))  # Rasa's own replays each applied event twice
+        assert ours <= len(form) or index == len(chat) + 2  # the whole session once, when the loop's name first appears
+
+
 def everything(tracker: DialogueStateTracker) -> dict:
     """A tracker's whole state, comparable: its attributes with the events listed and the slots as attributes."""
     state = {name: value for name, value in vars(tracker).items() if not name.startswith("_coach")}
@@ -190,6 +219,17 @@ def test_a_copy_is_rasas_replayed_copy_after_every_event_and_owns_its_state(step
         for change in (LoopInterrupted(True), SlotSet("pain_rest", 9), ActiveLoop("checkin_form")):
             ours.update(change)  # as an action's temporary tracker is updated
         assert everything(tracker.copy()) == everything(RASA_COPY(tracker))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(EVENT, max_size=40), st.lists(EVENT, max_size=3))
+def test_a_forms_temporary_tracker_is_rasas_replayed_one(events, form_events):
+    tracker = DialogueStateTracker("patient", DOMAIN.slots)
+    form = FormAction("checkin_form", None)
+    for event in events:
+        tracker.update(event, DOMAIN)
+        assert everything(form._temporary_tracker(tracker, form_events, DOMAIN)) == everything(
+            RASA_TEMPORARY(form, tracker, form_events, DOMAIN))
 
 
 def test_neither_a_replaced_deque_nor_an_edited_state_leaks_into_the_next_answer():
