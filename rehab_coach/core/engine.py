@@ -324,8 +324,13 @@ def advise_activity(
     activity_id: str, patient: Patient, history: Sequence[CheckIn], today: date, knowledge: Knowledge
 ) -> Advice:
     """May the patient do this activity today? The phase's verdict, made stricter after a red day."""
+    return advice_from_course(activity_id, _course_until(history, today, knowledge), today, knowledge)
+
+
+def advice_from_course(activity_id: str, course: Sequence[DayResult], today: date, knowledge: Knowledge) -> Advice:
+    """`advise_activity` from the course up to today (`follow_course`), for a caller that has replayed it already."""
     activity = knowledge.activities[activity_id]
-    state, _ = _current(_course_until(history, today, knowledge))
+    state, _ = _current(course)
     verdict = activity.verdicts[knowledge.phase(state.phase).id]
     reason = activity.reasons[verdict]
     if verdict == "caution" and activity in avoided_activities(state, today, knowledge):

@@ -148,14 +148,15 @@ class Coach:
         A message naming no activity at all but an exercise ("can I do the calf stretch on the step?") is
         answered as the exercise question it is.
         """
-        history = self.history(patient, today)
         reading = self.read(text)
         found = self.resolver.activities(reading, patient.profile.sport)
-        advice = tuple(engine.advise_activity(a.id, patient.profile, history, today, self.knowledge)
-                       for a in found.activities)
-        if advice or found.uncovered:
-            return ActivityAnswer(advice, found.uncovered, found.closest)
-        plan = engine.plan_for_today(patient.profile, history, today, self.knowledge)
+        if found.uncovered and not found.activities:
+            return ActivityAnswer((), found.uncovered, found.closest)
+        course = engine.follow_course(self.history(patient, today), self.knowledge)  # once, for every answer below
+        if found.activities:
+            return ActivityAnswer(tuple(engine.advice_from_course(a.id, course, today, self.knowledge)
+                                        for a in found.activities), found.uncovered, found.closest)
+        plan = engine.plan_from_course(patient.profile, course, today, self.knowledge)
         exercise = self.resolver.exercise(reading, plan)
         return ActivityAnswer((), (), found.closest, ExerciseAnswer(plan, exercise) if exercise.candidates else None)
 

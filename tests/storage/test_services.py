@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from rehab_coach.adapters.nlp import read
 from rehab_coach.bootstrap import reminder_defaults
-from rehab_coach.core import contract
+from rehab_coach.core import contract, engine
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import InvalidCheckIn
 from rehab_coach.services.coach import Coach
@@ -90,6 +90,15 @@ def test_course_referral_is_found_when_asked(coach, patient):
 def test_activity_advice_follows_the_stored_course(coach, patient):
     (advice,) = coach.advise_on(patient, "can I go for a run?", TODAY).advice
     assert (advice.activity.id, advice.verdict) == ("running", "avoid")
+
+
+def test_a_question_about_several_activities_replays_the_course_once(coach, patient, monkeypatch):
+    coach.record_checkin(patient, QUIET_DAY, TODAY)
+    replays = []
+    follow = engine.follow_course
+    monkeypatch.setattr(engine, "follow_course", lambda *args: replays.append(args) or follow(*args))
+    advice = coach.advise_on(patient, "can I go for a run or a swim?", TODAY).advice
+    assert [a.activity.id for a in advice] == ["running", "swimming"] and len(replays) == 1
 
 
 def test_asking_about_an_exercise_stores_no_plan(coach, patient):
