@@ -122,6 +122,15 @@ def run(args: argparse.Namespace) -> int:
     return runner.main(demo=args.demo)
 
 
+def cluster(args: argparse.Namespace) -> int:
+    """Start the coach on several servers on this machine (PostgreSQL, Redis, HAProxy; README: Several servers)."""
+    from rehab_coach import cluster
+
+    if check_knowledge(args):
+        return 1
+    return cluster.main(args.rasa_servers, args.action_servers)
+
+
 def enrol(args: argparse.Namespace) -> int:
     """Enrol a new web-chat patient and print their personal chat link."""
     from rehab_coach import bootstrap
@@ -371,6 +380,7 @@ def portal(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run,
+    "cluster": cluster,
     "check-knowledge": check_knowledge,
     "db-upgrade": db_upgrade,
     "bench": bench,
@@ -429,6 +439,12 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--demo", action="store_true",
                        help="let anyone open the web chat without a personal link (anonymous, for trying it out)")
     start.set_defaults(dir=str(KNOWLEDGE_DIR))
+    several = commands.add_parser("cluster", help=cluster.__doc__)
+    several.add_argument("--rasa-servers", type=int, default=2, choices=range(1, 9), metavar="N",
+                         help="Rasa servers behind HAProxy (default: %(default)s)")
+    several.add_argument("--action-servers", type=int, default=2, choices=range(1, 9), metavar="M",
+                         help="action servers behind HAProxy (default: %(default)s)")
+    several.set_defaults(dir=str(KNOWLEDGE_DIR))
     for name, command in (("enrol", enrol), ("chat-link", chat_link)):
         links = commands.add_parser(name, help=command.__doc__)
         if command is chat_link:

@@ -17,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import yaml
 
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, local_url
@@ -176,6 +177,57 @@ def start_actions(port: int, environment: dict[str, str], log_dir: Path) -> subp
     )
 
 
+def start_redis(port: int, password: str, log_dir: Path, timeout: float = 30) -> subprocess.Popen:
+    """Debian's redis-server at `port` on the settings' interface, behind `password`. Its configuration goes on its
+    standard input, so the password is on no command line; it keeps nothing on disk (it holds conversation locks
+    and web chat messages in passing)."""
+    process = subprocess.Popen(["redis-server", "-"], stdin=subprocess.PIPE, cwd=log_dir,
+                               stdout=(log_dir / f"redis-{port}.log").open("a"), stderr=subprocess.STDOUT)
+    assert process.stdin is not None
+    process.stdin.write(f'bind {load().coach_host}\nport {port}\nrequirepass "{password}"\nsave ""\n'
+                        'appendonly no\n'.encode())
+    process.stdin.close()
+    client = redis.Redis(port=port, password=password, socket_timeout=2)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.ping()
+            return process
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Redis did not start at port {port} (log: {log_dir}/redis-{port}.log)") from None
+            time.sleep(0.1)
+
+
+def start_rasa(model: Path, port: int, endpoints: Path, environment: dict[str, str], log_dir: Path
+               ) -> subprocess.Popen:
+    """A Rasa server with the HTTP API (behind the token in `environment`) and the coach's channels."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "rehab_coach.rasa.server", "run", "--model", str(model), "--port", str(port),
+         "--enable-api", "--endpoints", str(endpoints), "--cors", "*"],
+        cwd=PROJECT_ROOT, env=environment,
+        stdout=(log_dir / f"rasa-{port}.log").open("w"), stderr=subprocess.STDOUT,
+    )
+
+
+def start_portal(port: int, chat_url: str, environment: dict[str, str], log_dir: Path) -> subprocess.Popen:
+    """The clinician portal, its chat links pointing at `chat_url`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "rehab_coach.portal", "--port", str(port), "--chat-url", chat_url],
+        cwd=PROJECT_ROOT, env=environment,
+        stdout=(log_dir / f"portal-{port}.log").open("w"), stderr=subprocess.STDOUT,
+    )
+
+
+def start_scheduler(rasa_url: str, every: float, environment: dict[str, str], log: Path) -> subprocess.Popen:
+    """The reminder scheduler, a round every `every` seconds, sending through the Rasa server at `rasa_url`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "rehab_coach.scheduler", "--rasa-url", rasa_url, "--every", str(every)],
+        cwd=PROJECT_ROOT, env=environment,
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+
+
 @contextmanager
 def serve(
     model: Path,
@@ -204,34 +256,21 @@ def serve(
     try:
         actions = start_actions(actions_port, environment, log_dir)
         processes.append(actions)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "rehab_coach.rasa.server", "run", "--model", str(model), "--port", str(rasa_port),
-             "--enable-api",
-             "--endpoints", str(endpoints or "endpoints.yml"), "--cors", "*"],
-            cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},
-            stdout=(log_dir / f"rasa-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
-        )
+        server = start_rasa(model, rasa_port, endpoints or Path("endpoints.yml"), {**environment, RASA_TOKEN: token},
+                            log_dir)
         processes.append(server)
         actions_url, rasa_url = local_url(actions_port), local_url(rasa_port)
         portal_url = None
         if portal_port is not None:
-            portal = subprocess.Popen(
-                [sys.executable, "-m", "rehab_coach.portal", "--port", str(portal_port), "--chat-url", rasa_url],
-                cwd=PROJECT_ROOT, env=environment,
-                stdout=(log_dir / f"portal-{portal_port}.log").open("w"), stderr=subprocess.STDOUT,
-            )
+            portal = start_portal(portal_port, rasa_url, environment, log_dir)
             processes.append(portal)
             portal_url = local_url(portal_port)
             _wait_until_up(f"{portal_url}/login", portal, timeout)
         _wait_until_up(f"{actions_url}/health", actions, timeout)
         _wait_until_up(rasa_url, server, timeout)
         if reminders_every is not None:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "rehab_coach.scheduler", "--rasa-url", rasa_url,
-                 "--every", str(reminders_every)],
-                cwd=PROJECT_ROOT, env={**environment, RASA_TOKEN: token},
-                stdout=(log_dir / f"scheduler-{rasa_port}.log").open("w"), stderr=subprocess.STDOUT,
-            ))
+            processes.append(start_scheduler(rasa_url, reminders_every, {**environment, RASA_TOKEN: token},
+                                             log_dir / f"scheduler-{rasa_port}.log"))
         yield Servers(rasa_url, actions_url, token, rest_token, tuple(processes), portal_url)
     finally:
         for process in processes:

@@ -38,6 +38,7 @@ PHONE_NUMBER = r"\+[1-9][0-9]{6,14}"  # E.164
 TELEGRAM, WHATSAPP, SMS = "telegram", "whatsapp", "sms"  # the messaging channels' names, as Rasa records them
 SLACK_WEBHOOK = "CLINIC_SLACK_WEBHOOK_URL"  # the clinic's Slack incoming webhook: its URL is its key (given by Slack)
 SMTP_PASSWORD = "SMTP_PASSWORD"  # the clinic's email account's password (never generated)
+REDIS_PASSWORD = "REDIS_PASSWORD"  # Redis's (several servers: README: Several servers)
 EMAIL = r"[^@\s,<>]+@[^@\s,<>]+"
 
 
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     coach_host: Union[IPv4Address, IPv6Address] = IPv4Address("127.0.0.1")  # noqa: UP007
     database_url: str = f"sqlite:///{VAR_DIR / 'rehab_coach.sqlite3'}"  # the app database
     tracker_database_url: Optional[str] = None  # Rasa's tracker store; default: the one endpoints.yml names  # noqa: UP045
+    # Each process's connections to PostgreSQL, per database: kept open, and more at a peak. Every process of every
+    # host together must stay under PostgreSQL's max_connections (README: Several servers).
+    db_pool_size: conint(ge=1, le=100) = 4  # type: ignore[valid-type]
+    db_max_overflow: conint(ge=0, le=100) = 4  # type: ignore[valid-type]
+    # Redis, for several Rasa servers: the conversation lock and the web chat's rooms (README: Several servers).
+    redis_url: Optional[constr(regex=r"^redis://[^@/\s]+(/[0-9]+)?$")] = None  # type: ignore[valid-type]  # noqa: UP045
     rehab_chat_demo: Literal["0", "1"] = "0"  # "1": anyone may chat anonymously (./coach run --demo)
     coach_simulated_clock: Literal["0", "1"] = "0"  # "1": a message's metadata.now is the turn's time (tests)
     # Days after discharge when a patient's conversation is erased (`./coach retention`); unset: kept.

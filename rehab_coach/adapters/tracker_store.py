@@ -6,8 +6,13 @@ SQL query would return: the events at or after the latest `session_started` (a t
 new session still holds the old one, and is read from SQL next time). Retrieving takes the tracker out of the
 cache, so whoever holds it owns it until they save it: a turn that fails before saving leaves nothing behind, and
 the next turn reads SQL. A kept tracker also keeps what `rehab_coach.rasa.speedups` worked out from its events.
-Writes still go to SQL first, so transcripts persist and a restart starts from the database. Valid for ONE Rasa
-server only: behind a load balancer use `type: SQL`, since another server's writes would not reach this cache.
+Writes still go to SQL first, so transcripts persist and a restart starts from the database.
+
+Several Rasa servers (README: Several servers): a kept tracker is handed out only while the conversation's newest
+event in SQL is still the one this server wrote (one indexed query), so a turn another server took in between
+sends the next turn here to SQL. The conversation lock (rehab_coach.adapters.lock_store) keeps two servers from
+writing one conversation at once. TRACKER_DATABASE_URL, when set, is the database (every server's, and the
+portal's), whatever endpoints.yml says.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import func
+
+from rehab_coach import settings
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore plus an LRU cache of the trackers of the most recent conversations."""
 
     def __init__(self, domain: Domain | None = None, cache_size: int = 2000, **kwargs: Any) -> None:
-        super().__init__(domain=domain, **kwargs)
-        self._trackers: OrderedDict[str, DialogueStateTracker] = OrderedDict()
+        url = settings.load().tracker_database_url
+        super().__init__(domain=domain, **{**kwargs, **({"host": url} if url else {})})  # Rasa takes a URL as host
+        # each kept tracker with the id of the newest event in SQL when it was saved
+        self._trackers: OrderedDict[str, tuple[DialogueStateTracker, int | None]] = OrderedDict()
         self._spans: dict[str, Span] = {}  # of the trackers last saved (kept, or handed out and not saved yet)
         self._cache_size = int(cache_size)
 
@@ -76,8 +86,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._trackers.clear()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        tracker = self._trackers.pop(sender_id, None)
-        return tracker if tracker is not None else await super().retrieve(sender_id)
+        kept = self._trackers.pop(sender_id, None)
+        if kept is not None and kept[1] == self._newest_event(sender_id):
+            return kept[0]
+        return await super().retrieve(sender_id)
+
+    def _newest_event(self, sender_id: str) -> int | None:
+        with self.session_scope() as session:
+            return session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         sender = tracker.sender_id
@@ -89,7 +105,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             self._spans.pop(sender, None)
         after = span(tracker, before)
         if after.one_session:
-            self._trackers[sender], self._spans[sender] = tracker, after
+            self._trackers[sender], self._spans[sender] = (tracker, self._newest_event(sender)), after
         while len(self._trackers) > self._cache_size:
             self._trackers.popitem(last=False)
         while len(self._spans) > self._cache_size:

@@ -30,6 +30,8 @@ def main() -> None:
     configured = settings.load()
     speedups.apply()
     os.environ[settings.ACTIONS_TOKEN] = settings.secret(settings.ACTIONS_TOKEN)
+    # Rasa's SQL tracker store sizes its pool by these (50 and 100 unless set: more than PostgreSQL allows in all)
+    os.environ.update(SQL_POOL_SIZE=str(configured.db_pool_size), SQL_MAX_OVERFLOW=str(configured.db_max_overflow))
     base = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")) or {}
     with tempfile.NamedTemporaryFile("w", suffix=".yml", prefix="credentials-") as credentials:
         yaml.safe_dump({**base, **dict.fromkeys(CHANNELS[name] for name in configured.messaging_channels)}, credentials)

@@ -32,7 +32,7 @@ from rasa.shared.core.events import Event
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from rehab_coach import bootstrap, settings
@@ -61,6 +61,14 @@ PAGE_HEADERS = {
 def history(events: list[Event], limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
     """The conversation as the widget shows it: both sides' messages, oldest first, the newest `limit`."""
     return conversation(event.as_dict() for event in events)[-limit:]
+
+
+def rooms(redis_url: str | None) -> AsyncRedisManager | None:
+    """Where the chats' rooms live: this server's memory (None), or Redis, shared by every server."""
+    if redis_url is None:
+        return None
+    return AsyncRedisManager(redis_url, channel="rehab-webchat",
+                             redis_options={"password": settings.secret(settings.REDIS_PASSWORD)})
 
 
 class CoachSocketIOOutput(OutputChannel):
@@ -116,7 +124,9 @@ class CoachSocketIOInput(InputChannel):
         return CoachSocketIOOutput(self.sio) if self.sio else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])  # CORS is left to Rasa's --cors
+        # CORS is left to Rasa's --cors; with REDIS_URL set, a message to a chat goes through Redis to the server
+        # its browser is connected to (several Rasa servers: README: Several servers)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=rooms(settings.load().redis_url))
         self.sio = sio
         chat = SocketBlueprint(sio, "/socket.io", "coach_webchat", __name__)
 

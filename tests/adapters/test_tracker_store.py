@@ -138,3 +138,27 @@ async def test_a_kept_tracker_writes_the_rows_rasas_store_writes_without_countin
         with store.session_scope() as session:
             rows.append([(e.type_name, e.timestamp, e.data) for e in session.query(store.SQLEvent).order_by("id")])
     assert rows[0] == rows[1] and len(rows[0]) == len(SECOND_SESSION) + 10
+
+
+async def test_a_turn_another_server_took_sends_the_next_turn_here_to_sql(tmp_path):
+    """Two Rasa servers behind a load balancer, each with its cache, on one database."""
+    first, _ = stores(tmp_path)
+    second, plain = stores(tmp_path)
+    await first.save(DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots))
+    elsewhere = await second.retrieve("patient")
+    assert elsewhere is not None
+    elsewhere.update(UserUttered("said on the other server", timestamp=20))
+    await second.save(elsewhere)
+    here, from_sql = await first.retrieve("patient"), await plain.retrieve("patient")
+    assert here is not None and from_sql is not None and here.latest_message.text == "said on the other server"
+    assert [e.as_dict() for e in here.events] == [e.as_dict() for e in from_sql.events]
+    here.update(UserUttered("back here", timestamp=21))
+    await first.save(here)
+    assert await first.retrieve("patient") is here, "kept again once this server wrote the newest event"
+
+
+def test_tracker_database_url_names_the_database_whatever_endpoints_say(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", url)
+    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "endpoints.sqlite3"))
+    assert str(store.engine.url) == url

@@ -32,7 +32,9 @@ def make_engine(url: str | None = None) -> Engine:
     """A 2.0-style engine for `url` (default: `default_database_url()`); SQLite gets FKs and a busy wait."""
     url = url or default_database_url()
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, future=True, pool_pre_ping=True)
+        configured = settings.load()
+        return create_engine(url, future=True, pool_pre_ping=True, pool_size=configured.db_pool_size,
+                             max_overflow=configured.db_max_overflow)
     _ensure_sqlite_folder(url)
     engine = create_engine(url, future=True)
     event.listen(engine, "connect", _configure_sqlite)
