@@ -142,7 +142,8 @@ def cluster(model: Path, rasa_servers: int = 2, action_servers: int = 2, env: di
             database = Postgres(log_dir)
             environment.update(DATABASE_URL=database.url("rehab"), TRACKER_DATABASE_URL=database.url("rehab_tracker"))
         redis_port = free_port()
-        processes.append(start_redis(redis_port, secret(REDIS_PASSWORD), log_dir))
+        environment[REDIS_PASSWORD] = environment.get(REDIS_PASSWORD) or secret(REDIS_PASSWORD)
+        processes.append(start_redis(redis_port, environment[REDIS_PASSWORD], log_dir))
         environment["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         bootstrap.migrate(environment["DATABASE_URL"])
         endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from rasa.__main__ import main as rasa_main
 
 from rehab_coach import settings
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.rasa import speedups
+from rehab_coach.rasa import speedups, unreachable
 
 CHANNELS = {settings.TELEGRAM: "rehab_coach.rasa.telegram.CoachTelegramInput",
             settings.WHATSAPP: "rehab_coach.rasa.twilio.WhatsAppInput",
@@ -29,6 +29,7 @@ CHANNELS = {settings.TELEGRAM: "rehab_coach.rasa.telegram.CoachTelegramInput",
 def main() -> None:
     configured = settings.load()
     speedups.apply()
+    unreachable.apply()
     os.environ[settings.ACTIONS_TOKEN] = settings.secret(settings.ACTIONS_TOKEN)
     # Rasa's SQL tracker store sizes its pool by these (50 and 100 unless set: more than PostgreSQL allows in all)
     os.environ.update(SQL_POOL_SIZE=str(configured.db_pool_size), SQL_MAX_OVERFLOW=str(configured.db_max_overflow))

@@ -1,6 +1,6 @@
-"""Never silent on a red flag: with the action server stopped, emergency and urgent advice still reaches the
-patient from the Rasa server alone, and is recorded for clinicians, with the clinic's notice of it, once the action
-server is back."""
+"""Never silent: with the action server stopped, emergency and urgent advice still reaches the patient from the
+Rasa server alone, and is recorded for clinicians, with the clinic's notice of it, once the action server is back;
+any other message gets a short notice that the planner is out of reach, once a turn."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ import pytest
 from rehab_coach import runner
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.adapters.storage.notifications import NotificationStore
+from tests.conftest import say
 from tests.e2e.conftest import payloads
 from tests.e2e.test_conversation import DAY0, start
 from tests.e2e.test_safety_and_checkin import stored, texts
 
 pytestmark = pytest.mark.slow
+UNREACHABLE = say("utter_planner_unreachable")
 
 SAID = [
     ("my calf is swollen and hot and I'm suddenly really short of breath", "emergency", "emergency number"),
@@ -38,7 +40,10 @@ def test_serious_advice_needs_only_the_rasa_server_and_is_recorded_when_the_acti
         replies = chat.say(sender, text, now)
         assert [p["urgency"] for p in payloads(replies, "escalation")] == [urgency]
         assert lead in texts(replies)
+        assert UNREACHABLE not in texts(replies), "no 'try again in a minute' after a red flag's advice"
     assert stored(chat, sender) == []  # nobody could write them down yet
+    for text in ("what's my plan today?", "can I go for a run?"):
+        assert [reply.get("text") for reply in chat.say(sender, text, now)] == [UNREACHABLE]
 
     back = runner.start_actions(deployment.actions_port, {**os.environ, **deployment.env}, deployment.folder / "logs")
     try:
