@@ -131,6 +131,13 @@ def cluster(args: argparse.Namespace) -> int:
     return cluster.main(args.rasa_servers, args.action_servers)
 
 
+def load(args: argparse.Namespace) -> int:
+    """Drive simulated patients at the coach, single or cluster, and print throughput, latency and losses."""
+    from rehab_coach import load
+
+    return load.main(args.profile, args.patients, args.minutes)
+
+
 def enrol(args: argparse.Namespace) -> int:
     """Enrol a new web-chat patient and print their personal chat link."""
     from rehab_coach import bootstrap
@@ -381,6 +388,7 @@ def portal(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": run,
     "cluster": cluster,
+    "load": load,
     "check-knowledge": check_knowledge,
     "db-upgrade": db_upgrade,
     "bench": bench,
@@ -445,6 +453,10 @@ def main(argv: list[str] | None = None) -> int:
     several.add_argument("--action-servers", type=int, default=2, choices=range(1, 9), metavar="M",
                          help="action servers behind HAProxy (default: %(default)s)")
     several.set_defaults(dir=str(KNOWLEDGE_DIR))
+    driven = commands.add_parser("load", help=load.__doc__)
+    driven.add_argument("--profile", choices=["single", "cluster"], default="single")
+    driven.add_argument("--patients", type=int, default=200, help="simulated patients at once (default: %(default)s)")
+    driven.add_argument("--minutes", type=float, default=5, help="how long (default: %(default)s)")
     for name, command in (("enrol", enrol), ("chat-link", chat_link)):
         links = commands.add_parser(name, help=command.__doc__)
         if command is chat_link:

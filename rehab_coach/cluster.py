@@ -25,11 +25,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from rehab_coach import bootstrap, settings
 from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, free_port, local_url
-from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.runner import (
     LOG_DIR,
     Servers,
@@ -41,6 +38,7 @@ from rehab_coach.runner import (
     start_rasa,
     start_redis,
     start_scheduler,
+    write_endpoints,
 )
 from rehab_coach.scheduler import EVERY
 from rehab_coach.settings import DEMO_ENV, RASA_TOKEN, REDIS_PASSWORD, REST_TOKEN, secret
@@ -146,15 +144,11 @@ def cluster(model: Path, rasa_servers: int = 2, action_servers: int = 2, env: di
         processes.append(start_redis(redis_port, environment[REDIS_PASSWORD], log_dir))
         environment["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
         bootstrap.migrate(environment["DATABASE_URL"])
-        endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"{local_url(actions_port)}/webhook"
-        endpoints["lock_store"] = {"type": LOCK_STORE}
-        endpoints_file = log_dir / "cluster-endpoints.yml"
-        endpoints_file.write_text(yaml.safe_dump(endpoints))
+        endpoints = write_endpoints(log_dir / "cluster-endpoints.yml", actions_port, LOCK_STORE)
 
         actions = {port: start_actions(port, environment, log_dir)
                    for port in [free_port() for _ in range(action_servers)]}
-        rasa = {port: start_rasa(model, port, endpoints_file, {**environment, RASA_TOKEN: token}, log_dir)
+        rasa = {port: start_rasa(model, port, endpoints, {**environment, RASA_TOKEN: token}, log_dir)
                 for port in [free_port() for _ in range(rasa_servers)]}
         processes += [*actions.values(), *rasa.values()]
         config = log_dir / "haproxy.cfg"

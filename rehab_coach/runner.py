@@ -122,11 +122,13 @@ def prune_models(folder: Path, keep: int = 3) -> None:
         old.unlink()
 
 
-def write_endpoints(path: Path, actions_port: int, tracker_db: Path) -> Path:
-    """The project's endpoints file with another action server port and tracker database (tests, benchmarks)."""
+def write_endpoints(path: Path, actions_port: int, lock_store: str | None = None) -> Path:
+    """The project's endpoints file with another action server port, and a lock store when given (the tracker
+    store's database is TRACKER_DATABASE_URL's when that is set)."""
     endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"{local_url(actions_port)}/webhook"
-    endpoints["tracker_store"]["db"] = str(tracker_db)
+    if lock_store:
+        endpoints["lock_store"] = {"type": lock_store}
     path.write_text(yaml.safe_dump(endpoints))
     return path
 

@@ -132,8 +132,9 @@ def coach_servers(folder: Path) -> Iterator[runner.Servers]:
     database = f"sqlite:///{folder / 'app.sqlite3'}"
     upgrade(database)
     actions_port = free_port()
-    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
-    env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", RASA_TOKEN: secrets.token_urlsafe(16)}
+    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port)
+    env = {"DATABASE_URL": database, "COACH_SIMULATED_CLOCK": "1", RASA_TOKEN: secrets.token_urlsafe(16),
+           "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}"}
     with runner.serve(model, rasa_port=free_port(), actions_port=actions_port, endpoints=endpoints, env=env,
                       log_dir=folder / "logs", portal_port=None) as running:
         yield running

@@ -464,8 +464,9 @@ def servers(model: Path) -> Iterator[Patients]:
     with tempfile.TemporaryDirectory(prefix="nlu-eval-") as name:
         folder = Path(name)
         ports = [free_port() for _ in range(2)]
-        endpoints = runner.write_endpoints(folder / "endpoints.yml", ports[1], folder / "tracker.sqlite3")
-        env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", RASA_TOKEN: secrets.token_urlsafe(16)}
+        endpoints = runner.write_endpoints(folder / "endpoints.yml", ports[1])
+        env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", RASA_TOKEN: secrets.token_urlsafe(16),
+               "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}"}
         upgrade(env["DATABASE_URL"])
         with runner.serve(model, rasa_port=ports[0], actions_port=ports[1], endpoints=endpoints, env=env,
                           log_dir=folder / "logs", portal_port=None) as running:

@@ -39,5 +39,5 @@ def test_the_rasa_server_sends_the_action_servers_token_from_the_endpoints_file(
 
     monkeypatch.setenv("ACTION_SERVER_TOKEN", "the-token")
     path = PROJECT_ROOT / "endpoints.yml" if endpoints == "project" else runner.write_endpoints(
-        tmp_path / "endpoints.yml", 5056, tmp_path / "tracker.sqlite3")
+        tmp_path / "endpoints.yml", 5056)
     assert read_endpoints_from_path(str(path)).action.headers == {"Authorization": "Bearer the-token"}

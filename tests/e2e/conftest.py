@@ -132,7 +132,7 @@ def deployment(model: Path, tmp_path_factory: pytest.TempPathFactory, server_env
                reminders_every: float | None) -> Deployment:
     folder = tmp_path_factory.mktemp("coach")
     actions_port = free_port()
-    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.sqlite3")
+    endpoints = runner.write_endpoints(folder / "endpoints.yml", actions_port)
     env = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite3'}", "COACH_SIMULATED_CLOCK": "1",
            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}",
            **{name: secrets.token_urlsafe(32) for name in (RASA_TOKEN, ACTIONS_TOKEN, REST_TOKEN, KEY_NAME)},

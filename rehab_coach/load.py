@@ -1,0 +1,77 @@
+"""`./coach load --profile single|cluster --patients 200 --minutes 5`: start the profile on throwaway databases
+(the simulated clock on), drive the patients of rehab_coach/load_patients.py at it with Locust, then print
+turns/s, the latency percentiles, the errors, and what the patients were told against what the databases hold:
+check-ins acknowledged vs stored, escalations given vs stored."""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rehab_coach import cluster, runner
+from rehab_coach.adapters.storage import Store, make_engine
+from rehab_coach.addresses import free_port
+from rehab_coach.paths import PROJECT_ROOT
+from rehab_coach.services.chat_links import KEY_NAME
+from rehab_coach.settings import ACTIONS_TOKEN, RASA_TOKEN, REDIS_PASSWORD, REST_TOKEN
+
+
+@contextmanager
+def _started(profile: str, model: Path, folder: Path, env: dict[str, str]) -> Iterator[tuple[runner.Servers, str]]:
+    """The profile's front door, and its app database."""
+    if profile == "cluster":
+        with cluster.cluster(model, env=env, log_dir=folder / "logs", rasa_port=free_port(), actions_port=free_port(),
+                             portal_port=None) as started:
+            yield started.front, started.environment["DATABASE_URL"]
+        return
+    env.update(DATABASE_URL=f"sqlite:///{folder / 'app.sqlite3'}",
+               TRACKER_DATABASE_URL=f"sqlite:///{folder / 'tracker.sqlite3'}")
+    actions_port = free_port()
+    with runner.serve(model, rasa_port=free_port(), actions_port=actions_port, env=env, log_dir=folder / "logs",
+                      endpoints=runner.write_endpoints(folder / "endpoints.yml", actions_port),
+                      portal_port=None) as servers:
+        yield servers, env["DATABASE_URL"]
+
+
+def main(profile: str, patients: int, minutes: float) -> int:
+    model = runner.prepare()
+    folder = Path(tempfile.mkdtemp(prefix=f"rehab-load-{profile}."))
+    env = {"COACH_SIMULATED_CLOCK": "1",
+           **{name: secrets.token_urlsafe(32) for name in (RASA_TOKEN, ACTIONS_TOKEN, REST_TOKEN, KEY_NAME,
+                                                          REDIS_PASSWORD)}}
+    print(f"  {profile}: starting ...", flush=True)
+    with _started(profile, model, folder, env) as (servers, database):
+        print(f"  {patients} patients for {minutes:g} min at {servers.rasa_url} ...", flush=True)
+        counts_file = folder / "counts.json"
+        subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "rehab_coach" / "load_patients.py"), "--headless",
+             "-u", str(patients), "-r", str(max(1, patients // 30)), "-t", f"{int(minutes * 60)}s",
+             "--host", servers.rasa_url, "--csv", str(folder / "locust"), "--only-summary", "--stop-timeout", "60"],
+            env={**env, "LOAD_REST_TOKEN": servers.rest_token, "LOAD_COUNTS": str(counts_file)},
+            stdout=(folder / "locust.log").open("w"), stderr=subprocess.STDOUT, check=False)
+        told = json.loads(counts_file.read_text())
+        store = Store(make_engine(database))
+        stored_checkins = stored_escalations = 0
+        for sender in told["senders"]:
+            patient = store.find_patient("rest", sender)
+            if patient is not None:
+                stored_checkins += len(store.checkins(patient.id))
+                stored_escalations += sum(e.escalation.urgency in ("emergency", "urgent")
+                                          for e in store.escalations(patient.id))
+    with (folder / "locust_stats.csv").open() as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    counts = told["counts"]
+    print(f"\n{profile}: {patients} patients, {minutes:g} min\n"
+          f"  turns/s {float(total['Requests/s']):.1f}   p50 {total['50%']} ms   p95 {total['95%']} ms   "
+          f"p99 {total['99%']} ms   turns {total['Request Count']}   errors {total['Failure Count']}\n"
+          f"  check-ins acknowledged {counts.get('checkins_acknowledged', 0)}, stored {stored_checkins}\n"
+          f"  escalations given {counts.get('escalations_given', 0)}, stored {stored_escalations}\n"
+          f"  (Locust's log and figures: {folder})")
+    return 0
