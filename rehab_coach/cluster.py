@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,13 +30,15 @@ from rehab_coach.runner import (
     LOG_DIR,
     Servers,
     StepFailed,
-    _wait_until_up,
     prepare,
     start_actions,
     start_portal,
     start_rasa,
     start_redis,
     start_scheduler,
+    stop,
+    until_stopped,
+    wait_until_up,
     write_endpoints,
 )
 from rehab_coach.scheduler import EVERY
@@ -160,25 +161,19 @@ def cluster(model: Path, rasa_servers: int = 2, action_servers: int = 2, env: di
         if portal_port is not None:
             processes.append(start_portal(portal_port, front_rasa, environment, log_dir))
             portal_url = local_url(portal_port)
-            _wait_until_up(f"{portal_url}/login", processes[-1], timeout)
+            wait_until_up(f"{portal_url}/login", processes[-1], timeout)
         for port, process in actions.items():
-            _wait_until_up(f"{local_url(port)}/health", process, timeout)
+            wait_until_up(f"{local_url(port)}/health", process, timeout)
         for port, process in rasa.items():
-            _wait_until_up(local_url(port), process, timeout)
-        _wait_until_up(front_rasa, haproxy, timeout)
+            wait_until_up(local_url(port), process, timeout)
+        wait_until_up(front_rasa, haproxy, timeout)
         if reminders_every is not None:
             processes.append(start_scheduler(front_rasa, reminders_every, {**environment, RASA_TOKEN: token},
                                              log_dir / "scheduler-cluster.log"))
         front = Servers(front_rasa, local_url(actions_port), token, rest_token, tuple(processes), portal_url)
         yield Cluster(front, rasa, actions, environment, log_dir, database)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
         if database is not None:
             database.remove()
 
@@ -215,11 +210,4 @@ def main(rasa_servers: int, action_servers: int) -> int:
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        try:
-            while all(process.poll() is None for process in front.processes):
-                time.sleep(1)
-            print(f"a server stopped unexpectedly; see {LOG_DIR}/", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("\nstopping")
-    return 0
+        return until_stopped(front.processes)

@@ -157,7 +157,7 @@ class Servers:
         return {"Content-Type": "application/json", "Authorization": f"Bearer {self.rest_token}"}
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -267,21 +267,38 @@ def serve(
             portal = start_portal(portal_port, rasa_url, environment, log_dir)
             processes.append(portal)
             portal_url = local_url(portal_port)
-            _wait_until_up(f"{portal_url}/login", portal, timeout)
-        _wait_until_up(f"{actions_url}/health", actions, timeout)
-        _wait_until_up(rasa_url, server, timeout)
+            wait_until_up(f"{portal_url}/login", portal, timeout)
+        wait_until_up(f"{actions_url}/health", actions, timeout)
+        wait_until_up(rasa_url, server, timeout)
         if reminders_every is not None:
             processes.append(start_scheduler(rasa_url, reminders_every, {**environment, RASA_TOKEN: token},
                                              log_dir / f"scheduler-{rasa_port}.log"))
         yield Servers(rasa_url, actions_url, token, rest_token, tuple(processes), portal_url)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Ask each to stop, then kill the ones still running 20 s later."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def until_stopped(processes: tuple[subprocess.Popen, ...]) -> int:
+    """Wait for Ctrl-C (0), or for one of `processes` to stop by itself (1)."""
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(1)
+        print(f"a server stopped unexpectedly; see {LOG_DIR}/", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping")
+        return 0
 
 
 def main(demo: bool = False) -> int:
@@ -318,11 +335,4 @@ def main(demo: bool = False) -> int:
             + "Press Ctrl-C to stop.",
             flush=True,
         )
-        try:
-            while all(process.poll() is None for process in servers.processes):
-                time.sleep(1)
-            print(f"a server stopped unexpectedly; see {LOG_DIR}/", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("\nstopping")
-    return 0
+        return until_stopped(servers.processes)

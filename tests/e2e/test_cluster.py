@@ -140,6 +140,7 @@ def test_a_rasa_server_killed_mid_check_in_loses_no_check_in_and_records_none_tw
     for thread in threads:
         thread.start()
     time.sleep(8)  # the patients are under way
+    assert any(thread.is_alive() for thread in threads), "the kill comes mid-check-in"
     victim = next(iter(running.rasa.values()))
     os.kill(victim.pid, signal.SIGKILL)
     for thread in threads:

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect
 
 from rehab_coach.adapters.storage.clinic import Clinician
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.runner import _wait_until_up
+from rehab_coach.runner import wait_until_up
 from rehab_coach.services.chat_links import KEY_NAME
 from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import free_port
@@ -49,7 +49,7 @@ def portal_url(database_url: str, tracker_url: str, seeded: Seeded, clinician: C
                                    cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_until_up(f"{url}/login", process, timeout=60)
+            wait_until_up(f"{url}/login", process, timeout=60)
             yield url
         finally:
             process.terminate()
