@@ -1,5 +1,6 @@
 """`./coach load --profile single|cluster --patients 200 --minutes 5`: start the profile on throwaway databases
-(the simulated clock on), drive the patients of rehab_coach/load_patients.py at it with Locust, then print
+(the simulated clock on), drive the patients of rehab_coach/load_patients.py at it with Locust (over REST and the
+web chat, with a chat link's token each), then print
 turns/s, the latency percentiles, the errors, and what the patients were told against what the databases hold:
 check-ins acknowledged vs stored, escalations given vs stored."""
 
@@ -13,13 +14,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from rehab_coach import cluster, runner
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.addresses import free_port
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.services.chat_links import KEY_NAME
+from rehab_coach.services.chat_links import KEY_NAME, enrol, issue
 from rehab_coach.settings import ACTIONS_TOKEN, RASA_TOKEN, REDIS_PASSWORD, REST_TOKEN
 
 
@@ -49,18 +51,26 @@ def main(profile: str, patients: int, minutes: float) -> int:
     print(f"  {profile}: starting ...", flush=True)
     with _started(profile, model, folder, env) as (servers, database):
         print(f"  {patients} patients for {minutes:g} min at {servers.rasa_url} ...", flush=True)
-        counts_file = folder / "counts.json"
+        counts_file, tokens = folder / "counts.json", folder / "web-tokens"
+        store = Store(make_engine(database))
+        tokens.touch(mode=0o600)  # chat-link tokens: a patient's key to their conversation
+        now = datetime.now(timezone.utc)
+        tokens.write_text("\n".join(issue(enrol(store, now.date()).sender_id, env[KEY_NAME], now, timedelta(days=1))
+                                    for _ in range(patients)))
         subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "rehab_coach" / "load_patients.py"), "--headless",
              "-u", str(patients), "-r", str(max(1, patients // 30)), "-t", f"{int(minutes * 60)}s",
              "--host", servers.rasa_url, "--csv", str(folder / "locust"), "--only-summary", "--stop-timeout", "60"],
-            env={**env, "LOAD_REST_TOKEN": servers.rest_token, "LOAD_COUNTS": str(counts_file)},
+            env={**env, "LOAD_REST_TOKEN": servers.rest_token, "LOAD_COUNTS": str(counts_file),
+                 "LOAD_WEB_TOKENS": str(tokens)},
             stdout=(folder / "locust.log").open("w"), stderr=subprocess.STDOUT, check=False)
+        if not counts_file.exists():
+            print(f"Locust stopped before the end; its log: {folder / 'locust.log'}", file=sys.stderr)
+            return 1
         told = json.loads(counts_file.read_text())
-        store = Store(make_engine(database))
         stored_checkins = stored_escalations = 0
-        for sender in told["senders"]:
-            patient = store.find_patient("rest", sender)
+        for channel, sender in told["patients"]:
+            patient = store.find_patient(channel, sender)
             if patient is not None:
                 stored_checkins += len(store.checkins(patient.id))
                 stored_escalations += sum(e.escalation.urgency in ("emergency", "urgent")

@@ -1,22 +1,26 @@
 """The patients `./coach load` drives (a Locust file: `locust -f` runs it, rehab_coach/load.py starts it).
 
-Each simulated patient talks over the REST webhook on the simulated clock: onboarding, then a day's check-in at a
-time (each answer as people write them), today's plan, a question now and then, and on about one day in twenty
-a red flag. What each patient was told is counted: check-ins acknowledged (a `checkin_recorded` payload) and
-escalations given (an `escalation` payload), written at the end to LOAD_COUNTS for the comparison with what the
-databases stored."""
+Three in four talk over the REST webhook, one in four in the web chat (socket.io, with a personal chat link's
+token from LOAD_WEB_TOKENS), all on the simulated clock: onboarding, then a day's check-in at a time (each answer
+as people write them), today's plan, a question now and then (REST), and on about one day in twenty a red flag.
+What each patient was told is counted: check-ins acknowledged (a `checkin_recorded` payload) and escalations
+given (an `escalation` payload), written at the end to LOAD_COUNTS, with each patient's channel and conversation,
+for the comparison with what the databases stored."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
+from queue import Empty, Queue
 from typing import Any
 
-from locust import FastHttpUser, between, events, task
+import socketio
+from locust import FastHttpUser, User, between, events, task
 
 START = datetime(2026, 3, 2, 8, 30)
 ANSWERS = {"side": "the left one", "sport": "I dance", "diagnosed": "yes, my physio said so",
@@ -25,34 +29,29 @@ ANSWERS = {"side": "the left one", "sport": "I dance", "diagnosed": "yes, my phy
 QUESTIONS = ["can I go for a run?", "how do I do the calf stretch?", "how am I doing?", "what should I avoid?"]
 RED_FLAG = "my calf is swollen, hot and red and it hurts to walk"
 counts: Counter[str] = Counter()
-senders: list[str] = []
+patients: list[tuple[str, str]] = []  # (channel, conversation)
+web_tokens: list[str] = []
 
 
 def _payloads(replies: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r["custom"] for r in replies if isinstance(r.get("custom"), dict) and r["custom"].get("kind") == kind]
 
 
-class Patient(FastHttpUser):
-    wait_time = between(float(os.environ.get("LOAD_THINK_MIN", 5)), float(os.environ.get("LOAD_THINK_MAX", 15)))
+def _told(replies: list[dict[str, Any]]) -> None:
+    counts["checkins_acknowledged"] += len(_payloads(replies, "checkin_recorded"))
+    counts["escalations_given"] += sum(payload["urgency"] in ("emergency", "urgent")
+                                       for payload in _payloads(replies, "escalation"))
 
-    def on_start(self) -> None:
-        self.sender, self.day = f"load-{uuid.uuid4().hex[:12]}", 0
-        senders.append(self.sender)
-        self.answer_all(self.say("hi", "onboarding"))
+
+def _now(day: int) -> str:
+    return (START + timedelta(days=day)).isoformat()
+
+
+class Answering:
+    """What every patient does with the coach's questions: answer each, as people write, until none is left."""
 
     def say(self, text: str, name: str) -> list[dict[str, Any]]:
-        body = {"sender": self.sender, "message": text,
-                "metadata": {"now": (START + timedelta(days=self.day)).isoformat()}}
-        with self.client.post("/webhooks/rest/webhook", json=body, name=name, catch_response=True,
-                              headers={"Authorization": f"Bearer {os.environ['LOAD_REST_TOKEN']}"}) as response:
-            if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
-                return []
-            replies = response.json()
-        counts["checkins_acknowledged"] += len(_payloads(replies, "checkin_recorded"))
-        counts["escalations_given"] += sum(payload["urgency"] in ("emergency", "urgent")
-                                           for payload in _payloads(replies, "escalation"))
-        return replies
+        raise NotImplementedError
 
     def answer_all(self, replies: list[dict[str, Any]]) -> None:
         for _ in range(12):
@@ -60,6 +59,27 @@ class Patient(FastHttpUser):
             if not questions:
                 return
             replies = self.say(ANSWERS.get(questions[-1]["field"], "yes"), "answer")
+
+
+class Patient(Answering, FastHttpUser):
+    weight = 3
+    wait_time = between(5, 15)
+
+    def on_start(self) -> None:
+        self.sender, self.day = f"load-{uuid.uuid4().hex[:12]}", 0
+        patients.append(("rest", self.sender))
+        self.answer_all(self.say("hi", "onboarding"))
+
+    def say(self, text: str, name: str) -> list[dict[str, Any]]:
+        body = {"sender": self.sender, "message": text, "metadata": {"now": _now(self.day)}}
+        with self.client.post("/webhooks/rest/webhook", json=body, name=name, catch_response=True,
+                              headers={"Authorization": f"Bearer {os.environ['LOAD_REST_TOKEN']}"}) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+                return []
+            replies = response.json()
+        _told(replies)
+        return replies
 
     @task(6)
     def check_in(self) -> None:
@@ -77,7 +97,56 @@ class Patient(FastHttpUser):
         self.answer_all(self.say(random.choice(QUESTIONS), "question"))
 
 
+class WebPatient(Answering, User):
+    """A patient in the web chat. A turn is timed to the reply that ends it: the next question, or the plan."""
+
+    weight = 1
+    wait_time = between(5, 15)
+
+    def on_start(self) -> None:
+        self.day, self.inbox = 0, Queue[dict[str, Any]]()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self.inbox.put)
+        self.client.connect(self.host, auth={"token": web_tokens.pop()}, transports=["polling"], wait_timeout=60)
+        confirmed = Queue[str]()
+        self.client.on("session_confirm", confirmed.put)
+        self.client.emit("session_request", {})
+        patients.append(("socketio", str(confirmed.get(timeout=60))))
+        self.answer_all(self.say("hi", "web: onboarding"))
+
+    def on_stop(self) -> None:
+        self.client.disconnect()
+
+    def say(self, text: str, name: str) -> list[dict[str, Any]]:
+        started, replies, error = time.perf_counter(), list[dict[str, Any]](), None
+        self.client.emit("user_uttered", {"message": text, "metadata": {"now": _now(self.day)}})
+        try:
+            while not replies or (replies[-1].get("custom") or {}).get("kind") not in {"question", "plan"}:
+                replies.append(self.inbox.get(timeout=120))
+        except Empty as timeout:
+            error = timeout
+        events.request.fire(request_type="socket.io", name=name, response_time=(time.perf_counter() - started) * 1000,
+                            response_length=len(replies), exception=error, context={})
+        _told(replies)
+        return replies
+
+    @task(6)
+    def check_in(self) -> None:
+        self.day += 1
+        self.answer_all(self.say("check in", "web: check in"))
+
+    @task(2)
+    def plan(self) -> None:
+        self.say("what's my plan today?", "web: plan")
+
+
+@events.init.add_listener
+def _read_tokens(**_: Any) -> None:
+    with open(os.environ["LOAD_WEB_TOKENS"]) as tokens:
+        web_tokens.extend(tokens.read().split())
+
+
 @events.quitting.add_listener
 def _write_counts(**_: Any) -> None:
     with open(os.environ["LOAD_COUNTS"], "w") as out:
-        json.dump({"counts": counts, "senders": senders}, out)
+        json.dump({"counts": counts, "patients": patients}, out)

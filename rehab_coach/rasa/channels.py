@@ -25,6 +25,7 @@ from rehab_coach.services.chat_links import DEMO_PREFIX, PATIENT_PREFIX, SENDER_
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 10_000
+FAILED_TURN = "Sorry, something went wrong on our side. Please send that again."
 
 
 def problem_with(body: Any) -> str | None:
@@ -84,6 +85,8 @@ class CoachRestInput(RestInput):
                                                  input_channel=self.name(), metadata=body.get("metadata")))
             except Exception as error:  # one failed turn must not take the channel down; no text logged
                 log.exception("turn failed: %s", type(error).__name__)
+                # the database away for a moment, say: the turn was not saved, so the patient sends it again
+                return response.json({"error": FAILED_TURN}, status=503, headers={"Retry-After": "30"})
             return response.json(collector.messages)
 
         return webhook

@@ -38,7 +38,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 from rehab_coach import bootstrap, settings
 from rehab_coach.adapters.transcripts import conversation, utc_iso
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.rasa.channels import MAX_MESSAGE
+from rehab_coach.rasa.channels import FAILED_TURN, MAX_MESSAGE
 from rehab_coach.services import chat_links
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 WEB_DIST = PROJECT_ROOT / "web" / "dist"
 DEMO_SESSION = re.compile(rf"{chat_links.DEMO_PREFIX}[0-9a-f]{{32}}")
 HISTORY_LIMIT = 300
-FAILED_TURN = "Sorry, something went wrong on our side. Please send that again."
 # The page loads only its own script and talks only to its own server; the token in the fragment
 # must not leak through a Referer header.
 PAGE_HEADERS = {

@@ -1,7 +1,8 @@
 """The several-server deployment, running (`rehab_coach.cluster`, as `./coach cluster` starts it): PostgreSQL,
 Redis, two Rasa servers and two action servers behind HAProxy. One conversation through both servers stays one
-conversation; a Rasa server killed mid-check-in loses no check-in; a message sent from one server reaches a
-browser connected to the other."""
+conversation; a message sent from one server reaches a browser connected to the other; two schedulers send one
+reminder; and under 10-20 patients' check-ins, an action server or a Rasa server killed, or PostgreSQL
+restarted, loses no check-in a patient was told was recorded, and records none twice."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,22 +26,25 @@ from rehab_coach import cluster
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.addresses import free_port, local_url
-from rehab_coach.runner import Servers
+from rehab_coach.rasa.channels import FAILED_TURN
+from rehab_coach.runner import Servers, start_scheduler, stop
 from rehab_coach.services.chat_links import KEY_NAME, chat_link, enrol
-from rehab_coach.services.reminders import REMINDER_INTENT, REMINDER_KIND
+from rehab_coach.services.reminders import REMINDER_INTENT, REMINDER_KIND, STOPPED, pause_reminders
 from rehab_coach.settings import ACTIONS_TOKEN, RASA_TOKEN, REDIS_PASSWORD, REST_TOKEN
+from tests.conftest import say
 from tests.e2e.conftest import Chat, payloads
-from tests.e2e.test_conversation import DAY0, GREEN, check_in, start
+from tests.e2e.test_conversation import DAY0, GREEN, check_in, finish_questions, start
 from tests.e2e.test_webchat_socket import Browserless
 
 pytestmark = pytest.mark.slow
-TRY_AGAIN = {502, 503, 504}  # HAProxy's answers while a server it sent the request to went away
+TRY_AGAIN = {502, 503, 504}  # HAProxy's while a server went away, and a turn that could not be saved
+UNREACHABLE = say("utter_planner_unreachable")
 
 
 @pytest.fixture(scope="module")
 def running(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[cluster.Cluster]:
     folder = tmp_path_factory.mktemp("cluster")
-    env = {"COACH_SIMULATED_CLOCK": "1",
+    env = {"COACH_SIMULATED_CLOCK": "1", "REMINDER_DEFAULT_TIME": "00:00",  # the schedulers' real clock: due all day
            **{name: secrets.token_urlsafe(32) for name in (RASA_TOKEN, ACTIONS_TOKEN, REST_TOKEN, KEY_NAME,
                                                           REDIS_PASSWORD)}}
     with cluster.cluster(model, env=env, log_dir=folder / "logs", rasa_port=free_port(), actions_port=free_port(),
@@ -48,19 +53,33 @@ def running(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[c
 
 
 class Patient(Chat):
-    """A patient on one address (HAProxy's, or one server's), who says a message again when the answer was lost,
-    as a person would."""
+    """A patient on one address (HAProxy's, or one server's), who says a message again, as a person would, when
+    the answer was lost or they were asked to (counted in `asked_again`)."""
+
+    asked_again = 0  # a 503 with the reason, or the planner out of reach
 
     def post(self, body: bytes, timeout: float = 30) -> tuple[int, object]:
-        for _ in range(20):
+        for _ in range(40):
             try:
                 status, replies = super().post(body, timeout)
             except (ConnectionError, urllib.error.URLError):
                 status, replies = 503, None
             if status not in TRY_AGAIN:
                 return status, replies
+            if status == 503 and FAILED_TURN in str(replies):
+                Patient.asked_again += 1
             time.sleep(0.5)
-        raise AssertionError("the cluster did not answer in 20 tries")
+        raise AssertionError("the cluster did not answer in 40 tries")
+
+    def say(self, sender: str, text: str, now: datetime) -> list[dict]:
+        for _ in range(20):
+            replies = super().say(sender, text, now)
+            assert replies, "never silence"
+            if [reply.get("text") for reply in replies] != [UNREACHABLE]:
+                return replies
+            Patient.asked_again += 1
+            time.sleep(0.5)
+        raise AssertionError("the planner stayed out of reach")
 
 
 def at(running: cluster.Cluster, url: str) -> Patient:
@@ -96,6 +115,35 @@ def checkin_days(running: cluster.Cluster, sender: str) -> list[str]:
     return [checkin.day.isoformat() for checkin in store.checkins(patient.id)]
 
 
+@contextmanager
+def under_way(senders: list[str], work: Callable[[str], None]) -> Iterator[None]:
+    """Each sender's `work` in a thread of its own; the body runs once they are under way (a fault, say); then
+    every one must finish."""
+    failures: list[BaseException] = []
+
+    def patient(sender: str) -> None:
+        try:
+            work(sender)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=patient, args=(sender,)) for sender in senders]
+    for thread in threads:
+        thread.start()
+    time.sleep(6)
+    assert any(thread.is_alive() for thread in threads), "the fault comes mid-check-in"
+    yield
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not failures, failures
+
+
+def acknowledged_checkins(front: Patient, acknowledged: dict[str, list[str]]) -> Callable[[str], None]:
+    def work(sender: str) -> None:
+        acknowledged[sender] = [payload["date"] for payload in payloads(start(front, sender), "checkin_recorded")]
+    return work
+
+
 def test_one_conversation_through_both_servers_is_one_ordered_transcript(running):
     patient, sender = Alternating(running), "both-servers"
     replies = start(patient, sender)  # onboarding and the first check-in: 11 turns, every other one on each server
@@ -125,29 +173,68 @@ async def test_a_message_from_one_server_reaches_a_browser_connected_to_the_othe
     await browser.close()
 
 
-def test_a_rasa_server_killed_mid_check_in_loses_no_check_in_and_records_none_twice(running):
+def test_two_schedulers_send_one_reminder_per_patient_day(running):
     front = at(running, running.front.rasa_url)
-    senders = [f"killed-{n}" for n in range(20)]
-    failures: list[BaseException] = []
+    store = Store(make_engine(running.environment["DATABASE_URL"]))
+    quiet_since = datetime.now(timezone.utc) - timedelta(days=8)
+    patient = store.patient("rest", "two-schedulers", quiet_since.date())
+    pause_reminders(store, patient.id, STOPPED)  # set up on the simulated clock, its reminders paused meanwhile
+    finish_questions(front, "two-schedulers", quiet_since, front.say("two-schedulers", "hi", quiet_since), GREEN)
+    pause_reminders(store, patient.id, None)
+    env = {**running.environment, RASA_TOKEN: running.front.token}
+    schedulers = [start_scheduler(running.front.rasa_url, 1.0, env, running.log_dir / f"scheduler-{n}.log")
+                  for n in (1, 2)]
+    try:
+        reminded = say("utter_checkin_gentle")
+        deadline = time.monotonic() + 60
+        while reminded not in bot_said(running, "two-schedulers") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(4)  # four more rounds of each
+    finally:
+        stop(schedulers)
+    assert bot_said(running, "two-schedulers").count(reminded) == 1
 
-    def patient(sender: str) -> None:
-        try:
-            start(front, sender)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
 
-    threads = [threading.Thread(target=patient, args=(sender,)) for sender in senders]
-    for thread in threads:
-        thread.start()
-    time.sleep(8)  # the patients are under way
-    assert any(thread.is_alive() for thread in threads), "the kill comes mid-check-in"
-    victim = next(iter(running.rasa.values()))
-    os.kill(victim.pid, signal.SIGKILL)
-    for thread in threads:
-        thread.join(timeout=600)
-    assert not failures, failures
+def bot_said(running: cluster.Cluster, sender: str) -> list[str]:
+    return [event.get("text") or "" for event in events_of(running, sender) if event["event"] == "bot"]
+
+
+def test_an_action_server_killed_mid_check_in_hands_over_to_the_other(running):
+    front, acknowledged = at(running, running.front.rasa_url), {}
+    senders = [f"actions-killed-{n}" for n in range(10)]
+    victim = next(iter(running.actions.values()))
+    with under_way(senders, acknowledged_checkins(front, acknowledged)):
+        os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(timeout=10) == -signal.SIGKILL
-    assert {sender: checkin_days(running, sender) for sender in senders} == {
-        sender: [DAY0.date().isoformat()] for sender in senders}
+    day = DAY0.date().isoformat()
+    assert {sender: checkin_days(running, sender) for sender in senders} == {sender: [day] for sender in senders}
+    assert acknowledged == {sender: [day] for sender in senders}
+
+
+def test_postgresql_restarted_under_load_loses_nothing_acknowledged(running):
+    front, acknowledged = at(running, running.front.rasa_url), {}
+    senders = [f"restarted-{n}" for n in range(10)]
+    asked_before = Patient.asked_again
+    assert running.postgres is not None
+    with under_way(senders, acknowledged_checkins(front, acknowledged)):
+        running.postgres.stop()
+        time.sleep(3)
+        running.postgres.start()
+    day = DAY0.date().isoformat()
+    assert acknowledged == {sender: [day] for sender in senders}
+    assert {sender: checkin_days(running, sender) for sender in senders} == acknowledged
+    assert Patient.asked_again > asked_before, "the outage was seen, and the patients were asked to say it again"
+
+
+def test_a_rasa_server_killed_mid_check_in_loses_no_check_in_and_records_none_twice(running):
+    front, acknowledged = at(running, running.front.rasa_url), {}
+    senders = [f"killed-{n}" for n in range(20)]
+    victim = next(iter(running.rasa.values()))
+    with under_way(senders, acknowledged_checkins(front, acknowledged)):
+        os.kill(victim.pid, signal.SIGKILL)
+    assert victim.wait(timeout=10) == -signal.SIGKILL
+    day = DAY0.date().isoformat()
+    assert {sender: checkin_days(running, sender) for sender in senders} == {sender: [day] for sender in senders}
+    assert acknowledged == {sender: [day] for sender in senders}
     log = (running.log_dir / "haproxy.log").read_text()
     assert "is DOWN" in log, "HAProxy saw the server go"
