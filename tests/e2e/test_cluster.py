@@ -57,6 +57,7 @@ class Patient(Chat):
     the answer was lost or they were asked to (counted in `asked_again`)."""
 
     asked_again = 0  # a 503 with the reason, or the planner out of reach
+    turns = 0  # answered, by every patient
 
     def post(self, body: bytes, timeout: float = 30) -> tuple[int, object]:
         for _ in range(40):
@@ -74,6 +75,7 @@ class Patient(Chat):
     def say(self, sender: str, text: str, now: datetime) -> list[dict]:
         for _ in range(20):
             replies = super().say(sender, text, now)
+            Patient.turns += 1
             assert replies, "never silence"
             if [reply.get("text") for reply in replies] != [UNREACHABLE]:
                 return replies
@@ -108,17 +110,25 @@ def events_of(running: cluster.Cluster, sender: str) -> list[dict]:
         return [json.loads(row.data) for row in rows]
 
 
+def all_checked_in_once(running: cluster.Cluster, acknowledged: dict[str, list[str]]) -> None:
+    """Each patient was told their DAY0 check-in was recorded, and it is stored, once (the transcript if not)."""
+    day = DAY0.date().isoformat()
+    for sender, told in acknowledged.items():
+        said = "\n".join(f"{event['event']}: {(event.get('text') or '')[:70]}" for event in events_of(running, sender)
+                          if event["event"] in ("user", "bot"))
+        assert told == checkin_days(running, sender) == [day], f"{sender} was told {told}; the transcript:\n{said}"
+
+
 def checkin_days(running: cluster.Cluster, sender: str) -> list[str]:
     store = Store(make_engine(running.environment["DATABASE_URL"]))
     patient = store.find_patient("rest", sender)
-    assert patient is not None
-    return [checkin.day.isoformat() for checkin in store.checkins(patient.id)]
+    return [] if patient is None else [checkin.day.isoformat() for checkin in store.checkins(patient.id)]
 
 
 @contextmanager
 def under_way(senders: list[str], work: Callable[[str], None]) -> Iterator[None]:
-    """Each sender's `work` in a thread of its own; the body runs once they are under way (a fault, say); then
-    every one must finish."""
+    """Each sender's `work` in a thread of its own; the body (a fault, say) runs once they are under way, about
+    three turns each; then every one must finish."""
     failures: list[BaseException] = []
 
     def patient(sender: str) -> None:
@@ -130,8 +140,10 @@ def under_way(senders: list[str], work: Callable[[str], None]) -> Iterator[None]
     threads = [threading.Thread(target=patient, args=(sender,)) for sender in senders]
     for thread in threads:
         thread.start()
-    time.sleep(6)
-    assert any(thread.is_alive() for thread in threads), "the fault comes mid-check-in"
+    under_way_at = Patient.turns + 3 * len(senders)
+    while Patient.turns < under_way_at and any(thread.is_alive() for thread in threads):
+        time.sleep(0.05)
+    assert any(thread.is_alive() for thread in threads), ("the fault comes mid-check-in", failures[:2])
     yield
     for thread in threads:
         thread.join(timeout=600)
@@ -206,9 +218,8 @@ def test_an_action_server_killed_mid_check_in_hands_over_to_the_other(running):
     with under_way(senders, acknowledged_checkins(front, acknowledged)):
         os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(timeout=10) == -signal.SIGKILL
-    day = DAY0.date().isoformat()
-    assert {sender: checkin_days(running, sender) for sender in senders} == {sender: [day] for sender in senders}
-    assert acknowledged == {sender: [day] for sender in senders}
+    assert sorted(acknowledged) == sorted(senders)
+    all_checked_in_once(running, acknowledged)
 
 
 def test_postgresql_restarted_under_load_loses_nothing_acknowledged(running):
@@ -220,9 +231,8 @@ def test_postgresql_restarted_under_load_loses_nothing_acknowledged(running):
         running.postgres.stop()
         time.sleep(3)
         running.postgres.start()
-    day = DAY0.date().isoformat()
-    assert acknowledged == {sender: [day] for sender in senders}
-    assert {sender: checkin_days(running, sender) for sender in senders} == acknowledged
+    assert sorted(acknowledged) == sorted(senders)
+    all_checked_in_once(running, acknowledged)
     assert Patient.asked_again > asked_before, "the outage was seen, and the patients were asked to say it again"
 
 
@@ -233,8 +243,7 @@ def test_a_rasa_server_killed_mid_check_in_loses_no_check_in_and_records_none_tw
     with under_way(senders, acknowledged_checkins(front, acknowledged)):
         os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(timeout=10) == -signal.SIGKILL
-    day = DAY0.date().isoformat()
-    assert {sender: checkin_days(running, sender) for sender in senders} == {sender: [day] for sender in senders}
-    assert acknowledged == {sender: [day] for sender in senders}
+    assert sorted(acknowledged) == sorted(senders)
+    all_checked_in_once(running, acknowledged)
     log = (running.log_dir / "haproxy.log").read_text()
     assert "is DOWN" in log, "HAProxy saw the server go"
