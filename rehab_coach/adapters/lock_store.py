@@ -4,10 +4,12 @@ Rasa 3.6's RedisLockStore keeps a conversation's tickets as one JSON value that 
 back, with nothing to stop another server doing the same in between (RasaHQ/rasa#9213): two servers can draw the
 same ticket and handle one patient's messages at once, and a clean-up can delete a ticket another server has just
 drawn. Here:
-- a conversation's tickets are a sorted set scored by number (member `number:expires_ms`), numbered by `INCR` on a
-  counter that outlives every ticket it numbered;
-- drawing a ticket and dropping expired ones are each one Lua script, and expiry is by Redis's clock, so the hosts'
-  clocks do not matter;
+- a conversation's tickets are a sorted set of numbers drawn by `INCR` on a counter that outlives every ticket it
+  numbered, with each one's expiry time in a hash;
+- drawing, renewing, finishing and dropping expired tickets are each one Lua script, and expiry is by Redis's clock,
+  so the hosts' clocks do not matter;
+- a ticket lives 10 s (Rasa's: 60 s) and is renewed every few seconds while its turn waits or runs: a server killed
+  mid-turn holds the patient's conversation for 10 s at most, and a slow turn keeps its lock however long it takes;
 - serving, waiting and finishing keep Rasa's ticket-lock semantics: the lowest number left is served next.
 
 Redis down: each Rasa server falls back to a lock of its own (Rasa's in-memory store), so it keeps answering and
@@ -18,6 +20,7 @@ Redis answers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections import deque
@@ -27,7 +30,7 @@ from typing import Any
 
 import redis
 from rasa.core.lock import Ticket, TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 
 from rehab_coach import settings
 
@@ -35,23 +38,40 @@ log = logging.getLogger(__name__)
 
 PREFIX = "rehab:lock:"
 TIMEOUT = 2.0  # seconds: Redis away must not hold a patient's turn for long
+LIFETIME = 10.0  # seconds a ticket lives unless renewed: a dead server's tickets hold a conversation this long
+# KEYS: the tickets (a sorted set of numbers), their expiry times (a hash, number -> ms), the counter
 _PURGE = """
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-for _, ticket in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if tonumber(string.match(ticket, ':(%d+)$')) <= now then redis.call('ZREM', KEYS[1], ticket) end
+for _, number in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local expires = tonumber(redis.call('HGET', KEYS[2], number))
+  if not expires or expires <= now then
+    redis.call('ZREM', KEYS[1], number)
+    redis.call('HDEL', KEYS[2], number)
+  end
 end
 """
-_ISSUE = _PURGE + """
-local lifetime = tonumber(ARGV[1])
-local number = redis.call('INCR', KEYS[2])
-redis.call('ZADD', KEYS[1], number, number .. ':' .. (now + lifetime))
-for _, key in ipairs(KEYS) do
-  if redis.call('PTTL', key) < lifetime then redis.call('PEXPIRE', key, lifetime) end
+_KEEP = """
+local function keep(number, lifetime)
+  redis.call('HSET', KEYS[2], number, now + lifetime)
+  for _, key in ipairs(KEYS) do
+    if redis.call('PTTL', key) < lifetime then redis.call('PEXPIRE', key, lifetime) end
+  end
 end
+"""
+_ISSUE = _PURGE + _KEEP + """
+local number = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[1], number, number)
+keep(number, tonumber(ARGV[1]))
 return number
 """
+_RENEW = _PURGE + _KEEP + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+keep(ARGV[1], tonumber(ARGV[2]))
+return 1
+"""
 _TICKETS = _PURGE + "return redis.call('ZRANGE', KEYS[1], 0, -1)"
+_FINISH = "redis.call('ZREM', KEYS[1], ARGV[1]); redis.call('HDEL', KEYS[2], ARGV[1])"
 
 
 class AtomicRedisLockStore(LockStore):
@@ -64,28 +84,38 @@ class AtomicRedisLockStore(LockStore):
             raise settings.SettingError("setting REDIS_URL: missing (the Redis lock store needs it)")
         self.red = redis.Redis.from_url(url, password=settings.secret(settings.REDIS_PASSWORD),
                                         socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT)
-        self._issue, self._tickets = self.red.register_script(_ISSUE), self.red.register_script(_TICKETS)
+        self._issue, self._renew, self._tickets, self._finish = (
+            self.red.register_script(script) for script in (_ISSUE, _RENEW, _TICKETS, _FINISH))
         self._own = InMemoryLockStore()
         self._redis_away = False
         super().__init__()
 
     @staticmethod
     def _keys(conversation_id: str) -> list[str]:
-        return [f"{PREFIX}{conversation_id}", f"{PREFIX}{conversation_id}:issued"]
+        return [f"{PREFIX}{conversation_id}", f"{PREFIX}{conversation_id}:expires", f"{PREFIX}{conversation_id}:issued"]
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LIFETIME) -> int:
         return int(self._issue(keys=self._keys(conversation_id), args=[math.ceil(lock_lifetime * 1000)]))
+
+    async def _renewing(self, conversation_id: str, ticket: int, lifetime: float) -> None:
+        """Keep the ticket alive while its turn waits or runs, however long that takes."""
+        while True:
+            await asyncio.sleep(lifetime / 3)
+            try:
+                self._renew(keys=self._keys(conversation_id), args=[ticket, math.ceil(lifetime * 1000)])
+            except redis.RedisError:  # the turn goes on; the ticket may expire
+                log.warning("Redis unreachable: a ticket was not renewed")
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """The tickets Redis has not expired, oldest first (each `math.inf` here: Redis decides when one expires)."""
-        numbers = [int(member.split(b":")[0]) for member in self._tickets(keys=self._keys(conversation_id)[:1])]
+        numbers = [int(number) for number in self._tickets(keys=self._keys(conversation_id)[:2])]
         return TicketLock(conversation_id, deque(Ticket(number, math.inf) for number in numbers)) if numbers else None
 
     def update_lock(self, conversation_id: str) -> None:
-        self._tickets(keys=self._keys(conversation_id)[:1])
+        self._tickets(keys=self._keys(conversation_id)[:2])
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        self.red.zremrangebyscore(self._keys(conversation_id)[0], ticket_number, ticket_number)
+        self._finish(keys=self._keys(conversation_id)[:2], args=[ticket_number])
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Only this ticket goes (Redis drops the set when it is empty): deleting the lock when no one seemed to be
@@ -102,12 +132,12 @@ class AtomicRedisLockStore(LockStore):
         raise NotImplementedError("tickets change only through issue_ticket, update_lock and finish_serving")
 
     @asynccontextmanager
-    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+    async def lock(self, conversation_id: str, lock_lifetime: float = LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
-        """Rasa's lock, or this server's own while Redis cannot be reached."""
+        """Rasa's lock, its ticket renewed while it waits and while its turn runs; or this server's own lock while
+        Redis cannot be reached."""
         try:
             ticket = self.issue_ticket(conversation_id, lock_lifetime)
-            held = await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
         except redis.RedisError as error:
             if not self._redis_away:
                 log.error("Redis unreachable (%s): this server's own conversation lock until it answers",
@@ -119,7 +149,9 @@ class AtomicRedisLockStore(LockStore):
         if self._redis_away:
             log.warning("Redis answers again: the shared conversation lock is back")
             self._redis_away = False
+        renewing = asyncio.create_task(self._renewing(conversation_id, ticket, lock_lifetime))
         try:
-            yield held
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
         finally:
+            renewing.cancel()
             self.cleanup(conversation_id, ticket)

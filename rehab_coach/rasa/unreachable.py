@@ -7,7 +7,12 @@ turn, once a turn: their message is in the conversation already, and the next tu
 server takes it from there. A form whose validation failed says
 it too and stays active, so the patient's answer, sent again, goes on with the check-in (Rasa would reject the form
 and answer with the fallback). A turn that has sent a red flag's advice (which needs only the Rasa server) says
-nothing more: "try again in a minute" must not follow "call the emergency number"."""
+nothing more: "try again in a minute" must not follow "call the emergency number".
+
+The database out of reach: Rasa's FailSafeTrackerStore would start a new conversation when it cannot read one, and
+keep a turn it cannot write in memory, answering as if it were stored. Here the turn fails instead, and the channel
+says so (REST: 503 with the reason; web chat: "please send that again"), so the patient sends it again and nothing
+they were told was recorded is lost."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from rasa.core.actions.action import Action, ActionExecutionRejection, RemoteAct
 from rasa.core.actions.forms import FormAction
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.nlg import NaturalLanguageGenerator
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, FollowupAction, UserUttered
@@ -67,6 +73,17 @@ def _saying_so(run: Run) -> Run:
     return run_or_say_so
 
 
+async def _retrieve(self: FailSafeTrackerStore, sender_id: str) -> DialogueStateTracker | None:
+    """Rasa's answers None when the database fails, and the patient's next message starts a new conversation."""
+    return await self._tracker_store.retrieve(sender_id)
+
+
+async def _save(self: FailSafeTrackerStore, tracker: DialogueStateTracker) -> None:
+    """Rasa's saves to memory when the database fails, and the patient is answered as if it were stored."""
+    await self._tracker_store.save(tracker)
+
+
 def apply() -> None:
     for action, run in _RUNS.items():
         action.run = _saying_so(run)
+    FailSafeTrackerStore.retrieve, FailSafeTrackerStore.save = _retrieve, _save

@@ -89,20 +89,22 @@ def drawn_tickets(make: object, red: Redis) -> Counter[int]:
     return drawn
 
 
-def turns_at_once(make: object, red: Redis) -> tuple[int, list[BaseException]]:
-    """Each server handles 15 turns of one conversation under the lock; a turn reads a count, waits, and writes it
-    back one higher. Returns how many turns the count lost (two servers in one turn at once), and the errors."""
+def turns_at_once(make: object, red: Redis, turns: int = 15, lifetime: float = 2, lasting: float = 0.002
+                  ) -> tuple[int, list[BaseException]]:
+    """Each server handles `turns` turns of one conversation under the lock; a turn reads a count, waits
+    `lasting` seconds, and writes it back one higher. Returns how many turns the count lost (two servers in one turn
+    at once), and the errors."""
     red.client.set("turns", 0)
 
-    async def turns(store: LockStore) -> None:
-        for _ in range(15):
-            async with store.lock("patient-1", lock_lifetime=2, wait_time_in_seconds=0.005):
+    async def take_turns(store: LockStore) -> None:
+        for _ in range(turns):
+            async with store.lock("patient-1", lock_lifetime=lifetime, wait_time_in_seconds=0.005):
                 seen = int(red.client.get("turns") or 0)
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(lasting)
                 red.client.set("turns", seen + 1)
 
-    failures = on_servers(make, red, turns)
-    return SERVERS * 15 - int(red.client.get("turns") or 0), failures
+    failures = on_servers(make, red, take_turns)
+    return SERVERS * turns - int(red.client.get("turns") or 0), failures
 
 
 def test_several_servers_never_draw_the_same_ticket(red: Redis) -> None:
@@ -118,6 +120,19 @@ def test_stock_rasa_draws_the_same_ticket_twice_the_race_the_test_above_would_ca
 def test_one_conversation_is_in_one_turn_at_a_time_across_servers(red: Redis) -> None:
     assert turns_at_once(ours, red) == (0, [])
     assert not red.client.keys(f"{PREFIX}patient-1"), "the last turn's clean-up leaves no ticket behind"
+
+
+def test_a_turn_longer_than_a_tickets_lifetime_keeps_its_lock_while_it_runs(red: Redis) -> None:
+    assert turns_at_once(ours, red, turns=2, lifetime=0.3, lasting=0.5) == (0, [])
+
+
+async def test_a_dead_servers_ticket_gives_way_within_its_lifetime(red: Redis) -> None:
+    dead, alive = ours(red), ours(red)
+    dead.issue_ticket("patient-4", lock_lifetime=0.5)  # drawn, then the server was killed: never renewed or cleaned
+    started = time.monotonic()
+    async with alive.lock("patient-4", lock_lifetime=0.5, wait_time_in_seconds=0.05):
+        waited = time.monotonic() - started
+    assert 0.4 < waited < 1.5
 
 
 def test_stock_rasa_lets_two_servers_into_one_conversation_at_once_or_drops_a_waiting_turn(red: Redis) -> None:

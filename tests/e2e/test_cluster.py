@@ -114,9 +114,8 @@ def all_checked_in_once(running: cluster.Cluster, acknowledged: dict[str, list[s
     """Each patient was told their DAY0 check-in was recorded, and it is stored, once (the transcript if not)."""
     day = DAY0.date().isoformat()
     for sender, told in acknowledged.items():
-        said = "\n".join(f"{event['event']}: {(event.get('text') or '')[:70]}" for event in events_of(running, sender)
-                          if event["event"] in ("user", "bot"))
-        assert told == checkin_days(running, sender) == [day], f"{sender} was told {told}; the transcript:\n{said}"
+        assert told == checkin_days(running, sender) == [day], (
+            f"{sender} was told {told}; the transcript:\n{transcript(running, sender)}")
 
 
 def checkin_days(running: cluster.Cluster, sender: str) -> list[str]:
@@ -126,16 +125,16 @@ def checkin_days(running: cluster.Cluster, sender: str) -> list[str]:
 
 
 @contextmanager
-def under_way(senders: list[str], work: Callable[[str], None]) -> Iterator[None]:
+def under_way(running: cluster.Cluster, senders: list[str], work: Callable[[str], None]) -> Iterator[None]:
     """Each sender's `work` in a thread of its own; the body (a fault, say) runs once they are under way, about
-    three turns each; then every one must finish."""
-    failures: list[BaseException] = []
+    three turns each; then every one must finish (the first failure is shown with its transcript)."""
+    failures: dict[str, BaseException] = {}
 
     def patient(sender: str) -> None:
         try:
             work(sender)
         except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
+            failures[sender] = error
 
     threads = [threading.Thread(target=patient, args=(sender,)) for sender in senders]
     for thread in threads:
@@ -143,11 +142,18 @@ def under_way(senders: list[str], work: Callable[[str], None]) -> Iterator[None]
     under_way_at = Patient.turns + 3 * len(senders)
     while Patient.turns < under_way_at and any(thread.is_alive() for thread in threads):
         time.sleep(0.05)
-    assert any(thread.is_alive() for thread in threads), ("the fault comes mid-check-in", failures[:2])
+    assert any(thread.is_alive() for thread in threads), ("the fault comes mid-check-in", failures)
     yield
     for thread in threads:
         thread.join(timeout=600)
-    assert not failures, failures
+    for sender, error in failures.items():
+        raise AssertionError(f"{len(failures)} failed; {sender}: {error!r}; the transcript:\n"
+                             f"{transcript(running, sender)}")
+
+
+def transcript(running: cluster.Cluster, sender: str) -> str:
+    return "\n".join(f"{event['event']}: {(event.get('text') or '')[:70]}" for event in events_of(running, sender)
+                     if event["event"] in ("user", "bot"))
 
 
 def acknowledged_checkins(front: Patient, acknowledged: dict[str, list[str]]) -> Callable[[str], None]:
@@ -215,7 +221,7 @@ def test_an_action_server_killed_mid_check_in_hands_over_to_the_other(running):
     front, acknowledged = at(running, running.front.rasa_url), {}
     senders = [f"actions-killed-{n}" for n in range(10)]
     victim = next(iter(running.actions.values()))
-    with under_way(senders, acknowledged_checkins(front, acknowledged)):
+    with under_way(running, senders, acknowledged_checkins(front, acknowledged)):
         os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(timeout=10) == -signal.SIGKILL
     assert sorted(acknowledged) == sorted(senders)
@@ -227,7 +233,7 @@ def test_postgresql_restarted_under_load_loses_nothing_acknowledged(running):
     senders = [f"restarted-{n}" for n in range(10)]
     asked_before = Patient.asked_again
     assert running.postgres is not None
-    with under_way(senders, acknowledged_checkins(front, acknowledged)):
+    with under_way(running, senders, acknowledged_checkins(front, acknowledged)):
         running.postgres.stop()
         time.sleep(3)
         running.postgres.start()
@@ -240,7 +246,7 @@ def test_a_rasa_server_killed_mid_check_in_loses_no_check_in_and_records_none_tw
     front, acknowledged = at(running, running.front.rasa_url), {}
     senders = [f"killed-{n}" for n in range(20)]
     victim = next(iter(running.rasa.values()))
-    with under_way(senders, acknowledged_checkins(front, acknowledged)):
+    with under_way(running, senders, acknowledged_checkins(front, acknowledged)):
         os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(timeout=10) == -signal.SIGKILL
     assert sorted(acknowledged) == sorted(senders)
