@@ -13,8 +13,10 @@ from rehab_coach.core.model import DAY_CLASSES, PAIN_FIELDS, VERDICTS
 from rehab_coach.paths import PROJECT_ROOT
 
 ACTIONS = sorted((PROJECT_ROOT / "actions").glob("*.py"))
-SOURCES = [*ACTIONS, *sorted((PROJECT_ROOT / "rehab_coach" / "core").glob("*.py"))]
+SOURCES = [*ACTIONS, *sorted((PROJECT_ROOT / "rehab_coach" / "core").glob("*.py")),
+           PROJECT_ROOT / "rehab_coach" / "rasa" / "unreachable.py"]  # said by the Rasa server itself
 RESPONSE = re.compile(r"utter_\w+")
+NOT_A_RESPONSE = {"utter_action"}  # Rasa's key, in a message's metadata, for the response it was made from
 
 
 def parsed(path: Path) -> ast.Module:
@@ -26,7 +28,7 @@ def named(tree: ast.Module) -> tuple[set[str], set[str]]:
     built = [node for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)]
     parts = {id(part) for node in built for part in node.values}
     names = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and id(node) not in parts
-             and isinstance(node.value, str) and RESPONSE.fullmatch(node.value)}
+             and isinstance(node.value, str) and RESPONSE.fullmatch(node.value)} - NOT_A_RESPONSE
     starts = {str(node.values[0].value) for node in built
               if isinstance(node.values[0], ast.Constant) and str(node.values[0].value).startswith("utter_")}
     return names, starts
