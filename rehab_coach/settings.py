@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     coach_host: Union[IPv4Address, IPv6Address] = IPv4Address("127.0.0.1")  # noqa: UP007
     database_url: str = f"sqlite:///{VAR_DIR / 'rehab_coach.sqlite3'}"  # the app database
     tracker_database_url: Optional[str] = None  # Rasa's tracker store; default: the one endpoints.yml names  # noqa: UP045
+    # Conversations whose latest tracker each Rasa server keeps in memory (adapters/tracker_store.py); 0: none.
+    tracker_cache_size: conint(ge=0, le=1_000_000) = 2000  # type: ignore[valid-type]
     # Each process's connections to PostgreSQL, per database: kept open, and more at a peak. Every process of every
     # host together must stay under PostgreSQL's max_connections (README: Several servers).
     db_pool_size: conint(ge=1, le=100) = 4  # type: ignore[valid-type]

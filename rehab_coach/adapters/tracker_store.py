@@ -67,13 +67,14 @@ def span(tracker: DialogueStateTracker, before: Span | None = None) -> Span:
 class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore plus an LRU cache of the trackers of the most recent conversations."""
 
-    def __init__(self, domain: Domain | None = None, cache_size: int = 2000, **kwargs: Any) -> None:
-        url = settings.load().tracker_database_url
+    def __init__(self, domain: Domain | None = None, cache_size: int | None = None, **kwargs: Any) -> None:
+        configured = settings.load()
+        url = configured.tracker_database_url
         super().__init__(domain=domain, **{**kwargs, **({"host": url} if url else {})})  # Rasa takes a URL as host
         # each kept tracker with the id of the newest event in SQL when it was saved
         self._trackers: OrderedDict[str, tuple[DialogueStateTracker, int | None]] = OrderedDict()
         self._spans: dict[str, Span] = {}  # of the trackers last saved (kept, or handed out and not saved yet)
-        self._cache_size = int(cache_size)
+        self._cache_size = configured.tracker_cache_size if cache_size is None else int(cache_size)
 
     @property
     def domain(self) -> Domain:

@@ -162,3 +162,12 @@ def test_tracker_database_url_names_the_database_whatever_endpoints_say(tmp_path
     monkeypatch.setenv("TRACKER_DATABASE_URL", url)
     store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "endpoints.sqlite3"))
     assert str(store.engine.url) == url
+
+
+async def test_tracker_cache_size_zero_keeps_no_conversation(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_CACHE_SIZE", "0")
+    cached = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.sqlite3"))
+    tracker = DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots)
+    await cached.save(tracker)
+    again = await cached.retrieve("patient")
+    assert again is not None and again is not tracker and again.latest_message.text == "check in"
