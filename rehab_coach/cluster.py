@@ -64,8 +64,9 @@ class Postgres:
             self._run("createdb", "-h", str(self.folder), database)
 
     def _run(self, program: str, *args: str) -> None:
-        subprocess.run([*self.owner, str(self.bin / program), *args], check=True, stdout=subprocess.DEVNULL,
-                       stderr=self.log.open("a"))
+        with self.log.open("a") as log:
+            subprocess.run([*self.owner, str(self.bin / program), *args], check=True, stdout=subprocess.DEVNULL,
+                           stderr=log)
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg2://postgres@/{database}?host={self.folder}"
@@ -83,8 +84,9 @@ class Postgres:
 
 
 def haproxy_config(rasa_ports: list[int], actions_ports: list[int], front_rasa: int, front_actions: int) -> str:
-    """Round robin over the live servers, checked every second; a request the server refused (it is down) is sent
-    to another. Socket.io's polling requests stay on one Rasa server by the COACH_SERVER cookie."""
+    """Round robin over the live servers, checked every 2 s: a server that refuses connections three times running is
+    down, one that is slow (every server is, under a peak) is not; a request a server refused is sent to another.
+    Socket.io's polling requests stay on one Rasa server by the COACH_SERVER cookie."""
     host = str(settings.load().coach_host)
     rasa = "".join(f"  server rasa{n} 127.0.0.1:{port} check cookie r{n}\n" for n, port in enumerate(rasa_ports, 1))
     actions = "".join(f"  server actions{n} 127.0.0.1:{port} check\n" for n, port in enumerate(actions_ports, 1))
@@ -98,7 +100,8 @@ defaults
   timeout tunnel 1h
   retries 3
   option redispatch
-  default-server inter 1s fall 2 rise 2
+  timeout check 10s
+  default-server inter 2s fall 3 rise 2
 frontend chat
   bind {host}:{front_rasa}
   default_backend rasa

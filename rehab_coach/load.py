@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,7 @@ def _started(profile: str, model: Path, folder: Path, env: dict[str, str]) -> It
 
 
 def main(profile: str, patients: int, minutes: float) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that the servers stop with it
     model = runner.prepare()
     folder = Path(tempfile.mkdtemp(prefix=f"rehab-load-{profile}."))
     env = {"COACH_SIMULATED_CLOCK": "1",

@@ -128,9 +128,6 @@ class AtomicRedisLockStore(LockStore):
     def delete_lock(self, conversation_id: str) -> None:
         self.red.delete(*self._keys(conversation_id))
 
-    def save_lock(self, lock: TicketLock) -> None:
-        raise NotImplementedError("tickets change only through issue_ticket, update_lock and finish_serving")
-
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float = LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:

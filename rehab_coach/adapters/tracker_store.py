@@ -9,10 +9,10 @@ the next turn reads SQL. A kept tracker also keeps what `rehab_coach.rasa.speedu
 Writes still go to SQL first, so transcripts persist and a restart starts from the database.
 
 Several Rasa servers (README: Several servers): a kept tracker is handed out only while the conversation's newest
-event in SQL is still the one this server wrote (one indexed query), so a turn another server took in between
-sends the next turn here to SQL. The conversation lock (rehab_coach.adapters.lock_store) keeps two servers from
-writing one conversation at once. TRACKER_DATABASE_URL, when set, is the database (every server's, and the
-portal's), whatever endpoints.yml says.
+event in SQL is still the one this server wrote (an indexed query at each save and each hand-out), so a turn
+another server took in between sends the next turn here to SQL. The conversation lock
+(rehab_coach.adapters.lock_store) keeps two servers from writing one conversation at once. TRACKER_DATABASE_URL,
+when set, is the database (every server's, and the portal's), whatever endpoints.yml says.
 """
 
 from __future__ import annotations
@@ -87,8 +87,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._trackers.clear()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        kept = self._trackers.pop(sender_id, None)
-        if kept is not None and kept[1] == self._newest_event(sender_id):
+        kept, saved = self._trackers.pop(sender_id, None), self._spans.get(sender_id)
+        # as saved: a turn that went on with the tracker it saved (a new conversation's, say) and never saved again
+        # (cancelled when the client went away) must not hand on its half-done events
+        if kept is not None and saved is not None and len(kept[0].events) == saved.length \
+                and kept[1] == self._newest_event(sender_id):
             return kept[0]
         return await super().retrieve(sender_id)
 

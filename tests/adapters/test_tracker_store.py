@@ -171,3 +171,15 @@ async def test_tracker_cache_size_zero_keeps_no_conversation(tmp_path, monkeypat
     await cached.save(tracker)
     again = await cached.retrieve("patient")
     assert again is not None and again is not tracker and again.latest_message.text == "check in"
+
+
+async def test_a_tracker_changed_after_its_save_and_never_saved_again_is_not_handed_out(tmp_path):
+    """Rasa saves a new conversation's tracker and goes on with it; a turn cancelled then (the client went away
+    under load) left its half-done session start to the next turn, which then had no session start."""
+    cached, plain = stores(tmp_path)
+    tracker = DialogueStateTracker.from_events("patient", SECOND_SESSION, DOMAIN.slots)
+    await cached.save(tracker)
+    tracker.update(SlotSet("onboarded", False, timestamp=20))  # the turn goes on, then is cancelled
+    again, from_sql = await cached.retrieve("patient"), await plain.retrieve("patient")
+    assert again is not None and again is not tracker and from_sql is not None
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in from_sql.events]

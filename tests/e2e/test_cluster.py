@@ -217,39 +217,38 @@ def bot_said(running: cluster.Cluster, sender: str) -> list[str]:
     return [event.get("text") or "" for event in events_of(running, sender) if event["event"] == "bot"]
 
 
-def test_an_action_server_killed_mid_check_in_hands_over_to_the_other(running):
+def check_ins_through_a_fault(running: cluster.Cluster, name: str, patients: int, fault: Callable[[], None]) -> None:
+    """`patients` patients onboard and check in through HAProxy, and `fault` strikes three turns in: each must
+    finish, and every check-in a patient was told was recorded is stored, once."""
     front, acknowledged = at(running, running.front.rasa_url), {}
-    senders = [f"actions-killed-{n}" for n in range(10)]
-    victim = next(iter(running.actions.values()))
+    senders = [f"{name}-{n}" for n in range(patients)]
     with under_way(running, senders, acknowledged_checkins(front, acknowledged)):
-        os.kill(victim.pid, signal.SIGKILL)
-    assert victim.wait(timeout=10) == -signal.SIGKILL
+        fault()
     assert sorted(acknowledged) == sorted(senders)
     all_checked_in_once(running, acknowledged)
+
+
+def test_an_action_server_killed_mid_check_in_hands_over_to_the_other(running):
+    victim = next(iter(running.actions.values()))
+    check_ins_through_a_fault(running, "actions-killed", 10, lambda: os.kill(victim.pid, signal.SIGKILL))
+    assert victim.wait(timeout=10) == -signal.SIGKILL
 
 
 def test_postgresql_restarted_under_load_loses_nothing_acknowledged(running):
-    front, acknowledged = at(running, running.front.rasa_url), {}
-    senders = [f"restarted-{n}" for n in range(10)]
-    asked_before = Patient.asked_again
-    assert running.postgres is not None
-    with under_way(running, senders, acknowledged_checkins(front, acknowledged)):
-        running.postgres.stop()
+    postgres, asked_before = running.postgres, Patient.asked_again
+    assert postgres is not None
+
+    def restart() -> None:
+        postgres.stop()
         time.sleep(3)
-        running.postgres.start()
-    assert sorted(acknowledged) == sorted(senders)
-    all_checked_in_once(running, acknowledged)
+        postgres.start()
+
+    check_ins_through_a_fault(running, "restarted", 10, restart)
     assert Patient.asked_again > asked_before, "the outage was seen, and the patients were asked to say it again"
 
 
 def test_a_rasa_server_killed_mid_check_in_loses_no_check_in_and_records_none_twice(running):
-    front, acknowledged = at(running, running.front.rasa_url), {}
-    senders = [f"killed-{n}" for n in range(20)]
     victim = next(iter(running.rasa.values()))
-    with under_way(running, senders, acknowledged_checkins(front, acknowledged)):
-        os.kill(victim.pid, signal.SIGKILL)
+    check_ins_through_a_fault(running, "killed", 20, lambda: os.kill(victim.pid, signal.SIGKILL))
     assert victim.wait(timeout=10) == -signal.SIGKILL
-    assert sorted(acknowledged) == sorted(senders)
-    all_checked_in_once(running, acknowledged)
-    log = (running.log_dir / "haproxy.log").read_text()
-    assert "is DOWN" in log, "HAProxy saw the server go"
+    assert "is DOWN" in (running.log_dir / "haproxy.log").read_text(), "HAProxy saw the server go"
