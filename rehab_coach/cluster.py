@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,15 +27,13 @@ from rehab_coach.addresses import ACTIONS_PORT, PORTAL_PORT, RASA_PORT, free_por
 from rehab_coach.runner import (
     LOG_DIR,
     Servers,
-    StepFailed,
-    prepare,
+    launch,
     start_actions,
     start_portal,
     start_rasa,
     start_redis,
     start_scheduler,
     stop,
-    until_stopped,
     wait_until_up,
     write_endpoints,
 )
@@ -182,25 +178,12 @@ def cluster(model: Path, rasa_servers: int = 2, action_servers: int = 2, env: di
 
 
 def main(rasa_servers: int, action_servers: int) -> int:
-    """`./coach cluster`: prepare, start the cluster, print where to open it, stop all on Ctrl-C (or SIGTERM)."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print("Preparing Rehab Coach's cluster (raw output of each step: var/log/)")
-    try:
-        model = prepare()
-    except StepFailed:
-        return 1
-    print(f"  PostgreSQL, Redis, {rasa_servers} Rasa servers, {action_servers} action servers, HAProxy, portal, "
-          "scheduler ...", end="", flush=True)
-    with ExitStack() as stack:
-        try:
-            started = stack.enter_context(cluster(model, rasa_servers, action_servers, reminders_every=EVERY))
-        except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
-            print(f" failed: {error}\n  their logs: {LOG_DIR}/", file=sys.stderr)
-            return 1
-        print(" up", flush=True)
+    """`./coach cluster`."""
+
+    def banner(started: Cluster) -> str:
         front = started.front
-        print(
-            "\nRehab Coach is running on several servers.\n"
+        return (
+            "Rehab Coach is running on several servers.\n"
             f"  HAProxy:          {front.rasa_url}  (chat at /chat/, REST webhook, HTTP API: as in ./coach run)\n"
             f"  Rasa servers:     {', '.join(local_url(port) for port in started.rasa)}\n"
             f"  Action servers:   {front.actions_url} (HAProxy) -> "
@@ -209,8 +192,9 @@ def main(rasa_servers: int, action_servers: int) -> int:
             f"  Databases:        {started.environment['DATABASE_URL']} and TRACKER_DATABASE_URL beside it"
             f"{' (throwaway: deleted on stop)' if started.postgres else ''}\n"
             f"  Redis:            {started.environment['REDIS_URL']} (REDIS_PASSWORD in var/secrets.env)\n"
-            f"  Logs:             {LOG_DIR}/\n"
-            "Press Ctrl-C to stop.",
-            flush=True,
-        )
-        return until_stopped(front.processes)
+            f"  Logs:             {LOG_DIR}/\n")
+
+    return launch("Rehab Coach's cluster", f"PostgreSQL, Redis, {rasa_servers} Rasa servers, {action_servers} action "
+                  "servers, HAProxy, portal, scheduler",
+                  lambda model: cluster(model, rasa_servers, action_servers, reminders_every=EVERY),
+                  banner, lambda started: started.front.processes)

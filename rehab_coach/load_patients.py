@@ -3,6 +3,7 @@
 Three in four talk over the REST webhook, one in four in the web chat (socket.io, with a personal chat link's
 token from LOAD_WEB_TOKENS), all on the simulated clock: onboarding, then a day's check-in at a time (each answer
 as people write them), today's plan, a question now and then (REST), and on about one day in twenty a red flag.
+Like people, they take 5-15 s to read a reply and write the next message, answers included.
 What each patient was told is counted: check-ins acknowledged (a `checkin_recorded` payload) and escalations
 given (an `escalation` payload), written at the end to LOAD_COUNTS, with each patient's channel and conversation,
 for the comparison with what the databases stored."""
@@ -15,6 +16,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from queue import Empty, Queue
 from typing import Any
@@ -50,6 +52,8 @@ def _now(day: int) -> str:
 class Answering:
     """What every patient does with the coach's questions: answer each, as people write, until none is left."""
 
+    wait: Callable[[], None]  # Locust's User.wait: the patient's think time
+
     def say(self, text: str, name: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
@@ -58,6 +62,7 @@ class Answering:
             questions = _payloads(replies, "question")
             if not questions:
                 return
+            self.wait()  # reading the question and writing the answer
             replies = self.say(ANSWERS.get(questions[-1]["field"], "yes"), "answer")
 
 
@@ -86,6 +91,7 @@ class Patient(Answering, FastHttpUser):
         self.day += 1
         if random.random() < 0.05:
             self.answer_all(self.say(RED_FLAG, "red flag"))
+            self.wait()
         self.answer_all(self.say("check in", "check in"))
 
     @task(2)
@@ -98,7 +104,8 @@ class Patient(Answering, FastHttpUser):
 
 
 class WebPatient(Answering, User):
-    """A patient in the web chat. A turn is timed to the reply that ends it: the next question, or the plan."""
+    """A patient in the web chat. A turn is timed to the reply that ends it: the next question or the plan, or the
+    chat's error or disconnection, which fails it with the reason."""
 
     weight = 1
     wait_time = between(5, 15)
@@ -107,6 +114,8 @@ class WebPatient(Answering, User):
         self.day, self.inbox = 0, Queue[dict[str, Any]]()
         self.client = socketio.Client(reconnection=False)
         self.client.on("bot_uttered", self.inbox.put)
+        self.client.on("chat_error", lambda error: self.inbox.put({"failed": error.get("reason")}))
+        self.client.on("disconnect", lambda *_: self.inbox.put({"failed": "disconnected"}))
         self.client.connect(self.host, auth={"token": web_tokens.pop()}, transports=["polling"], wait_timeout=60)
         confirmed = Queue[str]()
         self.client.on("session_confirm", confirmed.put)
@@ -118,13 +127,20 @@ class WebPatient(Answering, User):
         self.client.disconnect()
 
     def say(self, text: str, name: str) -> list[dict[str, Any]]:
-        started, replies, error = time.perf_counter(), list[dict[str, Any]](), None
+        started, replies = time.perf_counter(), list[dict[str, Any]]()
+        error: Exception | None = None
         self.client.emit("user_uttered", {"message": text, "metadata": {"now": _now(self.day)}})
         try:
             while not replies or (replies[-1].get("custom") or {}).get("kind") not in {"question", "plan"}:
-                replies.append(self.inbox.get(timeout=120))
-        except Empty as timeout:
-            error = timeout
+                reply = self.inbox.get(timeout=120)
+                if "failed" in reply:
+                    raise ConnectionError(reply["failed"])
+                replies.append(reply)
+        except Empty:
+            kinds = [(reply.get("custom") or {}).get("kind", "text") for reply in replies]
+            error = TimeoutError(f"no question or plan within 120 s, after {kinds}")
+        except ConnectionError as failed:
+            error = failed
         events.request.fire(request_type="socket.io", name=name, response_time=(time.perf_counter() - started) * 1000,
                             response_length=len(replies), exception=error, context={})
         _told(replies)

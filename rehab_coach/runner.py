@@ -12,10 +12,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import redis
 import yaml
@@ -30,6 +31,7 @@ MODELS_DIR = PROJECT_ROOT / "models"
 LOG_DIR = VAR_DIR / "log"  # the raw output of Rasa, TensorFlow and the servers
 BIN = Path(sys.executable).parent
 TRAINING_TIME = LOG_DIR / "training-seconds"  # the last full training's duration: the next one's estimate
+T = TypeVar("T")
 FIRST_ESTIMATE = 150  # seconds, on a 2-core machine (README: full `rasa train --force`)
 
 
@@ -157,14 +159,21 @@ class Servers:
         return {"Content-Type": "application/json", "Authorization": f"Bearer {self.rest_token}"}
 
 
-def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
+def _http_get(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=2):
+        pass
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float, probe: Callable[[str], object] = _http_get
+                  ) -> None:
+    """Until `probe(url)` stops raising OSError (an HTTP GET by default); fails if `process` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url}: the server exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
+            probe(url)
+            return
         except OSError:
             time.sleep(0.5)
     raise TimeoutError(f"{url} did not come up within {timeout:.0f} s")
@@ -189,16 +198,15 @@ def start_redis(port: int, password: str, log_dir: Path, timeout: float = 30) ->
     process.stdin.write(f'bind {load().coach_host}\nport {port}\nrequirepass "{password}"\nsave ""\n'
                         'appendonly no\n'.encode())
     process.stdin.close()
-    client = redis.Redis(port=port, password=password, socket_timeout=2)
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def ping(url: str) -> None:
         try:
-            client.ping()
-            return process
-        except redis.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Redis did not start at port {port} (log: {log_dir}/redis-{port}.log)") from None
-            time.sleep(0.1)
+            redis.Redis.from_url(url, password=password, socket_timeout=2).ping()
+        except redis.ConnectionError as error:
+            raise OSError(error) from error
+
+    wait_until_up(f"redis://127.0.0.1:{port}/0", process, timeout, ping)
+    return process
 
 
 def start_rasa(model: Path, port: int, endpoints: Path, environment: dict[str, str], log_dir: Path
@@ -301,28 +309,38 @@ def until_stopped(processes: tuple[subprocess.Popen, ...]) -> int:
         return 0
 
 
-def main(demo: bool = False) -> int:
-    """`./coach run`: prepare, start everything, print where to open it, stop all on Ctrl-C (or SIGTERM)."""
+def launch(title: str, parts: str, start: Callable[[Path], AbstractContextManager[T]],
+           banner: Callable[[T], str], processes: Callable[[T], tuple[subprocess.Popen, ...]]) -> int:
+    """Prepare, start, print where to open it, stop all on Ctrl-C (or SIGTERM): `./coach run` and `./coach
+    cluster`."""
     # Without this, SIGTERM (a process manager, `kill`) would end this process and leave the servers running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print("Preparing Rehab Coach (raw output of each step: var/log/)")
+    print(f"Preparing {title} (raw output of each step: var/log/)")
     try:
         model = prepare()
     except StepFailed:
         return 1
-    print("  servers: Rasa, actions, clinician portal, reminder scheduler ...", end="", flush=True)
+    print(f"  {parts} ...", end="", flush=True)
     with ExitStack() as stack:
         try:
-            servers = stack.enter_context(serve(model, env={DEMO_ENV: "1" if demo else "0"}, reminders_every=EVERY))
-        except (RuntimeError, TimeoutError) as error:
+            started = stack.enter_context(start(model))
+        except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
             print(f" failed: {error}\n  their logs: {LOG_DIR}/", file=sys.stderr)
             return 1
         print(" up", flush=True)
-        secrets_file = SECRETS_FILE.relative_to(PROJECT_ROOT)
+        print(f"\n{banner(started)}Press Ctrl-C to stop.", flush=True)
+        return until_stopped(processes(started))
+
+
+def main(demo: bool = False) -> int:
+    """`./coach run`."""
+    secrets_file = SECRETS_FILE.relative_to(PROJECT_ROOT)
+
+    def banner(servers: Servers) -> str:
         chat = (f"{servers.rasa_url}/chat/  (demo mode: anyone can open it, no personal link needed)" if demo else
                 f"{servers.rasa_url}/chat/#token=...  (a patient's personal link: ./coach enrol prints one)")
-        print(
-            "\nRehab Coach is running.\n"
+        return (
+            "Rehab Coach is running.\n"
             f"  Patient chat:   {chat}\n"
             f"  REST webhook:   POST {servers.webhook}  (body: {{\"sender\": \"you\", \"message\": \"hi\"}}; "
             f"{'open in demo mode' if demo else f'Authorization: Bearer ${REST_TOKEN} from {secrets_file}'})\n"
@@ -331,8 +349,8 @@ def main(demo: bool = False) -> int:
             f"  Clinician portal: {servers.portal_url}/ (create an account: ./coach create-clinician NAME)\n"
             f"  Reminders:      sent every {EVERY:.0f} s to the patients due (log: {LOG_DIR}/scheduler-*.log)\n"
             + "".join(f"  {NAMES[channel] + ':':<16}POST {servers.rasa_url}/webhooks/{channel}/webhook  "
-                      f"({PROVIDER_CALLS[channel]})\n" for channel in load().messaging_channels)
-            + "Press Ctrl-C to stop.",
-            flush=True,
-        )
-        return until_stopped(servers.processes)
+                      f"({PROVIDER_CALLS[channel]})\n" for channel in load().messaging_channels))
+
+    return launch("Rehab Coach", "servers: Rasa, actions, clinician portal, reminder scheduler",
+                  lambda model: serve(model, env={DEMO_ENV: "1" if demo else "0"}, reminders_every=EVERY),
+                  banner, lambda servers: servers.processes)

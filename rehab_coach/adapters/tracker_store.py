@@ -108,7 +108,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         finally:
             self._spans.pop(sender, None)
         after = span(tracker, before)
-        if after.one_session:
+        if after.one_session and self._cache_size:
             self._trackers[sender], self._spans[sender] = (tracker, self._newest_event(sender)), after
         while len(self._trackers) > self._cache_size:
             self._trackers.popitem(last=False)

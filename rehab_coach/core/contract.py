@@ -130,3 +130,8 @@ def reminders(time: str, zone: str, stopped: bool, resumes_on: date | None) -> d
     """The patient's daily reminder as it stands (HH:MM, IANA zone; `resumes_on`: the day a pause ends)."""
     return {"kind": "reminders", "time": time, "zone": zone, "stopped": stopped,
             "resumes_on": resumes_on.isoformat() if resumes_on else None}
+
+
+def notice(reason: str, retry_after_seconds: int) -> dict:
+    """A service notice, not coaching: the message is kept; sent again after `retry_after_seconds`, it should work."""
+    return {"kind": "notice", "reason": reason, "retry_after_seconds": retry_after_seconds}

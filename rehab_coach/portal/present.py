@@ -117,5 +117,10 @@ def _progress(p: dict[str, Any]) -> Payload:
                    [f"worst pain, latest days: {trend}"] if trend else [])
 
 
+def _notice(p: dict[str, Any]) -> Payload:
+    return Payload("notice", f"Service notice: {str(p['reason']).replace('_', ' ')}",
+                   [f"told to try again after {p['retry_after_seconds']} s"])
+
+
 _DESCRIBERS = {"question": _question, "checkin_recorded": _checkin, "plan": _plan, "activity_advice": _advice,
-               "escalation": _escalation, "exercise_info": _exercise_info, "progress": _progress}
+               "escalation": _escalation, "exercise_info": _exercise_info, "progress": _progress, "notice": _notice}

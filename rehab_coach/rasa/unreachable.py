@@ -2,12 +2,12 @@
 action failing there: Rasa 3.6 logs it and carries on without the action's events, so the patient hears nothing,
 or whatever the policies guess next. Here the Rasa server tries the action once more half a second later (an
 action server killed mid-call: the load balancer sends the second try to another; the coach's actions write
-each day's records once, whatever the tries). If that fails too, it says `utter_planner_unreachable` and ends the
-turn, once a turn: their message is in the conversation already, and the next turn that reaches the action
-server takes it from there. A form whose validation failed says
-it too and stays active, so the patient's answer, sent again, goes on with the check-in (Rasa would reject the form
-and answer with the fallback). A turn that has sent a red flag's advice (which needs only the Rasa server) says
-nothing more: "try again in a minute" must not follow "call the emergency number".
+each day's records once, whatever the tries). If that fails too, it says `utter_planner_unreachable`, with a
+`notice` payload (the reply contract's: when to try again), and ends the turn, once a turn: their message is in
+the conversation already, and the next turn that reaches the action server takes it from there. A form whose
+validation failed says it too and stays active, so the patient's answer, sent again, goes on with the check-in
+(Rasa would reject the form and answer with the fallback). A turn that has sent a red flag's advice (which needs
+only the Rasa server) says nothing more: "try again in a minute" must not follow "call the emergency number".
 
 The database out of reach: Rasa's FailSafeTrackerStore would start a new conversation when it cannot read one, and
 keep a turn it cannot write in memory, answering as if it were stored. Here the turn fails instead, and the channel
@@ -30,8 +30,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, FollowupAction, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from rehab_coach.core import contract
+
 log = logging.getLogger(__name__)
 NOTICE = "utter_planner_unreachable"
+TRY_AGAIN_AFTER = 60  # seconds, in the notice's payload ("please try again in a minute")
 AGAIN_AFTER = 0.5  # seconds before an action is tried once more (the load balancer has moved on by then)
 Run = Callable[[Action, OutputChannel, NaturalLanguageGenerator, DialogueStateTracker, Domain], Awaitable[list[Event]]]
 _RUNS: dict[type[Action], Run] = {RemoteAction: RemoteAction.run, FormAction: FormAction.run}
@@ -68,7 +71,8 @@ def _saying_so(run: Run) -> Run:
                or (event.data.get("custom") or {}).get("kind") == "escalation" for event in said):
             return [end_of_turn]
         draft = await nlg.generate(NOTICE, tracker, output_channel.name()) or {}
-        return [create_bot_utterance({**draft, "utter_action": NOTICE}), end_of_turn]
+        payload = contract.notice("planner_unreachable", TRY_AGAIN_AFTER)
+        return [create_bot_utterance({**draft, "custom": payload, "utter_action": NOTICE}), end_of_turn]
 
     return run_or_say_so
 

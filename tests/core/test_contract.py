@@ -75,6 +75,12 @@ def test_checkin_advice_escalation_exercise_and_progress_payloads_validate():
     valid(contract.progress(START, START + timedelta(days=12), history, 2))
 
 
+def test_a_notice_validates_and_names_a_known_reason():
+    valid(contract.notice("planner_unreachable", 60))
+    assert list(VALIDATOR.iter_errors(contract.notice("tea_break", 60)))
+    assert list(VALIDATOR.iter_errors(contract.notice("planner_unreachable", -1)))
+
+
 def test_a_plan_payload_carries_todays_session_the_rest_of_the_phase_and_how_many_to_avoid_to_show():
     dancer = Patient(enrolled=START, sport="dance")
     result = plan_for_today(dancer, [], START, KNOWLEDGE)

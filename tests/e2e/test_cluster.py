@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from rehab_coach import cluster
@@ -34,11 +35,11 @@ from rehab_coach.settings import ACTIONS_TOKEN, RASA_TOKEN, REDIS_PASSWORD, REST
 from tests.conftest import say
 from tests.e2e.conftest import Chat, payloads
 from tests.e2e.test_conversation import DAY0, GREEN, check_in, finish_questions, start
+from tests.e2e.test_listeners import command_lines, listening_hosts, port
 from tests.e2e.test_webchat_socket import Browserless
 
 pytestmark = pytest.mark.slow
 TRY_AGAIN = {502, 503, 504}  # HAProxy's while a server went away, and a turn that could not be saved
-UNREACHABLE = say("utter_planner_unreachable")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ class Patient(Chat):
             replies = super().say(sender, text, now)
             Patient.turns += 1
             assert replies, "never silence"
-            if [reply.get("text") for reply in replies] != [UNREACHABLE]:
+            if [payload["kind"] for payload in payloads(replies)] != ["notice"]:
                 return replies
             Patient.asked_again += 1
             time.sleep(0.5)
@@ -189,6 +190,24 @@ async def test_a_message_from_one_server_reaches_a_browser_connected_to_the_othe
     reply = await browser.next("bot_uttered", timeout=30)
     assert reply.get("text")
     await browser.close()
+
+
+def test_every_listener_binds_to_loopback_redis_wants_its_password_and_no_secret_is_on_a_command_line(running):
+    redis_url = running.environment["REDIS_URL"]
+    listeners = [port(running.front.rasa_url), port(running.front.actions_url), *running.rasa, *running.actions,
+                 port(redis_url.rsplit("/", 1)[0])]
+    assert {listener: listening_hosts(listener) for listener in listeners} == {
+        listener: {"127.0.0.1"} for listener in listeners}
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis.from_url(redis_url).get("anything")
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis.from_url(redis_url, password="wrong").ping()
+    assert redis.Redis.from_url(redis_url, password=running.environment[REDIS_PASSWORD]).ping()
+    secrets_given = [running.environment[name] for name in (RASA_TOKEN, ACTIONS_TOKEN, REST_TOKEN, KEY_NAME,
+                                                            REDIS_PASSWORD)]
+    lines = command_lines()
+    assert sum("redis-server" in line or "haproxy" in line for line in lines) >= 2
+    assert not [line for line in lines if any(secret in line for secret in secrets_given)]
 
 
 def test_two_schedulers_send_one_reminder_per_patient_day(running):

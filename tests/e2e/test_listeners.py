@@ -72,14 +72,19 @@ def test_every_listener_binds_to_loopback_only(chat):
         assert listening_hosts(port(url)) == {"127.0.0.1"}, url
 
 
+def command_lines() -> list[str]:
+    """Every running process's command line, as any user of the machine can read it."""
+    return [p.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            for p in Path("/proc").glob("[0-9]*/cmdline") if p.exists()]
+
+
 def test_no_secret_appears_on_a_command_line(chat, deployment):
     secrets = [value for name, value in deployment.env.items() if "TOKEN" in name or "KEY" in name]
     assert len(secrets) == 4
-    command_lines = [p.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                     for p in Path("/proc").glob("[0-9]*/cmdline") if p.exists()]
-    ours = [line for line in command_lines if "rehab_coach" in line]
+    lines = command_lines()
+    ours = [line for line in lines if "rehab_coach" in line]
     assert len(ours) >= 3  # the Rasa server, the action server and the portal are there to be read
-    assert not [line for line in command_lines if any(secret in line for secret in secrets)]
+    assert not [line for line in lines if any(secret in line for secret in secrets)]
 
 
 def _rasa_routes() -> list[tuple[str, str]]:

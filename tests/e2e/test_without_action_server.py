@@ -29,6 +29,13 @@ SAID = [
 ]
 
 
+def assert_notice(replies: list[dict]) -> None:
+    """The notice alone, its text and its payload: what a client needs to offer "try again"."""
+    assert [reply.get("text") for reply in replies if reply.get("text")] == [UNREACHABLE]
+    assert payloads(replies) == [
+        {"kind": "notice", "reason": "planner_unreachable", "retry_after_seconds": 60}]
+
+
 def test_serious_advice_needs_only_the_rasa_server_and_is_recorded_when_the_action_server_is_back(
         chat, deployment):
     sender, checking_in = "offline", "offline-mid-check-in"
@@ -46,9 +53,9 @@ def test_serious_advice_needs_only_the_rasa_server_and_is_recorded_when_the_acti
         assert UNREACHABLE not in texts(replies), "no 'try again in a minute' after a red flag's advice"
     assert stored(chat, sender) == []  # nobody could write them down yet
     for text in ("what's my plan today?", "can I go for a run?"):
-        assert [reply.get("text") for reply in chat.say(sender, text, now)] == [UNREACHABLE]
+        assert_notice(chat.say(sender, text, now))
     # the check-in form's validation is out of reach: the form says so and waits for the answer again
-    assert [reply.get("text") for reply in chat.say(checking_in, "about a 1", now)] == [UNREACHABLE]
+    assert_notice(chat.say(checking_in, "about a 1", now))
 
     back = runner.start_actions(deployment.actions_port, {**os.environ, **deployment.env}, deployment.folder / "logs")
     try:

@@ -228,6 +228,8 @@ def test_payloads_read_as_short_lists():
     assert dose_text({"id": "x", "sets": 3, "reps": 10, "hold_seconds": None, "per_day": 2}) == "3 × 10, twice a day"
     assert describe({"kind": "activity_advice", "activity": "running", "activity_name": "Running",
                      "verdict": "avoid", "reason": "too soon"}).heading == "Activity advice: Running: avoid"
+    notice = describe({"kind": "notice", "reason": "planner_unreachable", "retry_after_seconds": 60})
+    assert (notice.heading, notice.items) == ("Service notice: planner unreachable", ["told to try again after 60 s"])
     unknown = describe({"kind": "something_new", "x": 1})
     assert unknown.heading == "Payload: something_new" and unknown.items == ['{"kind": "something_new", "x": 1}']
     broken = describe({"kind": "plan"})  # a known kind with fields missing still shows, as JSON
