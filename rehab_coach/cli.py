@@ -19,7 +19,7 @@ WEB_LINK_DAYS, TELEGRAM_LINK_DAYS = 90, 14  # how long a new chat link stays val
 
 def check_knowledge(args: argparse.Namespace) -> int:
     """Validate the knowledge folder; list every problem."""
-    from rehab_coach.core.knowledge import KnowledgeError, load_knowledge
+    from rehab_coach.core.knowledge import QUESTIONNAIRES, KnowledgeError, load_knowledge
 
     try:
         knowledge = load_knowledge(Path(args.dir))
@@ -29,8 +29,12 @@ def check_knowledge(args: argparse.Namespace) -> int:
     print(
         f"knowledge OK: {len(knowledge.phases)} phases, {len(knowledge.exercises)} exercises, "
         f"{len(knowledge.activities)} activities, {len(knowledge.red_flags)} red flags, "
-        f"{len(knowledge.sources)} sources"
+        f"{len(knowledge.measures)} outcome measures, {len(knowledge.sources)} sources"
     )
+    for measure in knowledge.measures.values():
+        if measure.items_from == "clinic" and measure.id not in knowledge.questionnaires:
+            text = Path(args.dir) / QUESTIONNAIRES / f"{measure.id}.yml"
+            print(f"note: {measure.id}: not configured (no licensed text at {text}), so not asked")
     return 0
 
 

@@ -28,7 +28,9 @@ from rehab_coach.core.model import (
     Exercise,
     Knowledge,
     Language,
+    OutcomeMeasure,
     Phase,
+    Questionnaire,
     RedFlag,
     ReferralRule,
     ReferralRules,
@@ -54,7 +56,9 @@ FILES = {  # each file's top-level keys; None: the file's model (rules, language
     "red_flags.yml": ("parts", "findings", "red_flags", "urgencies", "checks"),
     "language.yml": None,
     "vocabulary.yml": ("body_parts", "places", "not_places"),
+    "outcome_measures.yml": ("measures",),
 }
+QUESTIONNAIRES = "questionnaires"  # the folder of the licensed questionnaire texts a clinic supplies
 # A trigger's quantity term: `steps<4`, `weeks>=no_improvement`, `days>=flare_not_settling`, `age<18`.
 QUANTITY = re.compile(r"^(steps|weeks|days|age)(<|>=)(\w+)$")
 REFERRAL_RULES = sorted(ReferralRules.__fields__.keys() - Sourced.__fields__.keys())
@@ -435,6 +439,38 @@ def flag_reason(flag: RedFlag, referral: ReferralRules) -> str:
     return flag.reason.format(days=rule.days, weeks=rule.weeks, count=rule.count, window_days=rule.window_days)
 
 
+def _questionnaires(folder: Path, measures: Mapping[str, OutcomeMeasure], problems: list[str]
+                    ) -> dict[str, Questionnaire]:
+    """The licensed texts in `folder` (none is fine), each `<measure id>.yml` fitting its measure's structure."""
+    found = {}
+    for path in sorted(folder.glob("*.yml")):
+        where = f"{QUESTIONNAIRES}/{path.name}"
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        except yaml.YAMLError as error:
+            problems.append(f"{where}: not valid YAML: {error}".replace("\n", " "))
+            continue
+        questionnaire = _parse(Questionnaire, data, where, problems)
+        if questionnaire is None:
+            continue
+        measure = measures.get(questionnaire.measure)
+        if measure is None or measure.items_from != "clinic":
+            problems.append(f"{where}: measure: {questionnaire.measure!r} is not one whose text a clinic supplies")
+            continue
+        if path.stem != measure.id:
+            problems.append(f"{where}: must be named {measure.id}.yml")
+        if len(questionnaire.items) != measure.items:
+            problems.append(f"{where}: items: {len(questionnaire.items)}, the measure has {measure.items}")
+        ratings = list(range(measure.scale.lowest, measure.scale.highest + 1))
+        if sorted(questionnaire.choices) != ratings:
+            problems.append(f"{where}: choices: must be the ratings {ratings[0]} to {ratings[-1]}, each once")
+        if (questionnaire.not_applicable is not None) != measure.not_applicable:
+            problems.append(f"{where}: not_applicable: "
+                            + ("missing" if measure.not_applicable else "the measure has none"))
+        found[measure.id] = questionnaire
+    return found
+
+
 def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     """Read and validate the folder; raise KnowledgeError listing every problem found."""
     problems: list[str] = []
@@ -466,6 +502,11 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
     places = _keyed(Words, docs["vocabulary.yml"].get("places"), "vocabulary.yml: places", problems)
     _refs(places, available_timezones(), "IANA time zone", "vocabulary.yml: places", problems)
     not_places = _parse(Words, docs["vocabulary.yml"].get("not_places"), "vocabulary.yml: not_places", problems)
+    measures = _keyed(OutcomeMeasure, docs["outcome_measures.yml"].get("measures"), "outcome_measures.yml: measures",
+                      problems, ids=True)
+    for ident, measure in _valid(measures).items():
+        _refs(measure.sources, sources, "source", f"outcome_measures.yml: {ident}: sources", problems)
+    questionnaires = _questionnaires(folder / QUESTIONNAIRES, _valid(measures), problems)
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -486,6 +527,8 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         concepts=concepts,
         uncovered=_valid(uncovered),
         set_aside=set_aside,
+        measures=_valid(measures),
+        questionnaires=questionnaires,
     )
 
 

@@ -437,6 +437,64 @@ class SafetyCheck(Record):
         return tuple((outcome["when"], outcome["flag"]) for outcome in outcomes)
 
 
+class Scale(Record):
+    """An item's ratings: whole numbers from `lowest` to `highest`."""
+
+    lowest: Whole = within(0, 100)
+    highest: Whole = within(1, 100)
+
+    @root_validator(skip_on_failure=True)
+    def _rises(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["lowest"] >= values["highest"]:
+            raise ValueError("lowest must be below highest")
+        return values
+
+
+class ImportantChange(Record):
+    """The minimal clinically important difference: of the score, and (PSFS) of a single item."""
+
+    score: Whole = within(1, 100)
+    item: Whole | None = within(1, 100, None)
+
+
+class Cadence(Record):
+    baseline: StrictBool  # asked at enrolment
+    every_days: Whole = within(1, 365)  # then again this many days after the last time
+    discharge: StrictBool  # asked when the programme ends
+
+
+class OutcomeMeasure(Sourced):
+    """A functional outcome measure (outcome_measures.yml): its structure, scoring, important change, cadence."""
+
+    id: Id
+    name: Text
+    items_from: Literal["patient", "clinic"]  # the patient's own activities, or a licensed text the clinic supplies
+    items: Whole = within(1, 100)  # patient: at most this many
+    min_answered: Whole = within(1, 100)  # items rated (not skipped, not N/A) for a score
+    scale: Scale
+    not_applicable: StrictBool  # an item may be answered N/A, and is then left out of the score
+    score: Literal["mean", "percent", "sum"]  # of the items rated; percent: their sum over the highest it could be
+    mcid: ImportantChange
+    cadence: Cadence
+
+    @root_validator(skip_on_failure=True)
+    def _enough_items(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["min_answered"] > values["items"]:
+            raise ValueError("min_answered is more than items")
+        return values
+
+
+class Questionnaire(Record):
+    """A licensed questionnaire's text, supplied by the clinic (knowledge/questionnaires/<measure>.yml)."""
+
+    measure: Id
+    licence: Text  # under what the clinic uses it
+    stem: Text  # the words before every item ("Because of your foot and ankle, how much difficulty ...")
+    choices: Mapping[int, Text]  # each rating of the measure's scale, with its words
+    not_applicable: Text | None = None  # the words of N/A, for a measure that allows it
+    items: Texts
+
+
 class UrgencyWording(Record):
     """What the coach says of an urgency: a banner heading (what to do) and the lead of its message."""
 
@@ -463,6 +521,8 @@ class Knowledge:
     concepts: Mapping[str, Concept]  # exercises.yml `concepts`, by id
     uncovered: Mapping[str, UncoveredActivity]  # activities.yml `not_covered`, by id
     set_aside: tuple[str, ...]  # activities.yml: cues that set the activity after them aside ("skip", "instead of")
+    measures: Mapping[str, OutcomeMeasure]  # outcome_measures.yml, by id
+    questionnaires: Mapping[str, Questionnaire]  # the licensed texts a clinic supplied, by measure id
 
     def phase(self, number: int) -> Phase:
         """The phase with this number (1-based)."""
