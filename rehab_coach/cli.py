@@ -241,6 +241,27 @@ def patient_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def fhir_export(args: argparse.Namespace) -> int:
+    """Write one patient's record (or everyone's, a Bundle a line) as FHIR R4, for the clinic's health system."""
+    from rehab_coach import bootstrap
+    from rehab_coach.services.clinic import fhir_json
+
+    clinic, accounts = bootstrap.clinic(args.url)
+    by = accounts.named(args.by).id
+    path = Path(args.to) / (f"patient-{args.patient}.fhir.json" if args.patient else "fhir-all.ndjson")
+    try:
+        chunks = [fhir_json(clinic.fhir(by, args.patient))] if args.patient else clinic.fhir_all(by)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
+    except LookupError as error:
+        print(f"fhir-export: {error}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
 def patient_delete(args: argparse.Namespace) -> int:
     """Erase one patient (right to erasure): record, check-ins, plans, escalations, conversation, chat links."""
     from rehab_coach import bootstrap
@@ -394,6 +415,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "cluster": cluster,
     "load": load,
     "check-knowledge": check_knowledge,
+    "fhir-export": fhir_export,
     "db-upgrade": db_upgrade,
     "bench": bench,
     "build-nlp": build_nlp,
@@ -486,6 +508,11 @@ def main(argv: list[str] | None = None) -> int:
             rights.add_argument("--to", default=".", help="the folder to write to (default: the current one)")
         else:
             rights.add_argument("--yes", action="store_true", help="do not ask to confirm (for scripts)")
+    standard = commands.add_parser("fhir-export", help=fhir_export.__doc__)
+    standard.add_argument("patient", type=int, nargs="?", help="the patient's number (default: every patient)")
+    standard.add_argument("--by", required=True, help="your clinician name (the audit log records it)")
+    standard.add_argument("--url", default=RASA_URL, help="the Rasa server (default: %(default)s)")
+    standard.add_argument("--to", default=".", help="the folder to write to (default: the current one)")
     clinician = commands.add_parser("create-clinician", help=create_clinician.__doc__)
     clinician.add_argument("name", help="the name the clinician logs in with")
     clinician.add_argument("--password-stdin", action="store_true",

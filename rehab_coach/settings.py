@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # The approved WhatsApp template a reminder goes as outside the 24-hour window.
     twilio_reminder_content_sid: Optional[constr(regex=r"HX[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
     twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
+    # Remote therapeutic monitoring: the days with check-in data in a calendar month that the clinic's payer asks
+    # for (16 for the US codes 98975-98977); the patient list and the monitoring_days export mark who reached it.
+    monitoring_days_threshold: conint(ge=1, le=31) = 16  # type: ignore[valid-type]
     reminder_default_time: str = "09:00"  # HH:MM: a patient's daily reminder unless they chose another time
     clinic_timezone: str = "UTC"  # IANA name: the time zone of patients who have not given theirs
     # The clinic's notice of a serious escalation (README: Clinic notifications): by Slack (CLINIC_SLACK_WEBHOOK_URL,

@@ -1,18 +1,20 @@
 """`./coach portal-bench`: the clinician portal with 10,000 patients x 365 days of check-ins.
 
 Seeds a throwaway SQLite database, starts the portal (uvicorn, in this process) and times, over HTTP,
-the patient list, one patient's page and a full CSV export of every check-in, with how much the
-process's memory grew meanwhile, to show the export streams.
+the patient list, one patient's page, a full CSV export of every check-in and a FHIR export of every
+patient, with how much the process's memory grew meanwhile, to show the exports stream.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from http.cookiejar import CookieJar
@@ -109,26 +111,40 @@ def main(patients: int = 10_000, days: int = 365) -> int:
 
         list_ms = _median_ms(lambda: get("/"))
         page_ms = _median_ms(lambda: get(f"/patients/{shown}"))
-        baseline, done = _rss(), threading.Event()
-        samples: list[int] = []
-        sampler = threading.Thread(target=_watch_rss, args=(samples, done), daemon=True)
+        export_s, size, grew = _streamed(opener, f"{base}/api/exports/checkins?format=csv")
         started = time.perf_counter()
-        size = 0
-        sampler.start()
-        with opener.open(f"{base}/api/exports/checkins?format=csv") as response:
-            while chunk := response.read(1 << 16):
-                size += len(chunk)
-        export_s = time.perf_counter() - started
-        done.set()
-        sampler.join()
+        bundle = json.loads(get(f"/api/patients/{shown}/fhir"))
+        bundle_s = time.perf_counter() - started
+        fhir_s, fhir_size, fhir_grew = _streamed(opener, f"{base}/api/exports/fhir")
         server.should_exit = True
         thread.join(timeout=10)
+    counts = Counter(entry["resource"]["resourceType"] for entry in bundle["entry"])
     print(f"patient list (first page of {patients:,}):   {list_ms:6.0f} ms median  (target < 300 ms)")
     print(f"patient page ({days} check-ins and plans): {page_ms:6.0f} ms median  (target < 300 ms)")
     print(f"CSV export of all check-ins: {size / 1e6:.0f} MB in {export_s:.1f} s "
-          f"({patients * days / export_s:,.0f} rows/s); the process grew by at most "
-          f"{max(0, max(samples, default=baseline) - baseline) / 1e6:.0f} MB while streaming it")
+          f"({patients * days / export_s:,.0f} rows/s); the process grew by at most {grew / 1e6:.0f} MB while "
+          "streaming it")
+    print(f"FHIR Bundle of the patient with {days} days of check-ins and plans: {sum(counts.values()):,} resources "
+          f"({', '.join(f'{n:,} {kind}' for kind, n in counts.most_common())}) in {bundle_s:.1f} s")
+    print(f"FHIR export of every patient (a Bundle a line): {fhir_size / 1e6:,.0f} MB in {fhir_s:.0f} s "
+          f"({patients / fhir_s:,.1f} patients/s); the process grew by at most {fhir_grew / 1e6:.0f} MB")
     return 0
+
+
+def _streamed(opener: urllib.request.OpenerDirector, url: str) -> tuple[float, int, int]:
+    """Download `url`: the seconds it took, its size, and how much this process's memory grew meanwhile."""
+    baseline, done = _rss(), threading.Event()
+    samples: list[int] = []
+    sampler = threading.Thread(target=_watch_rss, args=(samples, done), daemon=True)
+    started, size = time.perf_counter(), 0
+    sampler.start()
+    with opener.open(url) as response:
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    return seconds, size, max(0, max(samples, default=baseline) - baseline)
 
 
 def _rss() -> int:

@@ -348,6 +348,40 @@ class ReminderRules(Sourced, Retries):
     alert_clinician_after_days: Whole = within(1, 90)
 
 
+class _Silent(Record):
+    reason: Text  # {days}
+
+
+class _Stalled(Record):
+    weeks: Whole = within(1, 52)
+    min_adherence: Whole = within(0, 100)  # percent
+    reason: Text  # {phase}, {weeks}, {adherence}
+
+
+class _Worsening(Record):
+    window_days: Whole = within(2, 60)
+    min_rise: Whole = within(1, 10)
+    reason: Text  # {before}, {after}, {window_days}
+
+
+class AlertRules(Sourced):
+    """The clinicians' alerts on the patient list (core/alerts.py); each reason is checked for its placeholders."""
+
+    silent: _Silent
+    stalled_phase: _Stalled
+    pain_worsening: _Worsening
+
+    @root_validator(skip_on_failure=True)
+    def _placeholders(cls, values: dict[str, Any]) -> dict[str, Any]:
+        for name, figures in (("silent", {"days": 7}), ("stalled_phase", {"phase": 2, "weeks": 4, "adherence": 90}),
+                              ("pain_worsening", {"before": 2.0, "after": 4.5, "window_days": 7})):
+            try:
+                values[name].reason.format(**figures)
+            except (KeyError, IndexError, ValueError) as error:
+                raise ValueError(f"{name}: reason has an unknown placeholder {error}") from None
+        return values
+
+
 class NotificationRules(Retries):
     """How a failed notice of an emergency or urgent escalation to the clinic is retried
     (services/notifications.py)."""
@@ -363,6 +397,7 @@ class Rules(Record):
     resolution: ResolutionRules
     reminders: ReminderRules
     notifications: NotificationRules = Field(alias="clinic_notifications")
+    alerts: AlertRules = Field(alias="clinician_alerts")
 
 
 ContextCategory = Literal["negated", "historical", "hypothetical", "other", "benign"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from rehab_coach.portal import auth
 from rehab_coach.portal.auth import ApiSession
@@ -33,7 +33,9 @@ from rehab_coach.portal.schemas import (
     patient_out,
     plan_out,
 )
-from rehab_coach.services.clinic import ClinicService
+from rehab_coach.services.clinic import ClinicService, fhir_json
+
+FHIR_JSON, FHIR_NDJSON = "application/fhir+json", "application/fhir+ndjson"
 
 
 def api_routes(clinic: ClinicService, app: FastAPI) -> APIRouter:
@@ -81,12 +83,27 @@ def api_routes(clinic: ClinicService, app: FastAPI) -> APIRouter:
         _, messages = clinic.transcript(session.clinician.id, patient_id, "api")
         return [ChatMessage(**message) for message in messages]
 
+    @router.get("/patients/{patient_id}/fhir", response_class=Response, responses={
+        200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4 Bundle (collection)"}, **NOT_FOUND},
+                summary="One patient's record as a FHIR R4 Bundle")
+    def patient_fhir(session: ApiSession, patient_id: PatientId) -> Response:
+        bundle = clinic.fhir(session.clinician.id, patient_id)
+        return Response(fhir_json(bundle), media_type=FHIR_JSON, headers={
+            "Content-Disposition": f'attachment; filename="patient-{patient_id}.fhir.json"'})
+
     @router.post("/escalations/{escalation_id}/acknowledge", response_model=Acknowledged, dependencies=writes,
                  responses={**NOT_FOUND, **CSRF_REFUSED},
                  summary="Record that you have seen an escalation (who and when)")
     def acknowledge(session: ApiSession, escalation_id: EscalationId) -> Acknowledged:
         done, record = clinic.acknowledge(session.clinician.id, session.clinician.username, escalation_id)
         return Acknowledged(acknowledged=done, escalation=escalation_out(record))
+
+    @router.get("/exports/fhir", response_class=StreamingResponse,
+                responses={200: {"content": {FHIR_NDJSON: {}}, "description": "A FHIR R4 Bundle a line"}},
+                summary="Every patient's record as FHIR R4: a Bundle a line (NDJSON), streamed")
+    def export_fhir(session: ApiSession) -> StreamingResponse:
+        return StreamingResponse(clinic.fhir_all(session.clinician.id), media_type=FHIR_NDJSON,
+                                 headers={"Content-Disposition": 'attachment; filename="fhir-all.ndjson"'})
 
     @router.get("/exports/{kind}", response_class=StreamingResponse,
                 summary="Everyone's (or one patient's) check-ins, plans or escalations as CSV or JSON",

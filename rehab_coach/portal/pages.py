@@ -95,7 +95,8 @@ def page_routes(clinic: ClinicService) -> APIRouter:
         summaries, total, pages = clinic.patients(page)
         return render(request, "patients.html", session, patients=summaries, total=total, page=page, pages=pages,
                       erased=erased, unconfirmed=unconfirmed, chat_url=clinic.chat_base_url,
-                      undelivered=clinic.undelivered_notifications())
+                      undelivered=clinic.undelivered_notifications(),
+                      monitoring_threshold=settings.load().monitoring_days_threshold)
 
     @router.get("/patients/new", response_class=HTMLResponse)
     def enrol_form(request: Request, session: PageSession) -> Response:

@@ -13,7 +13,7 @@ from rehab_coach.services.clinic import EscalationRecord, PatientSummary, PlanRe
 MAX_ID = 2**31 - 1  # the databases' INTEGER; larger ids cannot exist
 PatientId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 EscalationId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
-ExportKind = Literal["checkins", "plans", "escalations"]
+ExportKind = Literal["checkins", "plans", "escalations", "monitoring_days"]
 
 
 class ApiModel(BaseModel):

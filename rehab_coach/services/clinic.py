@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from rehab_coach import settings
+from rehab_coach.adapters import fhir
 from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store, UnknownRecord
 from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
 from rehab_coach.adapters.storage.notifications import ClinicNotification, NotificationStore
 from rehab_coach.adapters.transcripts import Transcripts
+from rehab_coach.core.alerts import alerts
+from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import CheckIn
 from rehab_coach.services import chat_links, messaging
 from rehab_coach.services.reminders import pause_reminders, set_reminder_channel, set_reminder_time
@@ -56,6 +60,11 @@ def record_json(record: dict[str, Any]) -> str:
     return json.dumps(record, indent=2, ensure_ascii=False, default=lambda moment: moment.isoformat())
 
 
+def fhir_json(resource: dict[str, Any]) -> str:
+    """A FHIR resource as compact JSON text, on one line."""
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+
+
 class ClinicService:
     def __init__(self, store: Store, clinic: Clinic, notifications: NotificationStore, transcripts: Transcripts,
                  rasa: RasaApi, chat_base_url: str, telegram_bot: str | None = None) -> None:
@@ -74,9 +83,13 @@ class ClinicService:
             raise NotFound(f"there is no patient {patient_id}") from None
 
     def patients(self, page: int) -> tuple[list[PatientSummary], int, int]:
-        """One page of the patient list (urgent first), the total and the number of pages."""
-        summaries, total = self.clinic.patients(date.today(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-        return summaries, total, max(1, -(-total // PAGE_SIZE))
+        """One page of the patient list (urgent first), each with its alerts; the total; the number of pages."""
+        knowledge, today = default_knowledge(), date.today()
+        summaries, total = self.clinic.patients(today, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
+                                                recent_days=knowledge.rules.alerts.pain_worsening.window_days)
+        alerted = [replace(summary, alerts=tuple(alerts(summary.standing, today, knowledge.rules,
+                                                        knowledge.last_phase))) for summary in summaries]
+        return alerted, total, max(1, -(-total // PAGE_SIZE))
 
     def undelivered_notifications(self, limit: int = 100) -> list[ClinicNotification]:
         """The clinic's notices of serious escalations that could not be delivered (failed, or late), newest first."""
@@ -189,12 +202,34 @@ class ClinicService:
         return done, self.store.escalation(escalation_id)
 
     def export(self, clinician_id: int, kind: str, fmt: str, patient_id: int | None) -> Export:
-        """One patient's or everyone's check-ins, plans or escalations, streamed (audited)."""
+        """One patient's or everyone's check-ins, plans, escalations or monitoring days, streamed (audited)."""
         if patient_id is not None:
             self.patient(patient_id)
         name = f"{kind}-{'patient-' + str(patient_id) if patient_id else 'all'}.{fmt}"
         self.clinic.record(clinician_id, "export", patient_id, name)
-        return Export(name, EXPORT_FIELDS[kind], self.clinic.export_rows(kind, patient_id))
+        rows = self.clinic.export_rows(kind, patient_id)
+        if kind == "monitoring_days":  # and whether the month reached the payer's threshold (a setting)
+            threshold = settings.load().monitoring_days_threshold
+            return Export(name, (*EXPORT_FIELDS[kind], "reached"),
+                          ({**row, "reached": row["days"] >= threshold} for row in rows))
+        return Export(name, EXPORT_FIELDS[kind], rows)
+
+    def fhir(self, clinician_id: int, patient_id: int) -> dict[str, Any]:
+        """A patient's record as a FHIR R4 Bundle (audited)."""
+        self.patient(patient_id)
+        self.clinic.record(clinician_id, "export", patient_id, "fhir")
+        return self._bundle(patient_id)
+
+    def fhir_all(self, clinician_id: int) -> Iterator[str]:
+        """Every patient's Bundle, a line of NDJSON each, built one patient at a time (audited once)."""
+        self.clinic.record(clinician_id, "export", None, "fhir-all.ndjson")
+        for patient_id in self.store.patient_ids():
+            yield fhir_json(self._bundle(patient_id)) + "\n"
+
+    def _bundle(self, patient_id: int) -> dict[str, Any]:
+        return fhir.bundle(self.store.patient_by_id(patient_id), self.store.checkins(patient_id),
+                           self.clinic.plans(patient_id), self.store.escalations(patient_id),
+                           default_knowledge().urgencies, datetime.now(timezone.utc))
 
     def audit(self, limit: int) -> list[AuditEvent]:
         return self.clinic.audit_events(limit)

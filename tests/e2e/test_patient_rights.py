@@ -5,10 +5,12 @@ Rasa server's memory, and their chat link stops working. The audit log keeps who
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fhir.resources.bundle import Bundle
 from sqlalchemy import inspect, text
 
 from rehab_coach import cli
@@ -77,6 +79,13 @@ def test_a_patient_gets_their_whole_record_then_is_erased_without_a_trace(chat: 
     page = (tmp_path / f"patient-{patient.id}-record.html").read_text()
     assert WORDS in page and "Your Rehab Coach record" in page
     assert (tmp_path / f"patient-{patient.id}-record.json").stat().st_mode & 0o777 == 0o600
+    assert cli.main(["fhir-export", str(patient.id), "--by", "dr.eve", "--url", url, "--to", str(tmp_path)]) == 0
+    standard = tmp_path / f"patient-{patient.id}.fhir.json"
+    bundle = Bundle.parse_raw(standard.read_text())  # every resource validated
+    found = Counter(entry.resource.resource_type for entry in bundle.entry)
+    assert (found["QuestionnaireResponse"], found["Observation"], found["Flag"], found["Communication"]) == (
+        2, 12, 1, 1)
+    assert standard.stat().st_mode & 0o777 == 0o600
 
     assert cli.main(["patient-delete", str(patient.id), "--by", "dr.eve", "--url", url, "--yes"]) == 0
     assert "did not confirm" not in capsys.readouterr().err  # the running server dropped its copy too

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from rehab_coach.adapters.storage.db import session_factory
+from rehab_coach.adapters.storage.repository import CHECKIN_COLUMNS
 from rehab_coach.adapters.storage.tables import (
     AuditRow,
     CheckinRow,
@@ -21,7 +22,8 @@ from rehab_coach.adapters.storage.tables import (
     PatientRow,
     PlanRow,
 )
-from rehab_coach.core.model import URGENCIES
+from rehab_coach.core.alerts import Alert, Standing
+from rehab_coach.core.model import URGENCIES, CheckIn
 
 ADHERENCE_SCORE = {"all": 1.0, "some": 0.5, "none": 0.0}
 ADHERENCE_WINDOW = 7  # check-ins
@@ -31,6 +33,7 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "plans": ("patient_id", "day", "phase_number", "status", "payload"),
     "escalations": ("patient_id", "id", "created_at", "urgency", "reasons", "triggers", "message",
                     "acknowledged_by", "acknowledged_at"),
+    "monitoring_days": ("patient_id", "month", "days"),  # days with check-in data, by calendar month (YYYY-MM)
 }
 _EXPORT_ROWS: dict[str, Any] = {"checkins": CheckinRow, "plans": PlanRow, "escalations": EscalationRow}
 _EXPORT_ORDER = {"checkins": CheckinRow.day, "plans": PlanRow.day, "escalations": EscalationRow.created_at}
@@ -68,6 +71,9 @@ class PatientSummary:
     adherence: float | None  # share of the plan done over the latest check-ins (all 1, some 0.5, none 0)
     open_escalations: dict[str, int]  # urgency -> unacknowledged escalations
     top_urgency: str | None
+    monitoring_days: int  # days with check-in data this calendar month
+    standing: Standing  # what the clinicians' alerts read
+    alerts: tuple[Alert, ...] = ()  # filled by the service (core/alerts.py)
 
 
 @dataclass(frozen=True)
@@ -176,8 +182,10 @@ class Clinic:
 
     # -- patients ---------------------------------------------------------------------------------
 
-    def patients(self, today: date, offset: int = 0, limit: int = 50) -> tuple[list[PatientSummary], int]:
-        """One page of patients, who needs attention first; and how many patients there are.
+    def patients(self, today: date, offset: int = 0, limit: int = 50, recent_days: int = 7
+                 ) -> tuple[list[PatientSummary], int]:
+        """One page of patients, who needs attention first; and how many patients there are. Each summary's
+        standing holds the check-ins of the last `recent_days` days.
 
         Order: the most urgent unacknowledged escalation (emergency, urgent, routine, none), then the
         longest since the last check-in (never checked in first), then enrolment order.
@@ -197,8 +205,35 @@ class Clinic:
             ids = [row.id for row, _ in page]
             open_escalations = self._open_escalations(session, ids)
             adherence = self._adherence(session, ids)
-        return [_summary(row, last_day, today, open_escalations.get(row.id, {}), adherence.get(row.id))
+            monitored = dict(session.execute(
+                select(CheckinRow.patient_id, func.count())
+                .where(CheckinRow.patient_id.in_(ids), CheckinRow.day.between(today.replace(day=1), today))
+                .group_by(CheckinRow.patient_id)).all())
+            recent: dict[int, list[CheckIn]] = {}
+            for patient_id, *answers in session.execute(select(CheckinRow.patient_id, *CHECKIN_COLUMNS).where(
+                    CheckinRow.patient_id.in_(ids), CheckinRow.day > today - timedelta(days=recent_days))
+                    .order_by(CheckinRow.day)):
+                recent.setdefault(patient_id, []).append(CheckIn(*answers))
+            since = self._phase_since(session, ids)
+        return [_summary(row, last_day, today, open_escalations.get(row.id, {}), adherence.get(row.id),
+                         monitored.get(row.id, 0), Standing(row.enrolled_on, last_day, row.phase_number,
+                                                            since.get(row.id), adherence.get(row.id),
+                                                            recent.get(row.id, [])))
                 for row, last_day in page], total
+
+    @staticmethod
+    def _phase_since(session: Any, ids: list[int]) -> dict[int, date]:
+        """The first day of each patient's plans in their current phase (after the last plan in another)."""
+        current = PlanRow.phase_number == PatientRow.phase_number
+        other = (select(PlanRow.patient_id.label("pid"), func.max(PlanRow.day).label("day"))
+                 .join(PatientRow, PatientRow.id == PlanRow.patient_id)
+                 .where(PlanRow.patient_id.in_(ids), ~current).group_by(PlanRow.patient_id).subquery())
+        query = (select(PlanRow.patient_id, func.min(PlanRow.day))
+                 .join(PatientRow, PatientRow.id == PlanRow.patient_id)
+                 .outerjoin(other, other.c.pid == PlanRow.patient_id)
+                 .where(PlanRow.patient_id.in_(ids), current, or_(other.c.day.is_(None), PlanRow.day > other.c.day))
+                 .group_by(PlanRow.patient_id))
+        return dict(session.execute(query).all())
 
     @staticmethod
     def _open_escalations(session: Any, ids: list[int]) -> dict[int, dict[str, int]]:
@@ -248,15 +283,24 @@ class Clinic:
         """
         if kind not in EXPORT_FIELDS:
             raise ValueError(f"kind: {kind!r} is not one of {', '.join(EXPORT_FIELDS)}")
-        table = _EXPORT_ROWS[kind].__table__
-        query = select(*(table.c[name] for name in EXPORT_FIELDS[kind]))
-        if patient_id is not None:
-            query = query.where(table.c.patient_id == patient_id)
-        query = query.order_by(table.c.patient_id, _EXPORT_ORDER[kind], table.c.id)
+        query = _export_query(kind, patient_id)
         with self.engine.connect() as connection:
             result = connection.execution_options(stream_results=True, max_row_buffer=1000).execute(query)
             for row in result:
                 yield {name: _plain(value) for name, value in row._mapping.items()}
+
+
+def _export_query(kind: str, patient_id: int | None) -> Any:
+    if kind == "monitoring_days":
+        month = func.substr(cast(CheckinRow.day, String), 1, 7)  # ISO dates in SQLite and PostgreSQL alike
+        query = (select(CheckinRow.patient_id, month.label("month"), func.count().label("days"))
+                 .group_by(CheckinRow.patient_id, month).order_by(CheckinRow.patient_id, month))
+        return query if patient_id is None else query.where(CheckinRow.patient_id == patient_id)
+    table = _EXPORT_ROWS[kind].__table__
+    query = select(*(table.c[name] for name in EXPORT_FIELDS[kind]))
+    if patient_id is not None:
+        query = query.where(table.c.patient_id == patient_id)
+    return query.order_by(table.c.patient_id, _EXPORT_ORDER[kind], table.c.id)
 
 
 def _plain(value: Any) -> Any:
@@ -264,10 +308,11 @@ def _plain(value: Any) -> Any:
 
 
 def _summary(row: PatientRow, last_checkin: date | None, today: date, open_escalations: dict[str, int],
-             adherence: float | None) -> PatientSummary:
+             adherence: float | None, monitoring_days: int, standing: Standing) -> PatientSummary:
     top = next((urgency for urgency in URGENCIES if open_escalations.get(urgency)), None)
     return PatientSummary(
         id=row.id, label=row.label, channel=row.channel, enrolled_on=row.enrolled_on, phase_number=row.phase_number,
         last_checkin=last_checkin, days_since=(today - last_checkin).days if last_checkin else None,
-        adherence=adherence, open_escalations=open_escalations, top_urgency=top,
+        adherence=adherence, open_escalations=open_escalations, top_urgency=top, monitoring_days=monitoring_days,
+        standing=standing,
     )

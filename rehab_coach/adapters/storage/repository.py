@@ -31,7 +31,7 @@ from rehab_coach.core.model import DAY_CLASSES, PHASE_STATUSES, SIDES, SPORTS, U
 # Ids only: sender ids and messages are personal data and never go to the log.
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_CHECKIN_COLUMNS = tuple(getattr(CheckinRow, f.name) for f in fields(CheckIn))  # the answers, in CheckIn's order
+CHECKIN_COLUMNS = tuple(getattr(CheckinRow, f.name) for f in fields(CheckIn))  # the answers, in CheckIn's order
 
 
 class UnknownRecord(LookupError):
@@ -162,6 +162,11 @@ class Store:
             row = session.execute(query).scalar_one_or_none()
             return None if row is None else _patient_record(row)
 
+    def patient_ids(self) -> list[int]:
+        """Every patient's id, in order."""
+        with self._unit_of_work() as session:
+            return list(session.execute(select(PatientRow.id).order_by(PatientRow.id)).scalars())
+
     def patient_by_id(self, patient_id: int) -> PatientRecord:
         """The patient with this id; UnknownRecord if there is none."""
         with self._unit_of_work() as session:
@@ -257,7 +262,7 @@ class Store:
 
     def checkins(self, patient_id: int, until: date | None = None) -> list[CheckIn]:
         """The patient's check-ins, oldest first, up to and including `until` when given."""
-        query = select(*_CHECKIN_COLUMNS).where(CheckinRow.patient_id == patient_id).order_by(CheckinRow.day)
+        query = select(*CHECKIN_COLUMNS).where(CheckinRow.patient_id == patient_id).order_by(CheckinRow.day)
         if until is not None:
             query = query.where(CheckinRow.day <= until)
         with self._unit_of_work() as session:
