@@ -6,7 +6,7 @@
   swelling, catching or locking, and adherence as `Observation`s with local codes, each derived from the day's
   response;
 - each escalation as a `Flag` (active until a clinician acknowledges it), with the `Communication` that told the
-  patient;
+  patient (none for the clinic's own alerts, which the patient is not told of);
 - each day's plan as a `CarePlan` with its exercises as activities (the latest active, the others completed).
 
 Resources are identified by name-based UUIDs (the same record, the same id in every export) and refer to each
@@ -19,7 +19,7 @@ of check-ins (2,922 resources), 7.5 hours for 10,000 such patients."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -99,9 +99,9 @@ def check_in_resources(patient: PatientRecord, checkin: CheckIn) -> Iterator[Res
                **(value if field in PAIN_FIELDS else {"valueCodeableConcept": {"coding": [value["valueCoding"]]}})}
 
 
-def escalation_resources(patient: PatientRecord, escalation: EscalationRecord, wording: UrgencyWording
-                         ) -> Iterator[Resource]:
-    """The Flag, and the Communication that told the patient (the urgency's heading and the reasons)."""
+def escalation_resources(patient: PatientRecord, escalation: EscalationRecord, wording: UrgencyWording,
+                         told: bool) -> Iterator[Resource]:
+    """The Flag, and (`told`) the Communication that told the patient: the urgency's heading and the reasons."""
     subject, found = _ref(_id("Patient", patient.id)), escalation.escalation
     flag_id = _id("Flag", escalation.id)
     period = {"start": escalation.created_at.isoformat()}
@@ -110,6 +110,8 @@ def escalation_resources(patient: PatientRecord, escalation: EscalationRecord, w
     yield {"resourceType": "Flag", "id": flag_id, "status": "inactive" if escalation.acknowledged else "active",
            "category": CLINICAL, "subject": subject, "period": period,
            "code": {"coding": [{"system": URGENCY, "code": found.urgency}], "text": "; ".join(found.reasons)}}
+    if not told:
+        return
     yield {"resourceType": "Communication", "id": _id("Communication", escalation.id), "status": "completed",
            "subject": subject, "recipient": [subject], "sent": escalation.created_at.isoformat(),
            "about": [_ref(flag_id)], "payload": [{"contentString": "\n".join([wording.heading, *found.reasons])}]}
@@ -136,13 +138,15 @@ def care_plan(patient: PatientRecord, plan: PlanRecord, latest: bool) -> Resourc
 
 
 def bundle(patient: PatientRecord, checkins: list[CheckIn], plans: list[PlanRecord],
-           escalations: list[EscalationRecord], urgencies: Mapping[str, UrgencyWording], at: datetime) -> Resource:
-    """The patient's whole record as one Bundle."""
+           escalations: list[EscalationRecord], urgencies: Mapping[str, UrgencyWording], at: datetime,
+           untold: Container[str]) -> Resource:
+    """The patient's whole record as one Bundle; an escalation with a trigger in `untold` was the clinic's alone."""
     resources = [patient_resource(patient), questionnaire()]
     for checkin in checkins:
         resources += check_in_resources(patient, checkin)
     for escalation in escalations:
-        resources += escalation_resources(patient, escalation, urgencies[escalation.escalation.urgency])
+        resources += escalation_resources(patient, escalation, urgencies[escalation.escalation.urgency],
+                                          told=not any(trigger in untold for trigger in escalation.escalation.triggers))
     resources += [care_plan(patient, plan, plan is plans[-1]) for plan in plans]
     return {"resourceType": "Bundle", "id": _id("Bundle", patient.id, at.isoformat()), "type": "collection",
             "timestamp": at.isoformat(),

@@ -18,11 +18,11 @@ from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store,
 from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
 from rehab_coach.adapters.storage.notifications import ClinicNotification, NotificationStore
 from rehab_coach.adapters.transcripts import Transcripts
-from rehab_coach.core.alerts import alerts
+from rehab_coach.core.alerts import Standing, alerts
 from rehab_coach.core.knowledge import default_knowledge
 from rehab_coach.core.model import CheckIn
 from rehab_coach.services import chat_links, messaging
-from rehab_coach.services.reminders import pause_reminders, set_reminder_channel, set_reminder_time
+from rehab_coach.services.reminders import SILENCE, pause_reminders, set_reminder_channel, set_reminder_time
 
 __all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicNotification", "ClinicService", "EscalationRecord", "Export",
            "NotFound", "PatientFile", "PatientRecord", "PatientSummary", "PlanRecord"]
@@ -87,8 +87,10 @@ class ClinicService:
         knowledge, today = default_knowledge(), date.today()
         summaries, total = self.clinic.patients(today, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE,
                                                 recent_days=knowledge.rules.alerts.pain_worsening.window_days)
-        alerted = [replace(summary, alerts=tuple(alerts(summary.standing, today, knowledge.rules,
-                                                        knowledge.last_phase))) for summary in summaries]
+        alerted = [replace(summary, alerts=tuple(alerts(
+            Standing(summary.enrolled_on, summary.last_checkin, summary.phase_number, summary.phase_since,
+                     summary.adherence, summary.recent), today, knowledge.rules, knowledge.last_phase)))
+                   for summary in summaries]
         return alerted, total, max(1, -(-total // PAGE_SIZE))
 
     def undelivered_notifications(self, limit: int = 100) -> list[ClinicNotification]:
@@ -229,7 +231,7 @@ class ClinicService:
     def _bundle(self, patient_id: int) -> dict[str, Any]:
         return fhir.bundle(self.store.patient_by_id(patient_id), self.store.checkins(patient_id),
                            self.clinic.plans(patient_id), self.store.escalations(patient_id),
-                           default_knowledge().urgencies, datetime.now(timezone.utc))
+                           default_knowledge().urgencies, datetime.now(timezone.utc), untold=(SILENCE,))
 
     def audit(self, limit: int) -> list[AuditEvent]:
         return self.clinic.audit_events(limit)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
+import pytest
+import yaml
+
 from rehab_coach.core.alerts import Standing, alerts
-from rehab_coach.core.knowledge import default_knowledge
+from rehab_coach.core.knowledge import KnowledgeError, default_knowledge, load_knowledge
 from rehab_coach.core.model import CheckIn
+from rehab_coach.paths import KNOWLEDGE_DIR
 
 KNOWLEDGE = default_knowledge()
 RULES = KNOWLEDGE.rules
@@ -64,3 +69,15 @@ def test_pain_rising_over_the_window_alerts_from_its_minimum_rise_on_four_check_
     assert fired(standing(recent=falling)) == {}
     old = [day(window + n, 0 if n else 9) for n in range(4)]  # outside the window: not read
     assert fired(standing(recent=old + rising[-3:])) == {}
+
+
+def test_the_check_refuses_a_reason_with_a_placeholder_its_rule_does_not_fill(tmp_path):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, folder)
+    rules = yaml.safe_load((folder / "rules.yml").read_text())
+    rules["clinician_alerts"]["pain_worsening"]["reason"] = "Pain up by {rise}"
+    (folder / "rules.yml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(folder)
+    assert [p for p in caught.value.problems if "clinician_alerts" in p] == [
+        "rules.yml: clinician_alerts: pain_worsening: reason has an unknown placeholder 'rise'"]

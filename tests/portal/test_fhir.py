@@ -4,14 +4,15 @@ gives the stored records: check-ins, escalations and their acknowledgement, plan
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timezone
 
 from fastapi.testclient import TestClient
 from fhir.resources.bundle import Bundle
 from fhir.resources.patient import Patient
 
 from rehab_coach.adapters import fhir
-from rehab_coach.core.model import PAIN_FIELDS
+from rehab_coach.core.model import PAIN_FIELDS, Escalation
+from rehab_coach.services.reminders import SILENCE
 from tests.portal.conftest import Seeded
 
 
@@ -131,3 +132,14 @@ def test_the_patient_page_and_the_exports_page_link_to_the_fhir_exports(clinicia
     ann = seeded.patients["ann"].id
     assert f'href="/api/patients/{ann}/fhir"' in client.get(f"/patients/{ann}").text
     assert 'href="/api/exports/fhir"' in client.get("/exports").text
+
+
+def test_the_clinics_own_alert_is_a_flag_the_patient_was_not_told_of(clinician_client: tuple[TestClient, str],
+                                                                      store, seeded: Seeded):
+    client, _ = clinician_client
+    dee = seeded.patients["dee"]
+    silent = Escalation("routine", ("no check-in for 7 days",), (SILENCE,))
+    store.save_escalation(dee.id, silent, None, datetime(2026, 3, 9, 9, tzinfo=timezone.utc))
+    bundle = Bundle.parse_raw(client.get(f"/api/patients/{dee.id}/fhir").text)
+    assert [flag.code.text for flag in resources(bundle, "Flag")] == ["no check-in for 7 days"]
+    assert resources(bundle, "Communication") == []

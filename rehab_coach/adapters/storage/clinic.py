@@ -22,7 +22,7 @@ from rehab_coach.adapters.storage.tables import (
     PatientRow,
     PlanRow,
 )
-from rehab_coach.core.alerts import Alert, Standing
+from rehab_coach.core.alerts import Alert
 from rehab_coach.core.model import URGENCIES, CheckIn
 
 ADHERENCE_SCORE = {"all": 1.0, "some": 0.5, "none": 0.0}
@@ -72,7 +72,8 @@ class PatientSummary:
     open_escalations: dict[str, int]  # urgency -> unacknowledged escalations
     top_urgency: str | None
     monitoring_days: int  # days with check-in data this calendar month
-    standing: Standing  # what the clinicians' alerts read
+    phase_since: date | None  # the first day of the current phase's plans
+    recent: tuple[CheckIn, ...]  # the check-ins of the last `recent_days` days, oldest first
     alerts: tuple[Alert, ...] = ()  # filled by the service (core/alerts.py)
 
 
@@ -184,8 +185,8 @@ class Clinic:
 
     def patients(self, today: date, offset: int = 0, limit: int = 50, recent_days: int = 7
                  ) -> tuple[list[PatientSummary], int]:
-        """One page of patients, who needs attention first; and how many patients there are. Each summary's
-        standing holds the check-ins of the last `recent_days` days.
+        """One page of patients, who needs attention first; and how many patients there are. Each summary holds
+        the check-ins of the last `recent_days` days.
 
         Order: the most urgent unacknowledged escalation (emergency, urgent, routine, none), then the
         longest since the last check-in (never checked in first), then enrolment order.
@@ -216,9 +217,7 @@ class Clinic:
                 recent.setdefault(patient_id, []).append(CheckIn(*answers))
             since = self._phase_since(session, ids)
         return [_summary(row, last_day, today, open_escalations.get(row.id, {}), adherence.get(row.id),
-                         monitored.get(row.id, 0), Standing(row.enrolled_on, last_day, row.phase_number,
-                                                            since.get(row.id), adherence.get(row.id),
-                                                            recent.get(row.id, [])))
+                         monitored.get(row.id, 0), since.get(row.id), tuple(recent.get(row.id, ())))
                 for row, last_day in page], total
 
     @staticmethod
@@ -308,11 +307,12 @@ def _plain(value: Any) -> Any:
 
 
 def _summary(row: PatientRow, last_checkin: date | None, today: date, open_escalations: dict[str, int],
-             adherence: float | None, monitoring_days: int, standing: Standing) -> PatientSummary:
+             adherence: float | None, monitoring_days: int, phase_since: date | None,
+             recent: tuple[CheckIn, ...]) -> PatientSummary:
     top = next((urgency for urgency in URGENCIES if open_escalations.get(urgency)), None)
     return PatientSummary(
         id=row.id, label=row.label, channel=row.channel, enrolled_on=row.enrolled_on, phase_number=row.phase_number,
         last_checkin=last_checkin, days_since=(today - last_checkin).days if last_checkin else None,
         adherence=adherence, open_escalations=open_escalations, top_urgency=top, monitoring_days=monitoring_days,
-        standing=standing,
+        phase_since=phase_since, recent=recent,
     )
