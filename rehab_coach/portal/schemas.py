@@ -31,6 +31,11 @@ class ApiModel(BaseModel):
                     properties[field.alias] = {**outer, "anyOf": [described, {"type": "null"}]}
 
 
+class AlertOut(ApiModel):
+    rule: str = Field(description="the rule of knowledge/rules.yml clinician_alerts: silent, stalled_phase, ...")
+    reason: str
+
+
 class PatientOut(ApiModel):
     id: int
     label: str | None
@@ -42,6 +47,8 @@ class PatientOut(ApiModel):
     adherence: float | None = Field(description="share of the plan done over the latest 7 check-ins")
     open_escalations: dict[str, int] = Field(description="urgency -> unacknowledged escalations")
     top_urgency: str | None
+    monitoring_days: int = Field(description="days with check-in data this calendar month")
+    alerts: list[AlertOut]
 
 
 class PatientPage(ApiModel):
@@ -158,7 +165,7 @@ class SessionOut(ApiModel):
 
 
 def patient_out(summary: PatientSummary) -> PatientOut:
-    return PatientOut(**vars(summary))
+    return PatientOut(**{**vars(summary), "alerts": [AlertOut(**vars(alert)) for alert in summary.alerts]})
 
 
 def plan_out(plan: PlanRecord) -> PlanOut:

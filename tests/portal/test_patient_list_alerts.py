@@ -33,3 +33,8 @@ def test_the_list_shows_each_patients_alerts_with_their_reasons(clinician_client
                              "pain_worsening": "Worst daily pain up from 2.0 to 5.0 over the last 7 days"}
     assert found[gus.id] == {"silent": "No check-in for 10 days"}
     assert [found[patient.id] for patient in seeded.patients.values()] == [{}] * len(seeded.patients)
+    api = {p["id"]: p for p in client.get("/api/patients").json()["patients"]}
+    assert {alert["rule"]: alert["reason"] for alert in api[fay.id]["alerts"]} == found[fay.id]
+    this_month = sum((TODAY - timedelta(days=n)).month == TODAY.month for n in range(6))
+    assert api[fay.id]["monitoring_days"] == this_month
+    assert api[gus.id]["alerts"] == [{"rule": "silent", "reason": "No check-in for 10 days"}]
