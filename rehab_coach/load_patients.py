@@ -83,6 +83,8 @@ class Patient(Answering, FastHttpUser):
                 response.failure(f"HTTP {response.status_code}")
                 return []
             replies = response.json()
+            for notice in _payloads(replies, "notice"):  # the coach could not do it: "please try again"
+                response.failure(f"notice: {notice['reason']}")
         _told(replies)
         return replies
 
@@ -105,7 +107,7 @@ class Patient(Answering, FastHttpUser):
 
 class WebPatient(Answering, User):
     """A patient in the web chat. A turn is timed to the reply that ends it: the next question or the plan, or the
-    chat's error or disconnection, which fails it with the reason."""
+    chat's error, a notice ("please try again") or a disconnection, which fail it with the reason."""
 
     weight = 1
     wait_time = between(5, 15)
@@ -136,6 +138,8 @@ class WebPatient(Answering, User):
                 if "failed" in reply:
                     raise ConnectionError(reply["failed"])
                 replies.append(reply)
+                for notice in _payloads([reply], "notice"):
+                    raise ConnectionError(f"notice: {notice['reason']}")
         except Empty:
             kinds = [(reply.get("custom") or {}).get("kind", "text") for reply in replies]
             error = TimeoutError(f"no question or plan within 120 s, after {kinds}")

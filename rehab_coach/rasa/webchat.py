@@ -158,7 +158,9 @@ class CoachSocketIOInput(InputChannel):
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any) -> None:
-            session = await sio.get_session(sid)
+            session = await self._session(sid)
+            if session is None:
+                return
             asked = data.get("session_id") if isinstance(data, dict) else None
             if session["subject"] is not None:
                 if asked and asked != session["subject"]:
@@ -175,7 +177,9 @@ class CoachSocketIOInput(InputChannel):
 
         @sio.on("user_uttered")
         async def user_uttered(sid: str, data: Any) -> None:
-            session = await sio.get_session(sid)
+            session = await self._session(sid)
+            if session is None:
+                return
             session_id = session.get("session_id")
             if session_id is None:
                 return await self._problem(sid, "Send session_request before any message.")
@@ -210,6 +214,15 @@ class CoachSocketIOInput(InputChannel):
             return []
         tracker = await self.app.ctx.agent.tracker_store.retrieve_full_tracker(session_id)
         return history(list(tracker.events)) if tracker else []
+
+    async def _session(self, sid: str) -> dict[str, Any] | None:
+        """The connection's session; None when its client has gone (an event can be handled after the disconnect:
+        the load's patients leaving mid-message logged a KeyError for each)."""
+        assert self.sio is not None
+        try:
+            return await self.sio.get_session(sid)
+        except KeyError:
+            return None
 
     async def _problem(self, sid: str, reason: str) -> None:
         assert self.sio is not None
