@@ -123,6 +123,10 @@ class Cluster:
     log_dir: Path
     postgres: Postgres | None
 
+    @property
+    def processes(self) -> tuple[subprocess.Popen, ...]:
+        return self.front.processes
+
 
 @contextmanager
 def cluster(model: Path, rasa_servers: int = 2, action_servers: int = 2, env: dict[str, str] | None = None,
@@ -197,4 +201,4 @@ def main(rasa_servers: int, action_servers: int) -> int:
     return launch("Rehab Coach's cluster", f"PostgreSQL, Redis, {rasa_servers} Rasa servers, {action_servers} action "
                   "servers, HAProxy, portal, scheduler",
                   lambda model: cluster(model, rasa_servers, action_servers, reminders_every=EVERY),
-                  banner, lambda started: started.front.processes)
+                  banner)

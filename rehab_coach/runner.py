@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import redis
 import yaml
@@ -31,7 +31,7 @@ MODELS_DIR = PROJECT_ROOT / "models"
 LOG_DIR = VAR_DIR / "log"  # the raw output of Rasa, TensorFlow and the servers
 BIN = Path(sys.executable).parent
 TRAINING_TIME = LOG_DIR / "training-seconds"  # the last full training's duration: the next one's estimate
-T = TypeVar("T")
+T = TypeVar("T", bound="Running")
 FIRST_ESTIMATE = 150  # seconds, on a 2-core machine (README: full `rasa train --force`)
 
 
@@ -139,6 +139,13 @@ def write_endpoints(path: Path, actions_port: int, lock_store: str | None = None
 _TWILIO_CALLS = "Twilio calls it under TWILIO_WEBHOOK_BASE_URL"
 PROVIDER_CALLS = {TELEGRAM: "public over HTTPS: ./coach telegram-webhook --url https://...",
                   WHATSAPP: _TWILIO_CALLS, SMS: _TWILIO_CALLS}
+
+
+class Running(Protocol):
+    """What `launch` starts: its processes, watched until one stops."""
+
+    @property
+    def processes(self) -> tuple[subprocess.Popen, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -310,7 +317,7 @@ def until_stopped(processes: tuple[subprocess.Popen, ...]) -> int:
 
 
 def launch(title: str, parts: str, start: Callable[[Path], AbstractContextManager[T]],
-           banner: Callable[[T], str], processes: Callable[[T], tuple[subprocess.Popen, ...]]) -> int:
+           banner: Callable[[T], str]) -> int:
     """Prepare, start, print where to open it, stop all on Ctrl-C (or SIGTERM): `./coach run` and `./coach
     cluster`."""
     # Without this, SIGTERM (a process manager, `kill`) would end this process and leave the servers running.
@@ -329,7 +336,7 @@ def launch(title: str, parts: str, start: Callable[[Path], AbstractContextManage
             return 1
         print(" up", flush=True)
         print(f"\n{banner(started)}Press Ctrl-C to stop.", flush=True)
-        return until_stopped(processes(started))
+        return until_stopped(started.processes)
 
 
 def main(demo: bool = False) -> int:
@@ -353,4 +360,4 @@ def main(demo: bool = False) -> int:
 
     return launch("Rehab Coach", "servers: Rasa, actions, clinician portal, reminder scheduler",
                   lambda model: serve(model, env={DEMO_ENV: "1" if demo else "0"}, reminders_every=EVERY),
-                  banner, lambda servers: servers.processes)
+                  banner)

@@ -133,17 +133,21 @@ class _LanguageFile(Record):
     proxies: _Proxies
 
 
+def _load_yaml(path: Path, where: str, problems: list[str]) -> tuple[bool, Any]:
+    """(True, the file's data), or (False, None) once why it cannot be read is in `problems`."""
+    try:
+        return True, yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)  # libyaml: 10x
+    except FileNotFoundError:
+        problems.append(f"{where}: file is missing")
+    except yaml.YAMLError as error:
+        problems.append(f"{where}: not valid YAML: {error}".replace("\n", " "))
+    return False, None
+
+
 def _read_yaml(folder: Path, problems: list[str]) -> dict[str, dict[str, Any]]:
     documents = {}
     for name, keys in FILES.items():
-        try:
-            data = yaml.load((folder / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}  # libyaml: 10x
-        except FileNotFoundError:
-            problems.append(f"{name}: file is missing")
-            data = {}
-        except yaml.YAMLError as error:
-            problems.append(f"{name}: not valid YAML: {error}".replace("\n", " "))
-            data = {}
+        data = _load_yaml(folder / name, name, problems)[1] or {}
         if not isinstance(data, dict):
             problems.append(f"{name}: must be a mapping")
             data = {}
@@ -445,10 +449,8 @@ def _questionnaires(folder: Path, measures: Mapping[str, OutcomeMeasure], proble
     found = {}
     for path in sorted(folder.glob("*.yml")):
         where = f"{QUESTIONNAIRES}/{path.name}"
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        except yaml.YAMLError as error:
-            problems.append(f"{where}: not valid YAML: {error}".replace("\n", " "))
+        read, data = _load_yaml(path, where, problems)
+        if not read:
             continue
         questionnaire = _parse(Questionnaire, data, where, problems)
         if questionnaire is None:

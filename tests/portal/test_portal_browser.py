@@ -1,5 +1,6 @@
 """The portal in headless Chromium, served by its own process (`python -m rehab_coach.portal`): log in, find the
-urgent patient first, open their page with the chart, read the transcript, acknowledge, log out.
+urgent patient first, open their page with the chart, read the transcript, acknowledge, log out; the patient list's
+alerts and monitoring days.
 
 Screenshots go to artifacts/portal/.
 """
@@ -10,22 +11,25 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from rehab_coach.adapters.storage import Store
 from rehab_coach.adapters.storage.clinic import Clinician
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.runner import wait_until_up
 from rehab_coach.services.chat_links import KEY_NAME
 from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import free_port
-from tests.portal.conftest import PASSWORD, Seeded
+from tests.portal.conftest import PASSWORD, TODAY, Seeded, checkin
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "portal"
+THRESHOLD = min(TODAY.day, 7)  # monitoring days: Ann, who checked in on each of the last 7 days, reaches it
 
 
 @pytest.fixture
@@ -39,11 +43,17 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def portal_url(database_url: str, tracker_url: str, seeded: Seeded, clinician: Clinician,
+def portal_env() -> dict[str, str]:
+    """The portal's own settings, beside the databases' (a test parametrizes this)."""
+    return {}
+
+
+@pytest.fixture
+def portal_url(database_url: str, tracker_url: str, seeded: Seeded, clinician: Clinician, portal_env: dict[str, str],
                tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "TRACKER_DATABASE_URL": tracker_url,
-           KEY_NAME: "browser-test-chat-key-" + "y" * 20}
+           KEY_NAME: "browser-test-chat-key-" + "y" * 20, **portal_env}
     with (tmp_path / "portal.log").open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "rehab_coach.portal", "--port", str(port)],
                                    cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -111,4 +121,30 @@ def test_a_clinician_logs_in_opens_the_urgent_patient_and_reads_the_transcript(p
     expect(page).to_have_url(f"{portal_url}/login")
     page.goto(f"{portal_url}/")
     expect(page).to_have_url(f"{portal_url}/login")
+    context.close()
+
+
+@pytest.mark.parametrize("portal_env", [{"MONITORING_DAYS_THRESHOLD": str(THRESHOLD)}])
+def test_the_patient_list_shows_alerts_with_their_reasons_and_the_monitoring_days_reached(
+        portal_url: str, browser: Browser, store: Store, seeded: Seeded):
+    gus = store.patient("socketio", "web-gus", TODAY - timedelta(days=10))  # silent since enrolment
+    fay = store.patient("socketio", "web-fay", TODAY - timedelta(days=5))
+    for n, worst in zip(range(5, -1, -1), (2, 2, 2, 5, 5, 5), strict=True):  # pain rising
+        store.save_checkin(fay.id, checkin(TODAY - timedelta(days=n), 0, worst, 0), "green")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{portal_url}/login")
+    page.get_by_label("Name").fill("dr.ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("columnheader", name="Alerts")).to_be_visible()
+    expect(page.locator(f"tr[data-patient='{gus.id}'] .alert")).to_have_text(["No check-in for 10 days"])
+    expect(page.locator(f"tr[data-patient='{fay.id}'] .alert")).to_have_text(
+        ["Worst daily pain up from 2.0 to 5.0 over the last 7 days"])
+    ann = page.locator(f"tr[data-patient='{seeded.patients['ann'].id}'] td[data-monitoring-days]")
+    expect(ann).to_have_text(f"{THRESHOLD} reached")
+    expect(ann.locator(".badge.reached")).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=ARTIFACTS / "patient-list-alerts.png", full_page=True)
     context.close()
