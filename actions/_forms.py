@@ -32,6 +32,7 @@ from actions.action_plan import ActionPlan
 from actions.action_progress import ActionProgress
 from actions.action_warning_signs import ActionWarningSigns
 from rehab_coach.adapters.clock import Clock, current_time, local_now
+from rehab_coach.core import contract
 from rehab_coach.core.answers import Answers
 from rehab_coach.core.intents import RED_FLAG_INTENT
 from rehab_coach.services.coach import Coach
@@ -63,6 +64,18 @@ def opened_by_this_message(tracker: Tracker) -> bool:
     return earlier == [] or earlier[0] in OPENERS
 
 
+def pressed(text: str, requested: str | None) -> bool:
+    """The message is one of the asked question's choices as its button sends it ("all", "giving_way"): the
+    answer, though the classifier heard a question to the coach in the word ("all": show all my exercises)."""
+    return text.strip().lower() in contract.QUESTIONS.get(requested or "", {}).get("choices", ())
+
+
+def said_routine_red_flag(tracker: Tracker) -> bool:
+    """The red_flag intent forced by routine findings only (no partial evidence, not the classifier alone)."""
+    return (latest_intent(tracker) == RED_FLAG_INTENT and bool(entity_values(tracker, RED_FLAG_INTENT))
+            and not entity_values(tracker, "safety_check"))
+
+
 class AnswerFormValidation(FormValidationAction, ABC):
     """Custom extraction for a form whose slots all use `type: custom` mappings."""
 
@@ -90,18 +103,21 @@ class AnswerFormValidation(FormValidationAction, ABC):
         fields = self.domain_slots(domain)
         requested = tracker.get_slot(REQUESTED_SLOT)
         intent = latest_intent(tracker)
+        if intent in QUESTIONS and pressed(latest_text(tracker), requested):
+            intent = "inform"
         if requested is None and opened_by_this_message(tracker):  # "check in: rest 2, no swelling"
             return self._given_up_front(tracker, fields)
         # Only a reply to this form's own question is read, never the last answer of another form that
         # handed over to this one.
-        if requested not in fields or not (intent in ANSWER_INTENTS or intent in QUESTIONS or self._routine(tracker)):
+        if requested not in fields or not (
+                intent in ANSWER_INTENTS or intent in QUESTIONS or said_routine_red_flag(tracker)):
             return []
         today = current_time(tracker.latest_message.get("metadata"), self._clock).date()
         events = stale_checkin(tracker, today) if set(fields) & set(CHECKIN_SLOTS) else []
         if events:
             dispatcher.utter_message(response="utter_checkin_stale", day=tracker.get_slot("checkin_day"))
         text = latest_text(tracker)
-        if self._routine(tracker):  # a routine red flag said in passing: advised and stored, then read on
+        if said_routine_red_flag(tracker):  # a routine red flag said in passing: advised and stored, then read on
             await self._run(ActionEscalate).run(dispatcher, tracker, domain)
         question = QUESTIONS.get(intent or "") or IN_PASSING.get(self.coach.asked_about(text) or "")
         if intent in QUESTIONS:
@@ -145,12 +161,6 @@ class AnswerFormValidation(FormValidationAction, ABC):
                 dispatcher.utter_message(response="utter_corrected")
                 return Answers({previous[-1]: earlier.values[previous[-1]]})
         return self._read(text, requested)
-
-    @staticmethod
-    def _routine(tracker: Tracker) -> bool:
-        """The red_flag intent forced by routine findings only (no partial evidence, not the classifier alone)."""
-        return (latest_intent(tracker) == RED_FLAG_INTENT and bool(entity_values(tracker, RED_FLAG_INTENT))
-                and not entity_values(tracker, "safety_check"))
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

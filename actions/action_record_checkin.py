@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions import _render
 from actions._base import CoachAction, send_escalation, where
 from actions._context import CHECKIN_SLOTS, Turn
+from actions._questionnaire import OFFERED, STATE, InProgress
 from rehab_coach.core import contract
 from rehab_coach.core.engine import DayResult
 from rehab_coach.core.model import PAIN_FIELDS, SERIOUS, Escalation, InvalidCheckIn
@@ -71,7 +72,29 @@ class ActionRecordCheckin(CoachAction):
             dispatcher.utter_message(**_render.plan(plan, self.knowledge, domain), json_message=contract.plan(plan))
         if escalation is not None:
             send_escalation(dispatcher, escalation, self.knowledge)
-        return reset_checkin()
+        return [*reset_checkin(), *self._offer(dispatcher, tracker, now)]
+
+    def _offer(self, dispatcher: CollectingDispatcher, tracker: Tracker, now: Turn) -> list[EventType]:
+        """The outcome questionnaire due today, offered (a paused one carries on where it stopped); a failure here
+        must not cost the patient the check-in's reply."""
+        try:
+            due = self.coach.measure_due(now.patient, now.today)
+        except Exception as error:
+            log.error("questionnaire due failed: %s at %s", type(error).__name__, where(error))
+            return []
+        if due is None:
+            return []
+        fresh, paused = InProgress.start(due), InProgress.of(tracker)
+        state = paused if paused is not None and paused.measure == fresh.measure else fresh
+        if state != fresh:
+            response, count = "utter_questionnaire_resume", len(state.items or ())
+        elif due.measure.items_from == "clinic":
+            response, count = "utter_questionnaire_offer", len(due.items)
+        else:
+            response, count = ("utter_psfs_offer_weekly" if due.items else "utter_psfs_offer_first"), len(due.items)
+        dispatcher.utter_message(response=response, name=due.measure.name, count=count, done=len(state.answers),
+                                 json_message=contract.offer(due.measure))
+        return [SlotSet(STATE, state.slot()), SlotSet(OFFERED, True)]
 
     def _referral(self, now: Turn, course: Sequence[DayResult]) -> Escalation | None:
         """What the course now calls for (referral rules); a failure here must not cost the patient the plan."""

@@ -12,6 +12,9 @@ from actions._checkin import stale_checkin
 from actions._context import CHECKIN_SLOTS, Turn, active_loop, entity_values
 from rehab_coach.services.reminders import REMINDER_INTENT, REMINDER_KIND
 
+# "check in" said during a form other than the check-in's own
+MID_FORM = {"onboarding_form": "utter_checkin_after_setup", "questionnaire_form": "utter_checkin_in_questionnaire"}
+
 
 class ActionStartCheckin(AnswerAction):
     def name(self) -> str:
@@ -21,8 +24,7 @@ class ActionStartCheckin(AnswerAction):
                now: Turn) -> list[EventType]:
         loop = active_loop(tracker)
         if loop:  # asked again mid-form: the form repeats its question next
-            dispatcher.utter_message(response="utter_checkin_after_setup" if loop == "onboarding_form"
-                                     else "utter_checkin_carry_on")
+            dispatcher.utter_message(response=MID_FORM.get(loop, "utter_checkin_carry_on"))
             return []
         dropped = stale_checkin(tracker, now.today)  # answers from another day are never today's
         if dropped:

@@ -13,6 +13,7 @@ from actions._context import latest_intent, latest_text
 from actions._safety import current_check
 from rehab_coach.core.intents import SERIOUS_INTENTS
 from rehab_coach.core.safety import next_question
+from rehab_coach.services import clinician_messages
 
 DONE = "answered"
 
@@ -24,9 +25,10 @@ class ValidateSafetyForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        # An emergency or urgent red flag said now is answered by the rules: the form gives way to them.
+        # An emergency or urgent red flag said now, stop, or a clinician's message is answered by the rules: the form
+        # gives way to them (and for the message asks its question again).
         if tracker.get_slot("requested_slot") != "safety_answer" or latest_intent(tracker) in (
-                *SERIOUS_INTENTS.values(), "stop"):
+                *SERIOUS_INTENTS.values(), "stop", clinician_messages.INTENT):
             return []
         check, answers = current_check(tracker, _deps.knowledge())
         question = next_question(check, answers)

@@ -27,7 +27,7 @@ from locust import FastHttpUser, User, between, events, task
 START = datetime(2026, 3, 2, 8, 30)
 ANSWERS = {"side": "the left one", "sport": "I dance", "diagnosed": "yes, my physio said so",
            "pain_rest": "about a 1", "pain_exercise": "3", "pain_morning": "2 this morning", "swelling": "no swelling",
-           "mechanical": "nothing like that", "adherence": "did all of it"}
+           "mechanical": "nothing like that", "adherence": "did all of it", "questionnaire_now": "no"}
 QUESTIONS = ["can I go for a run?", "how do I do the calf stretch?", "how am I doing?", "what should I avoid?"]
 RED_FLAG = "my calf is swollen, hot and red and it hurts to walk"
 counts: Counter[str] = Counter()

@@ -7,7 +7,9 @@
   response;
 - each escalation as a `Flag` (active until a clinician acknowledges it), with the `Communication` that told the
   patient (none for the clinic's own alerts, which the patient is not told of);
-- each day's plan as a `CarePlan` with its exercises as activities (the latest active, the others completed).
+- each day's plan as a `CarePlan` with its exercises as activities (the latest active, the others completed);
+- each outcome questionnaire (PSFS, a licensed one) as a `QuestionnaireResponse` (a skipped item has no answer; a
+  licensed item goes by number, without its text), and its score as an `Observation` with the measure's local code.
 
 Resources are identified by name-based UUIDs (the same record, the same id in every export) and refer to each
 other by `urn:uuid:`. `rehab_coach.core.contract` has the check-in's questions; this module only maps them.
@@ -19,14 +21,15 @@ of check-ins (2,922 resources), 7.5 hours for 10,000 such patients."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from rehab_coach.adapters.storage.clinic import PlanRecord
 from rehab_coach.adapters.storage.repository import EscalationRecord, PatientRecord
 from rehab_coach.core.contract import QUESTIONS
-from rehab_coach.core.model import PAIN_FIELDS, CheckIn, Dose, UrgencyWording
+from rehab_coach.core.model import PAIN_FIELDS, CheckIn, Dose, OutcomeMeasure, UrgencyWording
+from rehab_coach.core.outcomes import NOT_APPLICABLE, Response
 
 BASE = "https://rehab-coach.example/fhir"  # the coach's own code systems and canonical URLs
 CHECK_IN = f"{BASE}/Questionnaire/daily-check-in"
@@ -34,6 +37,7 @@ CODES = f"{BASE}/CodeSystem/check-in"  # a question's field: pain_rest, swelling
 ANSWERS = f"{BASE}/CodeSystem/check-in-answer"  # a choice's value: none, mild, catching, all, ...
 URGENCY = f"{BASE}/CodeSystem/escalation-urgency"
 EXERCISES = f"{BASE}/CodeSystem/exercise"  # knowledge/exercises.yml ids
+MEASURES = f"{BASE}/CodeSystem/outcome-measure"  # knowledge/outcome_measures.yml ids: the score's code
 LABEL, PATIENT_ID = f"{BASE}/NamingSystem/clinic-label", f"{BASE}/NamingSystem/patient-id"
 LOINC_PAIN = {"system": "http://loinc.org", "code": "72514-3",
               "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
@@ -117,6 +121,33 @@ def escalation_resources(patient: PatientRecord, escalation: EscalationRecord, w
            "about": [_ref(flag_id)], "payload": [{"contentString": "\n".join([wording.heading, *found.reasons])}]}
 
 
+def measure_resources(patient: PatientRecord, response: Response, measure: OutcomeMeasure) -> Iterator[Resource]:
+    """A completed outcome questionnaire (a skipped item has no answer), then its score as an Observation. PSFS's
+    items are the patient's own activities; a licensed questionnaire's items go by number, without its text."""
+    day, subject = response.day.isoformat(), _ref(_id("Patient", patient.id))
+    response_id = _id("QuestionnaireResponse", patient.id, measure.id, day)
+    items = []
+    for number, answer in enumerate(response.answers, start=1):
+        item: dict[str, Any] = {"linkId": f"{measure.id}_{number}"}
+        if measure.items_from == "patient":
+            item["text"] = response.items[number - 1]
+        if answer == NOT_APPLICABLE:
+            item["answer"] = [{"valueCoding": {"system": ANSWERS, "code": "not_applicable"}}]
+        elif answer is not None:
+            item["answer"] = [{"valueInteger": answer}]
+        items.append(item)
+    yield {"resourceType": "QuestionnaireResponse", "id": response_id,
+           "questionnaire": f"{BASE}/Questionnaire/{measure.id}", "status": "completed", "subject": subject,
+           "authored": day, **({"item": items} if items else {})}
+    if response.score is None:
+        return
+    unit = {"unit": "%", "system": "http://unitsofmeasure.org", "code": "%"} if measure.score == "percent" else {}
+    yield {"resourceType": "Observation", "id": _id("Observation", patient.id, measure.id, day), "status": "final",
+           "category": SURVEY, "code": {"coding": [{"system": MEASURES, "code": measure.id, "display": measure.name}]},
+           "subject": subject, "effectiveDateTime": day, "derivedFrom": [_ref(response_id)],
+           "valueQuantity": {"value": response.score, **unit}}
+
+
 def _activity(exercise: dict[str, Any]) -> dict[str, Any]:
     detail = {"status": "scheduled",
               "code": {"coding": [{"system": EXERCISES, "code": exercise["id"]}], "text": exercise["name"]}}
@@ -139,7 +170,7 @@ def care_plan(patient: PatientRecord, plan: PlanRecord, latest: bool) -> Resourc
 
 def bundle(patient: PatientRecord, checkins: list[CheckIn], plans: list[PlanRecord],
            escalations: list[EscalationRecord], urgencies: Mapping[str, UrgencyWording], at: datetime,
-           untold: Container[str]) -> Resource:
+           untold: Container[str], responses: Sequence[Response], measures: Mapping[str, OutcomeMeasure]) -> Resource:
     """The patient's whole record as one Bundle; an escalation with a trigger in `untold` was the clinic's alone."""
     resources = [patient_resource(patient), questionnaire()]
     for checkin in checkins:
@@ -148,6 +179,8 @@ def bundle(patient: PatientRecord, checkins: list[CheckIn], plans: list[PlanReco
         resources += escalation_resources(patient, escalation, urgencies[escalation.escalation.urgency],
                                           told=not any(trigger in untold for trigger in escalation.escalation.triggers))
     resources += [care_plan(patient, plan, plan is plans[-1]) for plan in plans]
+    for response in responses:
+        resources += measure_resources(patient, response, measures[response.measure])
     return {"resourceType": "Bundle", "id": _id("Bundle", patient.id, at.isoformat()), "type": "collection",
             "timestamp": at.isoformat(),
             "entry": [{"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource} for resource in resources]}

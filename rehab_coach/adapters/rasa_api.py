@@ -12,6 +12,12 @@ from typing import Any
 TIMEOUT = 30  # seconds a call may take
 
 
+def failure(error: BaseException) -> str:
+    """A failed call's kind for records and logs: the error's type and HTTP status, never its message (a URL with
+    the token, a reply's body)."""
+    return " ".join(str(part) for part in (type(error).__name__, getattr(error, "code", "")) if part)
+
+
 class RasaApi:
     def __init__(self, url: str, token: str) -> None:
         self.url = url.rstrip("/")

@@ -1,19 +1,21 @@
 """The clinicians' alerts on the patient list, each with its reason (knowledge/rules.yml: clinician_alerts): a
-patient silent for days, one stuck in a phase while doing the plan, one whose pain is getting worse. The patient is
-not told; these are for the clinic to look at."""
+patient silent for days, one stuck in a phase while doing the plan, one whose pain is getting worse, one whose
+function (an outcome measure) fell by a change that matters. The patient is not told; these are for the clinic to
+look at."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from rehab_coach.core.model import CheckIn, Rules
+from rehab_coach.core import outcomes
+from rehab_coach.core.model import CheckIn, OutcomeMeasure, Rules
 
 
 @dataclass(frozen=True)
 class Alert:
-    rule: str  # silent, stalled_phase, pain_worsening
+    rule: str  # silent, stalled_phase, pain_worsening, function_worse
     reason: str
 
 
@@ -27,9 +29,11 @@ class Standing:
     phase_since: date | None  # the first day of the current phase's plans
     adherence: float | None  # 0-1, over the latest check-ins
     recent: Sequence[CheckIn]  # the check-ins of the last pain_worsening.window_days days, oldest first
+    scores: Sequence[outcomes.Response] = ()  # the outcome questionnaires with a score, oldest first
 
 
-def alerts(standing: Standing, today: date, rules: Rules, last_phase: int) -> list[Alert]:
+def alerts(standing: Standing, today: date, rules: Rules, last_phase: int,
+           measures: Mapping[str, OutcomeMeasure]) -> list[Alert]:
     found = []
     silent = (today - (standing.last_checkin or standing.enrolled)).days
     if silent >= rules.reminders.alert_clinician_after_days:
@@ -49,4 +53,12 @@ def alerts(standing: Standing, today: date, rules: Rules, last_phase: int) -> li
         if after - before >= worsening.min_rise:
             found.append(Alert("pain_worsening", worsening.reason.format(
                 before=before, after=after, window_days=worsening.window_days)))
+    for measure in measures.values():
+        scored = [(r.day, r.score) for r in standing.scores if r.measure == measure.id and r.score is not None]
+        if len(scored) < 2:
+            continue
+        (since, before), (_, after) = scored[-2:]
+        if outcomes.change(measure, before, after) == "worse":
+            found.append(Alert("function_worse", rules.alerts.function_worse.reason.format(
+                measure=measure.name, before=f"{before:g}", after=f"{after:g}", since=since.isoformat())))
     return found

@@ -21,8 +21,11 @@ from rehab_coach.core.model import (
     Dose,
     Escalation,
     Exercise,
+    OutcomeMeasure,
+    Questionnaire,
     RedFlag,
 )
+from rehab_coach.core.outcomes import NOT_APPLICABLE, Response
 
 SCHEMA_PATH = Path(__file__).with_name("reply_contract.schema.json")
 
@@ -56,6 +59,36 @@ def choice(field: str, options: Sequence[tuple[str, str]]) -> dict:
     """Ask which one of `options`, (id, name) pairs: `choices` are the ids, `labels` the names to show."""
     return {"kind": "question", "field": field, "type": "choice", "choices": [i for i, _ in options],
             "labels": [name for _, name in options]}
+
+
+def offer(measure: OutcomeMeasure) -> dict:
+    """Offer a questionnaire due today: yes starts it, no leaves it for the next check-in."""
+    return {"kind": "question", "field": "questionnaire_now", "type": "yesno", "measure": measure.id}
+
+
+def activities_question(measure: OutcomeMeasure) -> dict:
+    """Ask for the activities PSFS rates (free text: "releve, jumps, pointe")."""
+    return {"kind": "question", "field": f"{measure.id}_activities", "type": "text", "measure": measure.id,
+            "skippable": True}
+
+
+def item_question(measure: OutcomeMeasure, number: int, item: str, text: Questionnaire | None) -> dict:
+    """Ask item `number` (from 1) of a measure: a scale, or the clinic's worded ratings (highest first, then N/A)."""
+    payload: dict[str, Any] = {"kind": "question", "field": f"{measure.id}_{number}"}
+    if text is None:
+        payload.update(type="scale", min=measure.scale.lowest, max=measure.scale.highest)
+    else:
+        ratings = sorted(text.choices, reverse=True)
+        payload.update(type="choice", choices=[str(r) for r in ratings], labels=[text.choices[r] for r in ratings])
+        if measure.not_applicable and text.not_applicable:
+            payload["choices"].append(NOT_APPLICABLE)
+            payload["labels"].append(text.not_applicable)
+    return {**payload, "measure": measure.id, "item": item, "skippable": True}
+
+
+def measure_recorded(response: Response) -> dict:
+    return {"kind": "measure_recorded", "measure": response.measure, "date": response.day.isoformat(),
+            "items": list(response.items), "answers": list(response.answers), "score": response.score}
 
 
 def checkin_recorded(checkin: CheckIn, day_class: str, reasons: tuple[str, ...] = ()) -> dict:
@@ -135,3 +168,9 @@ def reminders(time: str, zone: str, stopped: bool, resumes_on: date | None) -> d
 def notice(reason: str, retry_after_seconds: int) -> dict:
     """A service notice, not coaching: the message is kept; sent again after `retry_after_seconds`, it should work."""
     return {"kind": "notice", "reason": reason, "retry_after_seconds": retry_after_seconds}
+
+
+def clinician_message(text: str, sender: str) -> dict:
+    """A clinician's message to the patient, from the portal: their words, not the coach's; `sender` as the patient
+    reads it (a clinician's name, or "your clinic")."""
+    return {"kind": "clinician_message", "text": text, "from": sender}

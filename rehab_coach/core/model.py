@@ -364,17 +364,24 @@ class _Worsening(Record):
     reason: Text  # {before}, {after}, {window_days}
 
 
+class _FunctionWorse(Record):
+    reason: Text  # {measure}, {before}, {after}, {since}
+
+
 class AlertRules(Sourced):
     """The clinicians' alerts on the patient list (core/alerts.py); each reason is checked for its placeholders."""
 
     silent: _Silent
     stalled_phase: _Stalled
     pain_worsening: _Worsening
+    function_worse: _FunctionWorse
 
     @root_validator(skip_on_failure=True)
     def _placeholders(cls, values: dict[str, Any]) -> dict[str, Any]:
         for name, figures in (("silent", {"days": 7}), ("stalled_phase", {"phase": 2, "weeks": 4, "adherence": 90}),
-                              ("pain_worsening", {"before": 2.0, "after": 4.5, "window_days": 7})):
+                              ("pain_worsening", {"before": 2.0, "after": 4.5, "window_days": 7}),
+                              ("function_worse", {"measure": "PSFS", "before": 6.0, "after": 3.5,
+                                                  "since": "2026-03-02"})):
             try:
                 values[name].reason.format(**figures)
             except (KeyError, IndexError, ValueError) as error:

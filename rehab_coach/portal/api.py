@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from rehab_coach.portal import auth
 from rehab_coach.portal.auth import ApiSession
 from rehab_coach.portal.exports import csv_chunks, json_chunks
-from rehab_coach.portal.present import notification_status
+from rehab_coach.portal.pages import send_message
+from rehab_coach.portal.present import notification_status, speaker
 from rehab_coach.portal.schemas import (
     CSRF_REFUSED,
     MAX_ID,
@@ -23,6 +24,8 @@ from rehab_coach.portal.schemas import (
     Enrolment,
     EscalationId,
     ExportKind,
+    MessageIn,
+    MessageSent,
     NotificationOut,
     PatientDetail,
     PatientId,
@@ -34,6 +37,7 @@ from rehab_coach.portal.schemas import (
     plan_out,
 )
 from rehab_coach.services.clinic import ClinicService, fhir_json
+from rehab_coach.services.clinician_messages import CLINIC
 
 FHIR_JSON, FHIR_NDJSON = "application/fhir+json", "application/fhir+ndjson"
 
@@ -81,7 +85,17 @@ def api_routes(clinic: ClinicService, app: FastAPI) -> APIRouter:
                 summary="The whole conversation, oldest first, from Rasa's tracker store")
     def transcript(session: ApiSession, patient_id: PatientId) -> list[ChatMessage]:
         _, messages = clinic.transcript(session.clinician.id, patient_id, "api")
-        return [ChatMessage(**message) for message in messages]
+        return [ChatMessage(**{**message, "sender": speaker(message)}) for message in messages]
+
+    @router.post("/patients/{patient_id}/messages", response_model=MessageSent, status_code=201, dependencies=writes,
+                 responses={**NOT_FOUND, **CSRF_REFUSED,
+                            400: {"model": Problem, "description": "The message is empty or too long, or not JSON"},
+                            502: {"model": Problem, "description": "The coach's server did not take it: not sent"}},
+                 summary="Send the patient a message: the coach says it on the channel they last wrote on (audited, "
+                         "without the text)")
+    def message(session: ApiSession, patient_id: PatientId, body: MessageIn) -> MessageSent:
+        send_message(clinic, session, patient_id, body.text)
+        return MessageSent(patient_id=patient_id, signed=CLINIC)
 
     @router.get("/patients/{patient_id}/fhir", response_class=Response, responses={
         200: {"content": {FHIR_JSON: {}}, "description": "A FHIR R4 Bundle (collection)"}, **NOT_FOUND},

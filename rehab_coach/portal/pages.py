@@ -1,6 +1,6 @@
 """The portal's pages, rendered on the server (Jinja2, no JavaScript): login, patients, a patient's record,
-transcript and printable summary, the patient's own copy of their record, erasure, enrolment, exports and the
-audit log."""
+transcript and printable summary, messages to the patient, the patient's own copy of their record, erasure,
+enrolment, exports and the audit log."""
 
 from __future__ import annotations
 
@@ -13,15 +13,25 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from jinja2 import Environment, FileSystemLoader
 
 from rehab_coach import settings
-from rehab_coach.core.model import URGENCIES
+from rehab_coach.core.model import SERIOUS, URGENCIES
 from rehab_coach.portal import auth
 from rehab_coach.portal.auth import PageSession
 from rehab_coach.portal.charts import pain_chart, phase_changes
-from rehab_coach.portal.present import describe, dose_text, exercise_line, notification_status, other_days
+from rehab_coach.portal.present import (
+    SPEAKERS,
+    answer,
+    describe,
+    dose_text,
+    exercise_line,
+    notification_status,
+    other_days,
+    speaker,
+)
 from rehab_coach.portal.schemas import MAX_ID, EscalationId, PatientId
 from rehab_coach.services import messaging
 from rehab_coach.services.accounts import LOCKOUT, MAX_FAILED_LOGINS, ClinicianSession
 from rehab_coach.services.clinic import EXPORT_FIELDS, ClinicService, record_json
+from rehab_coach.services.clinician_messages import CLINIC, MAX_LENGTH, SEEN, NotSent
 from rehab_coach.services.reminders import STOPPED
 
 WRONG_LOGIN = (f"Wrong name or password. After {MAX_FAILED_LOGINS} wrong passwords in a row a name is locked "
@@ -35,11 +45,14 @@ templates.filters.update(
     dose=dose_text,
     exercise=exercise_line,
     other_days=other_days,
+    answer=answer,
     describe=describe,
+    speaker=speaker,
     notification=notification_status,
     channel=lambda name: messaging.NAMES.get(name, name),
 )
-templates.globals["urgencies"] = URGENCIES
+templates.globals.update(urgencies=URGENCIES, serious=SERIOUS, speakers=SPEAKERS, message_max_length=MAX_LENGTH,
+                         message_from=CLINIC, seen_message=SEEN)
 
 
 def render(request: Request, name: str, session: ClinicianSession | None, status: int = 200,
@@ -110,17 +123,28 @@ def page_routes(clinic: ClinicService) -> APIRouter:
         return render(request, "enrolled.html", session, patient=patient, label=label.strip(), link=link)
 
     @router.get("/patients/{patient_id}", response_class=HTMLResponse)
-    def patient_page(request: Request, session: PageSession, patient_id: PatientId) -> Response:
+    def patient_page(request: Request, session: PageSession, patient_id: PatientId, sent: bool = False) -> Response:
         context = _patient_context(clinic, session, patient_id)
         telegram = clinic.telegram_link(patient_id) if clinic.telegram_bot else None
-        return render(request, "patient.html", session, telegram_link=telegram, **context)
+        return render(request, "patient.html", session, telegram_link=telegram, sent=sent, **context)
 
     @router.post("/patients/{patient_id}/escalations/{escalation_id}/acknowledge")
     def acknowledge(session: PageSession, patient_id: PatientId, escalation_id: EscalationId,
-                    csrf_token: Annotated[str, Form()] = "") -> Response:
+                    csrf_token: Annotated[str, Form()] = "", tell_patient: Annotated[bool, Form()] = False) -> Response:
         auth.require_csrf(session, csrf_token)
         clinic.acknowledge(session.clinician.id, session.clinician.username, escalation_id, patient_id)
-        return RedirectResponse(f"/patients/{patient_id}#escalation-{escalation_id}", status_code=303)
+        if tell_patient:
+            send_message(clinic, session, patient_id, SEEN, f"escalation {escalation_id}",
+                         "The escalation is acknowledged. ")
+        return RedirectResponse(f"/patients/{patient_id}{'?sent=1' if tell_patient else ''}#escalation-{escalation_id}",
+                                status_code=303)
+
+    @router.post("/patients/{patient_id}/messages")
+    def message(session: PageSession, patient_id: PatientId, csrf_token: Annotated[str, Form()] = "",
+                text: Annotated[str, Form()] = "") -> Response:
+        auth.require_csrf(session, csrf_token)
+        send_message(clinic, session, patient_id, text)
+        return RedirectResponse(f"/patients/{patient_id}?sent=1#message", status_code=303)
 
     @router.post("/patients/{patient_id}/discharge")
     def discharge(session: PageSession, patient_id: PatientId, csrf_token: Annotated[str, Form()] = "",
@@ -190,13 +214,27 @@ def page_routes(clinic: ClinicService) -> APIRouter:
     return router
 
 
+def send_message(clinic: ClinicService, session: ClinicianSession, patient_id: int, text: str,
+                 about: str | None = None, done: str = "") -> None:
+    """Send the clinician's message (pages and API); 400 with the reason for one that cannot be sent, 502 when the
+    Rasa server did not take it (`done`: what happened before, which stands)."""
+    try:
+        clinic.message_patient(session.clinician.id, patient_id, text, about)
+    except ValueError as error:
+        raise HTTPException(400, f"{done}{error}. Nothing was sent.") from None
+    except NotSent as error:
+        raise HTTPException(502, f"{done}The message could not be delivered ({error.kind}): the coach's server is not "
+                                 "running, or the patient's channel could not send it (WhatsApp takes one only within "
+                                 "24 hours of the patient's last message). Try again later.") from None
+
+
 def _patient_context(clinic: ClinicService, session: ClinicianSession, patient_id: int,
                      action: str = "view_patient") -> dict[str, Any]:
     found = clinic.patient_file(session.clinician.id, patient_id, action)
     changes = phase_changes((plan.day, plan.phase_number) for plan in found.plans)
     return dict(patient=found.patient, label=found.patient.label, checkins=found.checkins, plans=found.plans,
                 escalations=found.escalations, open_escalations=[e for e in found.escalations if not e.acknowledged],
-                notifications=found.notifications,
+                notifications=found.notifications, functions=found.functions,
                 chart=pain_chart(found.checkins, changes, title=f"Pain over time, patient {patient_id}"),
                 kinds=list(EXPORT_FIELDS), invite=messaging.phone_invite(found.patient, date.today()),
                 reminders_stopped=found.patient.reminders_paused_until == STOPPED, clinic_reminders=settings.load(),

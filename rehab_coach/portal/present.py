@@ -32,6 +32,11 @@ def exercise_line(exercise: dict[str, Any]) -> str:
     return f"{name}: {dose}" if dose else str(name)
 
 
+def answer(value: int | str | None) -> str:
+    """An outcome questionnaire's answer: a rating, N/A, or skipped."""
+    return "skipped" if value is None else str(value)
+
+
 def other_days(plan: dict[str, Any]) -> str:
     """'and 9 more exercises of the phase on other days' for a plan payload; empty when there are none."""
     count = len(plan.get("more_exercises") or [])
@@ -50,6 +55,18 @@ def notification_status(notice: ClinicNotification) -> str:
     if notice.last_error:
         return f"not delivered yet: {tries} failed ({notice.last_error}), trying again"
     return "not sent yet: waiting for the scheduler"
+
+
+SPEAKERS = {"user": "Patient", "bot": "Coach", "clinician": "Clinician"}  # who said a message, as the pages name them
+
+
+def speaker(message: dict[str, Any]) -> str:
+    """Who said a transcript message: `user` (the patient), `bot` (the coach) or `clinician` (a message written in
+    the portal, which the coach only delivered)."""
+    custom = message.get("custom")
+    if message.get("sender") == "bot" and isinstance(custom, dict) and custom.get("kind") == "clinician_message":
+        return "clinician"
+    return str(message.get("sender"))
 
 
 def describe(payload: dict[str, Any]) -> Payload:
@@ -122,5 +139,10 @@ def _notice(p: dict[str, Any]) -> Payload:
                    [f"told to try again after {p['retry_after_seconds']} s"])
 
 
+def _clinician_message(p: dict[str, Any]) -> Payload:
+    return Payload("clinician_message", f"Clinician's message from the portal, signed \"{p['from']}\"")
+
+
 _DESCRIBERS = {"question": _question, "checkin_recorded": _checkin, "plan": _plan, "activity_advice": _advice,
-               "escalation": _escalation, "exercise_info": _exercise_info, "progress": _progress, "notice": _notice}
+               "escalation": _escalation, "exercise_info": _exercise_info, "progress": _progress, "notice": _notice,
+               "clinician_message": _clinician_message}

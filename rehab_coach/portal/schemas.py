@@ -9,6 +9,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field, StrictStr
 
 from rehab_coach.services.clinic import EscalationRecord, PatientSummary, PlanRecord
+from rehab_coach.services.clinician_messages import MAX_LENGTH
 
 MAX_ID = 2**31 - 1  # the databases' INTEGER; larger ids cannot exist
 PatientId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
@@ -101,7 +102,8 @@ class PatientDetail(ApiModel):
 
 
 class ChatMessage(ApiModel):
-    sender: Literal["user", "bot"]
+    sender: Literal["user", "bot", "clinician"] = Field(
+        description="the patient, the coach, or a clinician (a message from the portal the coach delivered)")
     text: str | None
     custom: dict[str, Any] | None = None
     timestamp: str
@@ -116,6 +118,15 @@ class Enrolment(ApiModel):
 class Enrolled(ApiModel):
     patient_id: int
     chat_link: str = Field(description="the patient's personal chat link; shown only this once")
+
+
+class MessageIn(ApiModel):
+    text: StrictStr = Field(description=f"what the patient reads: not empty, at most {MAX_LENGTH} characters")
+
+
+class MessageSent(ApiModel):
+    patient_id: int
+    signed: str = Field(description="who the patient reads it is from")
 
 
 class Acknowledged(ApiModel):

@@ -17,8 +17,9 @@ Differences from rasa.core.channels.twilio (3.6.21), and why:
 - Messages the coach starts (Rasa's trigger_intent with output_channel=latest: reminders) find the patient's
   number with Store.address_of. On WhatsApp outside the 24-hour window since the patient last wrote, the first
   goes as the approved template (TWILIO_REMINDER_CONTENT_SID) and the rest are held back until the patient
-  answers: plain text there fails with Twilio error 63016. A send that fails makes the trigger_intent call fail,
-  so the caller knows and the conversation is not saved as if the patient had been reached.
+  answers: plain text there fails with Twilio error 63016. A clinician's message there fails (the template is the
+  reminder's). A send that fails makes the trigger_intent call fail, so the caller knows and the conversation is
+  not saved as if the patient had been reached.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ class ProactiveOutput(CoachTwilioOutput):
                                                      and self.now() - written < WINDOW.total_seconds())
         if self.window_open:
             await self.send_text_message(recipient_id, text)
+        elif (message.get("custom") or {}).get("kind") == "clinician_message":  # the template is the reminder's
+            raise SendFailed("a clinician's message outside WhatsApp's 24-hour window: it cannot go as the template")
         elif not self.template_sent:
             self.template_sent = True
             await self._send_message({"to": self.to, "from_": self.twilio_number,

@@ -1,7 +1,7 @@
 """The clinicians' use cases (portal and command line): the patient list, a patient's record and transcript,
-enrolment and chat links, acknowledging escalations, exports, a patient's own copy of their record, erasure
-and the audit log. Every view, export, acknowledgement, enrolment and erasure by a clinician is audited here,
-in one place."""
+enrolment and chat links, acknowledging escalations, messages to a patient, exports, a patient's own copy of their
+record, erasure and the audit log. Every view, export, acknowledgement, message, enrolment and erasure by a clinician
+is audited here, in one place."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from rehab_coach.adapters.storage import EscalationRecord, PatientRecord, Store,
 from rehab_coach.adapters.storage.clinic import EXPORT_FIELDS, AuditEvent, Clinic, PatientSummary, PlanRecord
 from rehab_coach.adapters.storage.notifications import ClinicNotification, NotificationStore
 from rehab_coach.adapters.transcripts import Transcripts
+from rehab_coach.core import outcomes
 from rehab_coach.core.alerts import Standing, alerts
 from rehab_coach.core.knowledge import default_knowledge
-from rehab_coach.core.model import CheckIn
-from rehab_coach.services import chat_links, messaging
+from rehab_coach.core.model import CheckIn, OutcomeMeasure
+from rehab_coach.services import chat_links, clinician_messages, messaging
 from rehab_coach.services.reminders import SILENCE, pause_reminders, set_reminder_channel, set_reminder_time
 
 __all__ = ["EXPORT_FIELDS", "AuditEvent", "ClinicNotification", "ClinicService", "EscalationRecord", "Export",
@@ -46,6 +47,14 @@ class PatientFile:
     plans: list[PlanRecord]
     escalations: list[EscalationRecord]
     notifications: dict[int, ClinicNotification]  # the clinic's notice of each serious escalation, by its id
+    functions: list[FunctionTrend]  # each outcome measure, with the patient's answers marked against baseline
+
+
+@dataclass(frozen=True)
+class FunctionTrend:
+    measure: OutcomeMeasure
+    configured: bool  # asked in the chat: PSFS, or a licensed one whose text the clinic supplied
+    points: list[outcomes.Point]
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,8 @@ class ClinicService:
                                                 recent_days=knowledge.rules.alerts.pain_worsening.window_days)
         alerted = [replace(summary, alerts=tuple(alerts(
             Standing(summary.enrolled_on, summary.last_checkin, summary.phase_number, summary.phase_since,
-                     summary.adherence, summary.recent), today, knowledge.rules, knowledge.last_phase)))
+                     summary.adherence, summary.recent, summary.scores), today, knowledge.rules,
+            knowledge.last_phase, knowledge.measures)))
                    for summary in summaries]
         return alerted, total, max(1, -(-total // PAGE_SIZE))
 
@@ -100,9 +110,13 @@ class ClinicService:
     def patient_file(self, clinician_id: int, patient_id: int, action: str = "view_patient",
                      detail: str | None = None) -> PatientFile:
         """A patient's profile, check-ins, plans and escalations (audited as `action`)."""
+        responses, knowledge = self.store.responses(patient_id), default_knowledge()
+        asked = outcomes.asked_in_chat(knowledge)
         found = PatientFile(self.patient(patient_id), self.store.checkins(patient_id), self.clinic.plans(patient_id),
                             self.store.escalations(patient_id),
-                            {n.escalation_id: n for n in self.notifications.of_patient(patient_id)})
+                            {n.escalation_id: n for n in self.notifications.of_patient(patient_id)},
+                            [FunctionTrend(m, m in asked, outcomes.trend(m, responses))
+                             for m in knowledge.measures.values()])
         self.clinic.record(clinician_id, action, patient_id, detail)
         return found
 
@@ -203,6 +217,18 @@ class ClinicService:
         self.clinic.record(clinician_id, "acknowledge", owner, f"escalation {escalation_id}{note}")
         return done, self.store.escalation(escalation_id)
 
+    def message_patient(self, clinician_id: int, patient_id: int, text: str, about: str | None = None) -> None:
+        """Send the patient a clinician's message (clinician_messages.py) on the channel they last wrote on; audited
+        with who, to whom and `about` (what it answers), never the text. ValueError for an empty or too long message;
+        clinician_messages.NotSent when the Rasa server did not take it (audited too)."""
+        patient = self.patient(patient_id)
+        try:
+            clinician_messages.send(self.rasa, patient.sender_id, text)
+        except clinician_messages.NotSent as error:
+            self.clinic.record(clinician_id, "message", patient_id, f"not delivered ({error.kind})")
+            raise
+        self.clinic.record(clinician_id, "message", patient_id, about)
+
     def export(self, clinician_id: int, kind: str, fmt: str, patient_id: int | None) -> Export:
         """One patient's or everyone's check-ins, plans, escalations or monitoring days, streamed (audited)."""
         if patient_id is not None:
@@ -218,20 +244,21 @@ class ClinicService:
 
     def fhir(self, clinician_id: int, patient_id: int) -> dict[str, Any]:
         """A patient's record as a FHIR R4 Bundle (audited)."""
-        self.patient(patient_id)
+        patient = self.patient(patient_id)
         self.clinic.record(clinician_id, "export", patient_id, "fhir")
-        return self._bundle(patient_id)
+        return self._bundle(patient)
 
     def fhir_all(self, clinician_id: int) -> Iterator[str]:
         """Every patient's Bundle, a line of NDJSON each, built one patient at a time (audited once)."""
         self.clinic.record(clinician_id, "export", None, "fhir-all.ndjson")
         for patient_id in self.store.patient_ids():
-            yield fhir_json(self._bundle(patient_id)) + "\n"
+            yield fhir_json(self._bundle(self.store.patient_by_id(patient_id))) + "\n"
 
-    def _bundle(self, patient_id: int) -> dict[str, Any]:
-        return fhir.bundle(self.store.patient_by_id(patient_id), self.store.checkins(patient_id),
-                           self.clinic.plans(patient_id), self.store.escalations(patient_id),
-                           default_knowledge().urgencies, datetime.now(timezone.utc), untold=(SILENCE,))
+    def _bundle(self, patient: PatientRecord) -> dict[str, Any]:
+        knowledge = default_knowledge()
+        return fhir.bundle(patient, self.store.checkins(patient.id), self.clinic.plans(patient.id),
+                           self.store.escalations(patient.id), knowledge.urgencies, datetime.now(timezone.utc),
+                           untold=(SILENCE,), responses=self.store.responses(patient.id), measures=knowledge.measures)
 
     def audit(self, limit: int) -> list[AuditEvent]:
         return self.clinic.audit_events(limit)

@@ -8,10 +8,19 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from rehab_coach.adapters.storage.repository import PatientRecord, Store
-from rehab_coach.core import contract, engine
+from rehab_coach.core import contract, engine, outcomes
 from rehab_coach.core.engine import Advice, Classification, DayResult, Plan
 from rehab_coach.core.intents import is_question, topic
-from rehab_coach.core.model import SERIOUS, Activity, CheckIn, Escalation, Knowledge, RedFlag, UncoveredActivity
+from rehab_coach.core.model import (
+    SERIOUS,
+    Activity,
+    CheckIn,
+    Escalation,
+    Knowledge,
+    OutcomeMeasure,
+    RedFlag,
+    UncoveredActivity,
+)
 from rehab_coach.core.reading import Reader
 from rehab_coach.core.redflags import Detector, Findings, detector_for
 from rehab_coach.core.reminder_request import ReminderRequest, reminder_reader
@@ -35,6 +44,12 @@ class RecordedCheckIn:
     @property
     def classification(self) -> Classification:
         return self.course[-1].classification
+
+
+@dataclass(frozen=True)
+class DueMeasure:
+    measure: OutcomeMeasure
+    items: tuple[str, ...]  # empty for PSFS before the patient has named their activities
 
 
 @dataclass(frozen=True)
@@ -190,6 +205,26 @@ class Coach:
         if request is not None:
             reminders.change_reminders(self.store, patient, request, today)
         return ReminderChange(request, self.reminders(patient, today))
+
+    def measure_due(self, patient: PatientRecord, today: date) -> DueMeasure | None:
+        """The questionnaire due today, with its items: PSFS's are the activities the patient last named (none
+        at enrolment: the coach asks for them first)."""
+        responses = self.store.responses(patient.id)
+        measure = outcomes.due(outcomes.asked_in_chat(self.knowledge), responses, today, patient.discharged_on)
+        if measure is None:
+            return None
+        if measure.items_from == "clinic":
+            return DueMeasure(measure, tuple(self.knowledge.questionnaires[measure.id].items))
+        named = [r.items for r in responses if r.measure == measure.id and r.items]
+        return DueMeasure(measure, named[-1] if named else ())
+
+    def record_response(self, patient: PatientRecord, measure: str, today: date, items: Sequence[str],
+                        answers: Sequence[outcomes.Answer]) -> outcomes.Response:
+        """Score and save a completed questionnaire (InvalidAnswers: nothing written)."""
+        response = outcomes.Response(measure, today, tuple(items), tuple(answers),
+                                     outcomes.score(self.knowledge.measures[measure], answers))
+        self.store.save_response(patient.id, response)
+        return response
 
     def warning_signs(self) -> list[RedFlag]:
         """The signs that need emergency or same-day care, most urgent first, for a patient who asks."""

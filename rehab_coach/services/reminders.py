@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Event
 
-from rehab_coach.adapters.rasa_api import TIMEOUT, RasaApi
+from rehab_coach.adapters.rasa_api import TIMEOUT, RasaApi, failure
 from rehab_coach.adapters.storage import PatientRecord, Store
 from rehab_coach.adapters.storage.reminders import ReminderCandidate, ReminderClaim, ReminderSend, ReminderStore
 from rehab_coach.core.model import Escalation, ReminderRules
@@ -108,7 +108,7 @@ class Scheduler:
                 self.rasa.trigger_intent(due.sender_id, REMINDER_INTENT, {REMINDER_KIND: due.kind},
                                          due.channel if due.channel in self.channels else None)
             except Exception as error:  # whatever one send does, the others go out
-                kind = " ".join(str(part) for part in (type(error).__name__, getattr(error, "code", "")) if part)
+                kind = failure(error)
                 log.warning("reminder for patient %s failed: %s", due.patient_id, kind)
                 self.reminders.failed(claim, kind)
                 report.failed += 1

@@ -53,6 +53,19 @@ async def test_every_answer_in_a_message_fills_its_slot(domain, requested, text,
     assert not dispatcher.messages
 
 
+@pytest.mark.parametrize(("requested", "text", "intent", "filled"), [
+    ("adherence", "all", "ask_all_exercises", {"adherence": "all"}),  # "show all" to the classifier, a button here
+    ("mechanical", "giving_way", "ask_exercise", {"mechanical": "giving_way"}),
+    ("side", "both", "ask_all_exercises", {"side": "both"}),
+])
+async def test_a_choice_as_its_button_sends_it_is_the_answer_not_a_question_to_the_coach(
+        domain, requested, text, intent, filled):
+    turn = (onboarding_turn if requested == "side" else checkin_turn)(text, requested, intent)
+    form = ValidateOnboardingForm() if requested == "side" else ValidateCheckinForm(clock=clock)
+    events, dispatcher = await run(form, turn, domain)
+    assert answered(events) == filled and not dispatcher.messages
+
+
 @pytest.mark.parametrize(
     ("requested", "text"),
     [("pain_rest", "15"), ("pain_rest", "purple"), ("pain_morning", "-1"), ("swelling", "purple"),

@@ -46,17 +46,21 @@ async def test_a_reminder_chosen_during_onboarding_is_confirmed_not_offered_as_t
     assert say("utter_reminder_is", time="19:00", zone="Europe/London") in texts(dispatcher)
 
 
+# After a new patient's first check-in, PSFS is offered: its activities to be named first.
+FIRST_OFFER = {"questionnaire": {"measure": "psfs", "items": None, "answers": []}, "questionnaire_offered": True}
+
+
 def checkin_done(**values: object):
     return make_tracker("most of it", "inform", slots={**QUIET_DAY, **values})
 
 
 async def test_a_checkin_is_recorded_then_answered_with_todays_plan_and_the_answers_reset(coach, domain, patient):
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(pain_exercise=4), domain)
-    assert kinds(dispatcher) == ["checkin_recorded", "plan"]
-    recorded, plan = payloads(dispatcher)
+    assert kinds(dispatcher) == ["checkin_recorded", "plan", "question"]  # the PSFS offered: see test_questionnaire
+    recorded, plan, _ = payloads(dispatcher)
     assert recorded["values"]["pain_exercise"] == 4 and recorded["day_class"] == "amber"
     assert plan["date"] == TODAY.isoformat() and plan["day_class"] == "amber"
-    assert slot_events(events) == dict.fromkeys(CHECKIN_SLOTS)
+    assert slot_events(events) == {**dict.fromkeys(CHECKIN_SLOTS), **FIRST_OFFER}
     assert coach.store.checkins(patient.id)[0].pain_exercise == 4
     plan_text = texts(dispatcher)[1]
     assert "phase 1" in plan_text and "Avoid today:" in plan_text and "Why:" in plan_text
@@ -69,8 +73,8 @@ async def test_float_pain_slots_are_recorded_as_whole_numbers(coach, domain, pat
 
 async def test_a_referral_the_course_calls_for_follows_the_plan(coach, domain, patient):
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(mechanical="locking"), domain)
-    assert kinds(dispatcher) == ["checkin_recorded", "plan", "escalation"]
-    assert payloads(dispatcher)[-1]["urgency"] == "routine"
+    assert kinds(dispatcher) == ["checkin_recorded", "plan", "escalation", "question"]
+    assert payloads(dispatcher)[2]["urgency"] == "routine"
     assert len(coach.store.escalations(patient.id)) == 1
 
 
@@ -81,9 +85,9 @@ async def test_a_failure_while_planning_never_loses_the_checkin(coach, domain, p
     monkeypatch.setattr(coach, "plan_for_today", broken)
     events, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(), domain)
     assert coach.store.checkins(patient.id) == [checkin(TODAY)]
-    assert kinds(dispatcher) == ["checkin_recorded"]
-    assert texts(dispatcher)[-1] == say("utter_checkin_saved_no_plan")
-    assert slot_events(events) == dict.fromkeys(CHECKIN_SLOTS)
+    assert kinds(dispatcher) == ["checkin_recorded", "question"]
+    assert texts(dispatcher)[1] == say("utter_checkin_saved_no_plan")
+    assert slot_events(events) == {**dict.fromkeys(CHECKIN_SLOTS), **FIRST_OFFER}
 
 
 async def test_a_failing_triage_still_gives_the_plan(coach, domain, patient, monkeypatch):
@@ -92,7 +96,7 @@ async def test_a_failing_triage_still_gives_the_plan(coach, domain, patient, mon
 
     monkeypatch.setattr(coach, "triage", broken)
     _, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(), domain)
-    assert kinds(dispatcher) == ["checkin_recorded", "plan"]
+    assert kinds(dispatcher) == ["checkin_recorded", "plan", "question"]
 
 
 async def test_when_saving_fails_the_answers_are_kept_for_another_try(coach, domain, patient, monkeypatch):
@@ -115,5 +119,5 @@ async def test_a_checkin_turn_reads_the_patients_history_once(coach, domain, pat
     history = coach.store.checkins
     monkeypatch.setattr(coach.store, "checkins", lambda *args, **kwargs: reads.append(args) or history(*args, **kwargs))
     _, dispatcher = await run(ActionRecordCheckin(coach, clock), checkin_done(mechanical="locking"), domain)
-    assert kinds(dispatcher) == ["checkin_recorded", "plan", "escalation"]
+    assert kinds(dispatcher) == ["checkin_recorded", "plan", "escalation", "question"]
     assert len(reads) == 1

@@ -257,6 +257,27 @@ async def test_a_message_the_coach_starts_goes_as_the_template_outside_whatsapps
     assert all(r.status == 201 for r in fake.requests)
 
 
+@pytest.mark.parametrize(("wrote_hours_ago", "sent"), [(23, True), (25, False)])
+async def test_a_clinicians_message_never_goes_as_the_reminders_template(fake, store, patient, trackers,
+                                                                         wrote_hours_ago, sent):
+    whatsapp = channel(WhatsAppInput, fake, store, trackers)
+    address = f"whatsapp:{PHONE}"
+    store.bind_address(patient.id, "whatsapp", address)
+    events = [UserUttered("hi", input_channel="whatsapp", timestamp=time.time() - wrote_hours_ago * HOUR),
+              UserUttered.create_external("EXTERNAL_clinician_message", input_channel="whatsapp")]
+    await trackers.save(DialogueStateTracker.from_events(patient.sender_id, events))
+    payload = contract.clinician_message("Rest today.", "your clinic")
+    message = rendered({"response": "utter_clinician_message", "message_text": payload["text"],
+                        "message_from": payload["from"], "custom": payload})
+    if sent:
+        await whatsapp.get_output_channel().send_response(patient.sender_id, message)
+        assert [m["Body"] for m in fake.sent(address)] == ["Message from your clinic: Rest today."]
+    else:  # the clinic is told it could not be sent; the patient gets nothing, no reminder either
+        with pytest.raises(SendFailed, match="24-hour window"):
+            await whatsapp.get_output_channel().send_response(patient.sender_id, message)
+        assert fake.sent(address) == []
+
+
 async def test_a_message_the_coach_starts_fails_loudly_when_it_cannot_be_sent(fake, store, patient, trackers):
     sms = channel(SmsInput, fake, store, trackers)
     with pytest.raises(SendFailed, match="no number"):

@@ -11,6 +11,7 @@ import yaml
 from rehab_coach.core.alerts import Standing, alerts
 from rehab_coach.core.knowledge import KnowledgeError, default_knowledge, load_knowledge
 from rehab_coach.core.model import CheckIn
+from rehab_coach.core.outcomes import Response
 from rehab_coach.paths import KNOWLEDGE_DIR
 
 KNOWLEDGE = default_knowledge()
@@ -31,11 +32,29 @@ def standing(**changes: object) -> Standing:
 
 
 def fired(found: Standing) -> dict[str, str]:
-    return {alert.rule: alert.reason for alert in alerts(found, TODAY, RULES, KNOWLEDGE.last_phase)}
+    return {alert.rule: alert.reason for alert in alerts(found, TODAY, RULES, KNOWLEDGE.last_phase,
+                                                                  KNOWLEDGE.measures)}
 
 
 def test_a_quiet_patient_has_no_alert():
     assert fired(standing()) == {}
+
+
+def psfs(offset: int, score: float | None) -> Response:
+    return Response("psfs", TODAY - timedelta(days=offset), ("jumps",), (None if score is None else int(score),),
+                    score)
+
+
+@pytest.mark.parametrize(("scores", "reason"), [
+    ((psfs(14, 7), psfs(7, 5)), "Patient-Specific Functional Scale (PSFS) down from 7 to 5 since 2026-05-06"),
+    ((psfs(14, 7), psfs(7, 6)), None),  # by less than its important difference (2)
+    ((psfs(14, 3), psfs(7, 8)), None),  # better
+    ((psfs(21, 8), psfs(14, 5), psfs(7, 6)), None),  # the latest against the one before it: it rose again
+    ((psfs(14, 7), psfs(7, None)), None),  # no score (nothing rated) is no change
+    ((psfs(7, 2),), None),
+])
+def test_a_functional_score_worse_by_its_important_difference_is_alerted(scores, reason):
+    assert fired(standing(scores=scores)).get("function_worse") == reason
 
 
 def test_silence_alerts_from_the_reminders_number_of_days_counting_from_enrolment_when_never_checked_in():

@@ -81,6 +81,14 @@ def test_a_notice_validates_and_names_a_known_reason():
     assert list(VALIDATOR.iter_errors(contract.notice("planner_unreachable", -1)))
 
 
+def test_a_clinicians_message_validates_and_needs_its_text_and_sender():
+    assert valid(contract.clinician_message("Rest it today.", "your clinic")) == {
+        "kind": "clinician_message", "text": "Rest it today.", "from": "your clinic"}
+    assert list(VALIDATOR.iter_errors(contract.clinician_message("", "your clinic")))
+    assert list(VALIDATOR.iter_errors(contract.clinician_message("Rest it today.", "")))
+    assert list(VALIDATOR.iter_errors({"kind": "clinician_message", "text": "Rest it today."}))
+
+
 def test_a_plan_payload_carries_todays_session_the_rest_of_the_phase_and_how_many_to_avoid_to_show():
     dancer = Patient(enrolled=START, sport="dance")
     result = plan_for_today(dancer, [], START, KNOWLEDGE)

@@ -6,14 +6,25 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from rehab_coach.core.knowledge import KnowledgeError, default_knowledge, load_knowledge
+from rehab_coach.core.model import Questionnaire
 from rehab_coach.core.outcomes import NOT_APPLICABLE as NA
-from rehab_coach.core.outcomes import InvalidAnswers, change, score
+from rehab_coach.core.outcomes import (
+    InvalidAnswers,
+    Response,
+    Unreadable,
+    change,
+    due,
+    read_activities,
+    read_answer,
+    score,
+)
 from rehab_coach.paths import KNOWLEDGE_DIR
 
 MEASURES = default_knowledge().measures
@@ -128,3 +139,63 @@ def test_the_project_ships_no_licensed_text_and_the_check_notes_each_as_not_conf
     check = subprocess.run([sys.executable, "-m", "rehab_coach", "check-knowledge"], capture_output=True, text=True)
     assert check.returncode == 0
     assert sum(line.startswith("note: ") and "not configured" in line for line in check.stdout.splitlines()) == 3
+
+
+# -- reading answers in the chat, and when a questionnaire is due ----------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("7", 7), ("about a 6", 6), ("7/10", 7), ("0", 0), ("ten", 10), ("skip", None), ("pass on this one", None),
+    ("not sure", None), ("I don't know", None),
+])
+def test_a_psfs_rating_is_a_number_on_its_scale_or_skip(text, answer):
+    assert read_answer(MEASURES["psfs"], text) == answer
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("11", "off the scale"), ("3/5", "off the scale"), ("4 or 5", "several numbers"), ("pretty good", "no rating"),
+    ("n/a", "no rating"),  # PSFS has no N/A: the patient named the activity
+])
+def test_anything_else_is_unreadable_and_never_guessed(text, why):
+    with pytest.raises(Unreadable, match=why):
+        read_answer(MEASURES["psfs"], text)
+
+
+def test_a_licensed_item_takes_the_clinics_words_for_a_rating_and_its_not_applicable():
+    measure = MEASURES["faam_adl"]
+    text = Questionnaire(**yaml.safe_load(FIXTURE.read_text()))
+    assert read_answer(measure, "a little trouble", text) == 3
+    assert read_answer(measure, "some trouble I guess", text) == 2
+    assert read_answer(measure, "it does not apply to me", text) == NA
+    assert read_answer(measure, "n/a", text) == NA
+    assert read_answer(measure, "4", text) == 4
+    with pytest.raises(Unreadable, match="off the scale"):
+        read_answer(measure, "7", text)
+
+
+@pytest.mark.parametrize(("text", "activities"), [
+    ("relevé, jumps and pointe", ["relevé", "jumps", "pointe"]),
+    ("1) running downhill 2) hopping 3) stairs", ["running downhill", "hopping", "stairs"]),
+    ("sprinting; kicking; jumping; dancing", ["sprinting", "kicking", "jumping"]),  # at most the measure's 3
+    ("demi-pointe", ["demi-pointe"]),
+    ("none", []), ("skip", []), ("No.", []),
+])
+def test_the_activities_named_for_psfs(text, activities):
+    assert read_activities(MEASURES["psfs"], text) == activities
+
+
+def test_a_measure_is_due_at_baseline_then_every_cadence_days():
+    psfs = MEASURES["psfs"]
+    start = date(2026, 3, 2)
+    assert due([psfs], [], start) is psfs
+    answered = [Response("psfs", start, ("jumps",), (4,), 4.0)]
+    assert due([psfs], answered, start + timedelta(days=psfs.cadence.every_days - 1)) is None
+    assert due([psfs], answered, start + timedelta(days=psfs.cadence.every_days)) is psfs
+
+
+def test_a_measure_asked_at_discharge_is_due_once_after_it():
+    psfs = MEASURES["psfs"]
+    answered = [Response("psfs", date(2026, 3, 2), ("jumps",), (4,), 4.0)]
+    assert due([psfs], answered, date(2026, 3, 4), discharged_on=date(2026, 3, 4)) is psfs
+    assert due([psfs], [*answered, Response("psfs", date(2026, 3, 4), ("jumps",), (8,), 8.0)], date(2026, 3, 5),
+               discharged_on=date(2026, 3, 4)) is None

@@ -13,7 +13,8 @@ from tests.e2e.conftest import Chat, last_question, payloads
 pytestmark = pytest.mark.slow
 
 DAY0 = datetime(2026, 3, 2, 8, 30)
-ONBOARDING = {"side": "the right one", "sport": "I do ballet", "diagnosed": "yes, my physio diagnosed it"}
+ONBOARDING = {"side": "the right one", "sport": "I do ballet", "diagnosed": "yes, my physio diagnosed it",
+              "questionnaire_now": "no"}  # the activity ratings offered after a check-in: see test_questionnaire
 GREEN = {"pain_rest": 0, "pain_exercise": 2, "pain_morning": 1, "swelling": "none", "mechanical": "none",
          "adherence": "all"}
 WORDS = {"none": "no swelling", "mild": "a bit swollen", "marked": "very swollen"}
@@ -29,12 +30,13 @@ def answer(field: str, values: dict) -> str:
     return {"swelling": WORDS, "mechanical": MECHANICAL, "adherence": ADHERENCE}.get(field, {}).get(value, value)
 
 
-def finish_questions(chat: Chat, sender: str, now: datetime, replies: list[dict], values: dict) -> list[dict]:
-    """Answer every question the bot asks until it stops asking; all replies."""
+def finish_questions(chat: Chat, sender: str, now: datetime, replies: list[dict], values: dict,
+                     until: str | None = None) -> list[dict]:
+    """Answer every question the bot asks until it stops asking (or asks `until`); all replies."""
     collected = list(replies)
     for _ in range(15):
         field = last_question(replies)
-        if field is None:
+        if field is None or field == until:
             return collected
         replies = chat.say(sender, answer(field, values), now)
         collected += replies
@@ -56,7 +58,8 @@ def test_onboarding_asks_the_contract_questions_then_checks_in(chat):
     replies = start(chat, "onboarding-patient")
     asked = [p["field"] for p in payloads(replies, "question")]
     assert asked[:3] == ["side", "sport", "diagnosed"]
-    assert asked[3:] == ["pain_rest", "pain_exercise", "pain_morning", "swelling", "mechanical", "adherence"]
+    assert asked[3:] == ["pain_rest", "pain_exercise", "pain_morning", "swelling", "mechanical", "adherence",
+                         "questionnaire_now"]
     recorded = payloads(replies, "checkin_recorded")[-1]
     assert recorded["values"] == GREEN and recorded["day_class"] == "green"
     plan = payloads(replies, "plan")[-1]

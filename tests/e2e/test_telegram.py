@@ -88,7 +88,8 @@ def test_enrolment_onboarding_a_check_in_by_buttons_and_by_text_and_the_plan(dep
     assert choices(phone.say("no swelling")[-1]) == ["None", "Catching", "Locking", "Giving way"]
     assert choices(phone.press("None")[-1]) == ["All of it", "Some of it", "None of it"]
     replies = phone.press("All of it")
-    assert "check-in is saved" in replies[0].text and replies[-1].text.startswith("Today's plan: phase 1")
+    assert "check-in is saved" in replies[0].text and replies[-2].text.startswith("Today's plan: phase 1")
+    assert choices(replies[-1]) == ["Yes", "No"]  # the activity ratings (PSFS), offered at enrolment
     [checkin] = Store(make_engine(deployment.database_url)).checkins(patient.id)
     assert checkin.values() == {"pain_rest": 2, "pain_exercise": 3, "pain_morning": 1, "swelling": "none",
                                 "mechanical": "none", "adherence": "all"}

@@ -106,8 +106,9 @@ def test_enrolment_onboarding_and_a_checkin_answered_with_numbers_then_the_plan(
                      "Reply 1 none, 2 mild, 3 marked", "Reply 1 none, 2 catching, 3 locking, 4 giving way",
                      "Reply 1 all of it, 2 some of it, 3 none of it"]
     replies = whatsapp.send("1")
-    saved, plan = replies[0], replies[-1]
+    saved, plan, offer = replies[0], replies[-2], replies[-1]
     assert saved.startswith("Thanks, today's check-in is saved: a green day")
+    assert offer.endswith("(yes or no)\nReply 1 yes, 2 no")  # the activity ratings (PSFS), offered at enrolment
     assert plan.startswith("Today's plan: phase 1 of 5") and "\n• " in plan and "\nAvoid today: " in plan
     profile = store.patient_by_id(patient.id).profile
     assert (profile.side, profile.sport, profile.diagnosed) == ("right", "dance", True)

@@ -122,7 +122,11 @@ def test_a_patient_completes_onboarding_and_a_check_in_by_clicking_and_sees_it_a
     page.reload()
     expect(page.locator("article[data-kind=plan]")).to_be_visible(timeout=15_000)
     assert texts(page) == before
-    assert open_question(page) is None  # answered questions stay answered
+    # answered questions stay answered: only the activity ratings offered after the check-in are open
+    assert open_question(page) == "questionnaire_now"
+    page.locator("[role=group][data-field=questionnaire_now]").last.get_by_role("button", name="No").click()
+    expect(messages(page).last).to_contain_text("I'll ask again after your next check-in")
+    assert open_question(page) is None
 
 
 def test_the_check_in_works_by_keyboard_alone(page: Page, servers, deployment: Deployment):

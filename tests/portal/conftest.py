@@ -175,9 +175,15 @@ def tracker_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, tracker_url: str, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+def chat_url() -> str:
+    """The Rasa server the portal's chat links and calls go to (a module may override it with a fake's)."""
+    return CHAT_URL
+
+
+@pytest.fixture
+def app(database_url: str, tracker_url: str, chat_url: str, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     monkeypatch.setenv(KEY_NAME, "portal-test-chat-key-" + "x" * 20)
-    return create_app(database_url, tracker_url, CHAT_URL)
+    return create_app(database_url, tracker_url, chat_url)
 
 
 @pytest.fixture

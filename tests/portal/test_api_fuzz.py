@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
 from fastapi import FastAPI
@@ -17,7 +19,15 @@ from schemathesis.checks import (
 )
 
 from rehab_coach.portal.auth import CSRF_HEADER, SESSION_COOKIE
+from tests.fakes.rasa import FakeRasa
 from tests.portal.conftest import Seeded
+
+
+@pytest.fixture
+def chat_url() -> Iterator[str]:
+    """A fake Rasa server takes the messages the fuzzer sends patients (no call leaves the machine)."""
+    with FakeRasa().running() as rasa:
+        yield rasa.url
 
 
 @pytest.fixture

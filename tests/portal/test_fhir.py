@@ -12,6 +12,7 @@ from fhir.resources.patient import Patient
 
 from rehab_coach.adapters import fhir
 from rehab_coach.core.model import PAIN_FIELDS, Escalation
+from rehab_coach.core.outcomes import NOT_APPLICABLE, Response
 from rehab_coach.services.reminders import SILENCE
 from tests.portal.conftest import Seeded
 
@@ -22,7 +23,7 @@ def resources(bundle: Bundle, kind: str) -> list:
 
 def read_back(bundle: Bundle) -> dict:
     """What a receiving system reads from the Bundle, in the seeded records' terms."""
-    responses = resources(bundle, "QuestionnaireResponse")
+    responses = [r for r in resources(bundle, "QuestionnaireResponse") if r.questionnaire == fhir.CHECK_IN]
     checkins = [{"day": str(r.authored), **{item.linkId: (item.answer[0].valueInteger if item.linkId in PAIN_FIELDS
                                                           else item.answer[0].valueCoding.code) for item in r.item}}
                 for r in responses]
@@ -114,6 +115,30 @@ def test_fhir_exports_are_audited_and_refused_without_a_session(client: TestClie
     logged_in.cookies.clear()
     assert logged_in.get(f"/api/patients/{ann}/fhir").status_code == 401
     assert logged_in.get("/api/exports/fhir").status_code == 401
+
+
+def test_outcome_questionnaires_read_back_with_their_scores_skipped_items_unanswered(
+        clinician_client: tuple[TestClient, str], store, seeded: Seeded):
+    client, _ = clinician_client
+    ben = seeded.patients["ben"]
+    psfs = Response("psfs", date(2026, 3, 2), ("relevé", "jumps"), (4, None), 4.0)
+    faam = Response("faam_adl", date(2026, 3, 3), tuple(f"item {n}" for n in range(1, 22)),
+                    (NOT_APPLICABLE, *[3] * 20), 75.0)
+    for response in (psfs, faam):
+        store.save_response(ben.id, response)
+    bundle = Bundle.parse_raw(client.get(f"/api/patients/{ben.id}/fhir").text)
+    outcome = {r.questionnaire: r for r in resources(bundle, "QuestionnaireResponse")
+               if r.questionnaire != fhir.CHECK_IN}
+    answered = outcome[f"{fhir.BASE}/Questionnaire/psfs"]
+    assert [(i.linkId, i.text, [a.valueInteger for a in i.answer or []]) for i in answered.item] == [
+        ("psfs_1", "relevé", [4]), ("psfs_2", "jumps", [])]
+    licensed = outcome[f"{fhir.BASE}/Questionnaire/faam_adl"]
+    assert licensed.item[0].answer[0].valueCoding.code == "not_applicable"
+    assert {i.text for i in licensed.item} == {None}  # the licensed text stays the clinic's
+    scores = {o.code.coding[0].code: (o.valueQuantity.value, o.valueQuantity.unit, o.derivedFrom[0].reference)
+              for o in resources(bundle, "Observation") if o.code.coding[0].system == fhir.MEASURES}
+    assert scores == {"psfs": (4.0, None, f"urn:uuid:{answered.id}"),
+                      "faam_adl": (75.0, "%", f"urn:uuid:{licensed.id}")}
 
 
 def test_a_discharged_patient_is_inactive_and_a_label_is_the_usual_identifier(store, clinic, seeded: Seeded):

@@ -15,10 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from rehab_coach.adapters.storage import Store
 from rehab_coach.adapters.storage.clinic import Clinician
+from rehab_coach.core.outcomes import Response
 from rehab_coach.paths import PROJECT_ROOT
 from rehab_coach.runner import wait_until_up
 from rehab_coach.services.chat_links import KEY_NAME
@@ -124,6 +125,16 @@ def test_a_clinician_logs_in_opens_the_urgent_patient_and_reads_the_transcript(p
     context.close()
 
 
+def logged_in(browser: Browser, portal_url: str) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{portal_url}/login")
+    page.get_by_label("Name").fill("dr.ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return context, page
+
+
 @pytest.mark.parametrize("portal_env", [{"MONITORING_DAYS_THRESHOLD": str(THRESHOLD)}])
 def test_the_patient_list_shows_alerts_with_their_reasons_and_the_monitoring_days_reached(
         portal_url: str, browser: Browser, store: Store, seeded: Seeded):
@@ -131,20 +142,41 @@ def test_the_patient_list_shows_alerts_with_their_reasons_and_the_monitoring_day
     fay = store.patient("socketio", "web-fay", TODAY - timedelta(days=5))
     for n, worst in zip(range(5, -1, -1), (2, 2, 2, 5, 5, 5), strict=True):  # pain rising
         store.save_checkin(fay.id, checkin(TODAY - timedelta(days=n), 0, worst, 0), "green")
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{portal_url}/login")
-    page.get_by_label("Name").fill("dr.ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    hal = store.patient("socketio", "web-hal", TODAY - timedelta(days=20))
+    store.save_checkin(hal.id, checkin(TODAY, 1, 2, 1), "green")
+    for weeks, score in ((2, 7), (1, 4)):  # PSFS down by more than its important difference
+        store.save_response(hal.id, Response("psfs", TODAY - timedelta(weeks=weeks), ("jumps",), (score,), score))
+    context, page = logged_in(browser, portal_url)
 
     expect(page.get_by_role("columnheader", name="Alerts")).to_be_visible()
     expect(page.locator(f"tr[data-patient='{gus.id}'] .alert")).to_have_text(["No check-in for 10 days"])
     expect(page.locator(f"tr[data-patient='{fay.id}'] .alert")).to_have_text(
         ["Worst daily pain up from 2.0 to 5.0 over the last 7 days"])
+    expect(page.locator(f"tr[data-patient='{hal.id}'] .alert")).to_have_text(
+        [f"Patient-Specific Functional Scale (PSFS) down from 7 to 4 since {TODAY - timedelta(weeks=2)}"])
     ann = page.locator(f"tr[data-patient='{seeded.patients['ann'].id}'] td[data-monitoring-days]")
     expect(ann).to_have_text(f"{THRESHOLD} reached")
     expect(ann.locator(".badge.reached")).to_be_visible()
     assert serious_accessibility_problems(page) == []
     page.screenshot(path=ARTIFACTS / "patient-list-alerts.png", full_page=True)
+    context.close()
+
+
+def test_the_patient_page_shows_the_psfs_trend_with_the_changes_that_matter(portal_url: str, browser: Browser,
+                                                                             store: Store, seeded: Seeded):
+    ann = seeded.patients["ann"]
+    activities = ("relevé", "jumps", "pointe")
+    for weeks, answers, score in ((3, (2, 3, 4), 3.0), (2, (5, 3, None), 4.0), (1, (6, 5, 5), 5.3)):
+        store.save_response(ann.id, Response("psfs", TODAY - timedelta(weeks=weeks), activities, answers, score))
+    context, page = logged_in(browser, portal_url)
+    page.goto(f"{portal_url}/patients/{ann.id}#function")
+
+    table = page.get_by_role("table", name="Patient-Specific Functional Scale (PSFS), oldest first")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("relevé: 5 better")
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("pointe: skipped")
+    expect(table.locator("tbody tr").nth(2).locator("td").last).to_have_text("better")
+    expect(page.get_by_text("Not configured").first).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    page.screenshot(path=ARTIFACTS / "patient-function.png", full_page=True)
     context.close()

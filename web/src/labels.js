@@ -24,8 +24,13 @@ export function choiceButton(field, choice, named) {
   return { label, send };
 }
 
-/** The answer buttons a question offers ([] = free text only). */
+/** The answer buttons a question offers ([] = free text only); a skippable one ends with "Skip". */
 export function questionButtons(q) {
+  const skip = q.skippable ? [{ label: "Skip", send: "skip" }] : [];
+  return [...answerButtons(q), ...skip];
+}
+
+function answerButtons(q) {
   if (q.type === "scale") {
     const min = Number.isInteger(q.min) ? q.min : 0;
     const max = Number.isInteger(q.max) ? q.max : 10;

@@ -43,6 +43,15 @@ test("a 0-10 scale gives eleven buttons named 'n out of 10'", () => {
   assert.equal(buttons[10].name, "10 out of 10");
 });
 
+test("an outcome questionnaire's item can be skipped, with a button of its own", () => {
+  const q = { kind: "question", field: "psfs_1", type: "scale", min: 0, max: 10, measure: "psfs", item: "jumps",
+              skippable: true };
+  assert.deepEqual(questionButtons(q).at(-1), { label: "Skip", send: "skip" });
+  assert.equal(questionButtons(q).length, 12);
+  assert.deepEqual(questionButtons({ type: "text", field: "psfs_activities", skippable: true }),
+                   [{ label: "Skip", send: "skip" }]);
+});
+
 test("yes/no gives two buttons; number and text questions give none", () => {
   assert.deepEqual(questionButtons({ type: "yesno", field: "diagnosed" }).map((b) => b.send), ["yes", "no"]);
   assert.deepEqual(questionButtons({ type: "number", field: "x" }), []);

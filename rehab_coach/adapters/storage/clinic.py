@@ -12,18 +12,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from rehab_coach.adapters.storage.db import session_factory
-from rehab_coach.adapters.storage.repository import CHECKIN_COLUMNS
+from rehab_coach.adapters.storage.repository import CHECKIN_COLUMNS, response_of
 from rehab_coach.adapters.storage.tables import (
     AuditRow,
     CheckinRow,
     ClinicianRow,
     ClinicianSessionRow,
     EscalationRow,
+    MeasureResponseRow,
     PatientRow,
     PlanRow,
 )
 from rehab_coach.core.alerts import Alert
 from rehab_coach.core.model import URGENCIES, CheckIn
+from rehab_coach.core.outcomes import Response
 
 ADHERENCE_SCORE = {"all": 1.0, "some": 0.5, "none": 0.0}
 ADHERENCE_WINDOW = 7  # check-ins
@@ -74,6 +76,7 @@ class PatientSummary:
     monitoring_days: int  # days with check-in data this calendar month
     phase_since: date | None  # the first day of the current phase's plans
     recent: tuple[CheckIn, ...]  # the check-ins of the last `recent_days` days, oldest first
+    scores: tuple[Response, ...]  # the outcome questionnaires with a score, oldest first
     alerts: tuple[Alert, ...] = ()  # filled by the service (core/alerts.py)
 
 
@@ -216,8 +219,14 @@ class Clinic:
                     .order_by(CheckinRow.day)):
                 recent.setdefault(patient_id, []).append(CheckIn(*answers))
             since = self._phase_since(session, ids)
+            scores: dict[int, list[Response]] = {}
+            for response in session.execute(select(MeasureResponseRow).where(
+                    MeasureResponseRow.patient_id.in_(ids), MeasureResponseRow.score.is_not(None))
+                    .order_by(MeasureResponseRow.day)).scalars():
+                scores.setdefault(response.patient_id, []).append(response_of(response))
         return [_summary(row, last_day, today, open_escalations.get(row.id, {}), adherence.get(row.id),
-                         monitored.get(row.id, 0), since.get(row.id), tuple(recent.get(row.id, ())))
+                         monitored.get(row.id, 0), since.get(row.id), tuple(recent.get(row.id, ())),
+                         tuple(scores.get(row.id, ())))
                 for row, last_day in page], total
 
     @staticmethod
@@ -308,11 +317,11 @@ def _plain(value: Any) -> Any:
 
 def _summary(row: PatientRow, last_checkin: date | None, today: date, open_escalations: dict[str, int],
              adherence: float | None, monitoring_days: int, phase_since: date | None,
-             recent: tuple[CheckIn, ...]) -> PatientSummary:
+             recent: tuple[CheckIn, ...], scores: tuple[Response, ...]) -> PatientSummary:
     top = next((urgency for urgency in URGENCIES if open_escalations.get(urgency)), None)
     return PatientSummary(
         id=row.id, label=row.label, channel=row.channel, enrolled_on=row.enrolled_on, phase_number=row.phase_number,
         last_checkin=last_checkin, days_since=(today - last_checkin).days if last_checkin else None,
         adherence=adherence, open_escalations=open_escalations, top_urgency=top, monitoring_days=monitoring_days,
-        phase_since=phase_since, recent=recent,
+        phase_since=phase_since, recent=recent, scores=scores,
     )

@@ -21,12 +21,14 @@ from rehab_coach.adapters.storage.tables import (
     CheckinRow,
     ClinicNotificationRow,
     EscalationRow,
+    MeasureResponseRow,
     PatientRow,
     PlanRow,
     UsedCodeRow,
     utcnow,
 )
 from rehab_coach.core.model import DAY_CLASSES, PHASE_STATUSES, SIDES, SPORTS, URGENCIES, CheckIn, Escalation, Patient
+from rehab_coach.core.outcomes import Response
 
 # Ids only: sender ids and messages are personal data and never go to the log.
 log = logging.getLogger(__name__)
@@ -312,6 +314,31 @@ class Store:
             payload = session.execute(query).scalar_one_or_none()
             return None if payload is None else dict(payload)
 
+    # -- outcome measures -------------------------------------------------------------------------
+
+    def save_response(self, patient_id: int, response: Response) -> None:
+        """Store a completed questionnaire; a second one of the same measure that day replaces it."""
+        self._on_conflict_retry(lambda: self._write_response(patient_id, response))
+
+    def _write_response(self, patient_id: int, response: Response) -> None:
+        with self._unit_of_work() as session:
+            _require_patient(session, patient_id)
+            query = select(MeasureResponseRow).where(MeasureResponseRow.patient_id == patient_id,
+                                                     MeasureResponseRow.measure == response.measure,
+                                                     MeasureResponseRow.day == response.day)
+            row = session.execute(query).scalar_one_or_none()
+            if row is None:
+                row = MeasureResponseRow(patient_id=patient_id, measure=response.measure, day=response.day)
+                session.add(row)
+            row.items, row.answers, row.score = list(response.items), list(response.answers), response.score
+
+    def responses(self, patient_id: int) -> list[Response]:
+        """The patient's completed questionnaires, oldest first."""
+        query = (select(MeasureResponseRow).where(MeasureResponseRow.patient_id == patient_id)
+                 .order_by(MeasureResponseRow.day, MeasureResponseRow.id))
+        with self._unit_of_work() as session:
+            return [response_of(row) for row in session.execute(query).scalars()]
+
     # -- escalations ----------------------------------------------------------------------------
 
     def save_escalation(
@@ -454,6 +481,10 @@ def _patient_record(row: PatientRow) -> PatientRecord:
         reminders_paused_until=row.reminders_paused_until,
         reminder_channel=row.reminder_channel,
     )
+
+
+def response_of(row: MeasureResponseRow) -> Response:
+    return Response(row.measure, row.day, tuple(row.items), tuple(row.answers), row.score)
 
 
 def _escalation_record(row: EscalationRow) -> EscalationRecord:

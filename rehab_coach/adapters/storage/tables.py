@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -204,6 +205,23 @@ class PlanRow(Base):
     phase_number = Column(Integer, nullable=False)
     status = Column(String(8), nullable=False)
     payload = Column(JSON, nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class MeasureResponseRow(Base):
+    """A completed outcome questionnaire (knowledge/outcome_measures.yml): its items (PSFS: the patient's own
+    activities), the answers in their order (a rating, "n/a", or null: skipped) and the score they give."""
+
+    __tablename__ = "measure_responses"
+    __table_args__ = (UniqueConstraint("patient_id", "measure", "day"),)
+
+    id = Column(Integer, primary_key=True)
+    patient_id = Column(Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False)
+    measure = Column(String(32), nullable=False)
+    day = Column(Date, nullable=False)
+    items = Column(JSON, nullable=False)
+    answers = Column(JSON, nullable=False)
+    score = Column(Float)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
