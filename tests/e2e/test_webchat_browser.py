@@ -15,7 +15,9 @@ from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.services import chat_links
+from rehab_coach.adapters.rasa_api import RasaApi
+from rehab_coach.services import chat_links, clinician_messages
+from rehab_coach.settings import RASA_TOKEN
 from tests.browser import chromium, serious_accessibility_problems
 from tests.e2e.conftest import Deployment, tampered, token_from
 
@@ -215,6 +217,21 @@ def test_a_tampered_expired_or_missing_link_is_refused(page: Page, servers, depl
     expect(page.get_by_role("alert").filter(has_text=expected)).to_be_visible(timeout=15_000)
     expect(page.get_by_label("Message", exact=True)).to_be_disabled()
     assert messages(page).count() == 0
+
+
+def test_a_clinicians_message_reaches_the_open_chat_as_the_clinics_then_the_question_again(
+        page: Page, servers, deployment: Deployment):
+    patient, link = deployment.enrol()
+    page.goto(link)
+    say(page, "hi")
+    settled(page)
+    clinician_messages.send(RasaApi(servers.rasa_url, deployment.env[RASA_TOKEN]), patient.sender_id,
+                            "See you on Tuesday.")
+    message = page.locator("article[data-kind=clinician_message]")
+    expect(message).to_contain_text("Message from your clinic: See you on Tuesday.", timeout=30_000)
+    expect(message.locator(".rc-sr")).to_have_text("Your clinic:")  # what a screen reader announces: not the coach
+    settled(page)
+    assert open_question(page) == "side"  # onboarding asks its question again
 
 
 def test_a_red_flag_shows_the_urgent_banner_and_no_exercise(page: Page, servers, deployment: Deployment):

@@ -68,7 +68,7 @@ export function renderMessage(msg, ctx) {
   const custom = msg.custom && typeof msg.custom === "object" ? msg.custom : null;
   const kind = user ? "text" : (custom?.kind ?? "text");
   const art = h("article", { class: `rc-msg rc-msg--${user ? "user" : "bot"}`, "data-kind": kind });
-  art.append(h("span", { class: "rc-sr" }, user ? "You: " : "Coach: "));
+  art.append(h("span", { class: "rc-sr" }, user ? "You: " : kind === "clinician_message" ? "Your clinic: " : "Coach: "));
 
   if (user) art.append(h("p", { class: "rc-text" }, String(msg.text ?? "")));
   else art.append(...botBody(kind, msg.text, custom, ctx).filter(Boolean));
