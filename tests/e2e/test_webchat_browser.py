@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, WebSocketRoute, expect
 
+from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.adapters.storage import Store, make_engine
 from rehab_coach.paths import PROJECT_ROOT
-from rehab_coach.adapters.rasa_api import RasaApi
 from rehab_coach.services import chat_links, clinician_messages
 from rehab_coach.settings import RASA_TOKEN
 from tests.browser import chromium, serious_accessibility_problems
