@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from rehab_coach.core import contract
-from rehab_coach.core.model import Knowledge, OutcomeMeasure
+from rehab_coach.core.model import Knowledge
 from rehab_coach.core.outcomes import Answer
 from rehab_coach.services.coach import DueMeasure
 
@@ -45,10 +45,24 @@ class InProgress:
     def finished(self) -> bool:
         return self.items is not None and len(self.answers) >= len(self.items)
 
+    def question(self, knowledge: Knowledge) -> dict:
+        """The contract question for the next item."""
+        assert self.items is not None and not self.finished
+        measure = knowledge.measures[self.measure]
+        number = len(self.answers) + 1
+        return contract.item_question(measure, number, self.items[number - 1], knowledge.questionnaires.get(measure.id))
+
+    def choice(self, knowledge: Knowledge, text: str) -> bool:
+        """The message is one of the next item's choices or their words, as its button sends it."""
+        if self.items is None or self.finished:
+            return False
+        question = self.question(knowledge)
+        return text.strip().lower() in {c.lower() for c in (*question.get("choices", ()), *question.get("labels", ()))}
+
 
 def ask(dispatcher: CollectingDispatcher, knowledge: Knowledge, state: InProgress) -> None:
     """The questionnaire's next question: PSFS's activities, or the next item."""
-    measure: OutcomeMeasure = knowledge.measures[state.measure]
+    measure = knowledge.measures[state.measure]
     if state.items is None:
         dispatcher.utter_message(response="utter_psfs_activities_question", most=measure.items,
                                  json_message=contract.activities_question(measure))
@@ -56,7 +70,7 @@ def ask(dispatcher: CollectingDispatcher, knowledge: Knowledge, state: InProgres
     number = len(state.answers) + 1
     item = state.items[number - 1]
     text = knowledge.questionnaires.get(measure.id)
-    payload = contract.item_question(measure, number, item, text)
+    payload = state.question(knowledge)
     if text is None:
         dispatcher.utter_message(response="utter_psfs_rating_question", activity=item, number=number,
                                  count=len(state.items), json_message=payload)

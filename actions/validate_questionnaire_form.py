@@ -22,6 +22,7 @@ from actions._forms import ANSWER_INTENTS, QUESTIONS, said_routine_red_flag
 from actions._questionnaire import ANSWER, DONE, STATE, InProgress
 from actions.action_escalate import ActionEscalate
 from rehab_coach.adapters.clock import Clock, local_now
+from rehab_coach.core.intents import RED_FLAG_INTENT, SERIOUS_INTENTS
 from rehab_coach.core.outcomes import Unreadable, read_activities, read_answer, says_skip
 from rehab_coach.services.coach import Coach
 
@@ -44,8 +45,12 @@ class ValidateQuestionnaireForm(FormValidationAction):
         state = InProgress.of(tracker)
         intent, text = latest_intent(tracker), latest_text(tracker)
         routine = said_routine_red_flag(tracker)
-        if state is None or tracker.get_slot(REQUESTED_SLOT) != ANSWER or not (
-                intent in ANSWER_INTENTS or intent in QUESTIONS or routine or (intent == "stop" and says_skip(text))):
+        knowledge = self._coach.knowledge if self._coach is not None else _deps.knowledge()
+        if state is None or tracker.get_slot(REQUESTED_SLOT) != ANSWER:
+            return []
+        if state.choice(knowledge, text) and intent not in (*SERIOUS_INTENTS.values(), RED_FLAG_INTENT):
+            intent = "inform"  # a rating in the clinic's words, as its button sends it ("does not apply to me")
+        if not (intent in ANSWER_INTENTS or intent in QUESTIONS or routine or (intent == "stop" and says_skip(text))):
             return []
         if routine:
             await ActionEscalate(coach=self._coach, clock=self._clock).run(dispatcher, tracker, domain)
@@ -53,7 +58,6 @@ class ValidateQuestionnaireForm(FormValidationAction):
         if intent in QUESTIONS and not naming:
             await QUESTIONS[intent](coach=self._coach, clock=self._clock).run(dispatcher, tracker, domain)
             return [SlotSet(ANSWER, None)]
-        knowledge = self._coach.knowledge if self._coach is not None else _deps.knowledge()
         measure = knowledge.measures[state.measure]
         if state.items is None:
             state = replace(state, items=read_activities(measure, text))

@@ -19,10 +19,12 @@ WEB_LINK_DAYS, TELEGRAM_LINK_DAYS = 90, 14  # how long a new chat link stays val
 
 def check_knowledge(args: argparse.Namespace) -> int:
     """Validate the knowledge folder; list every problem."""
+    from rehab_coach import settings
     from rehab_coach.core.knowledge import QUESTIONNAIRES, KnowledgeError, load_knowledge
 
+    questionnaires = settings.load().questionnaires_dir or Path(args.dir) / QUESTIONNAIRES
     try:
-        knowledge = load_knowledge(Path(args.dir))
+        knowledge = load_knowledge(Path(args.dir), questionnaires)
     except KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
@@ -33,7 +35,7 @@ def check_knowledge(args: argparse.Namespace) -> int:
     )
     for measure in knowledge.measures.values():
         if measure.items_from == "clinic" and measure.id not in knowledge.questionnaires:
-            text = Path(args.dir) / QUESTIONNAIRES / f"{measure.id}.yml"
+            text = questionnaires / f"{measure.id}.yml"
             print(f"note: {measure.id}: not configured (no licensed text at {text}), so not asked")
     return 0
 

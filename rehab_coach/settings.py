@@ -21,7 +21,7 @@ from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Literal, Optional, Union
 
-from pydantic import AnyHttpUrl, BaseSettings, ValidationError, conint, constr, validator
+from pydantic import AnyHttpUrl, BaseSettings, DirectoryPath, ValidationError, conint, constr, validator
 
 from rehab_coach.core.schedule import time_of_day, time_zone
 from rehab_coach.paths import VAR_DIR
@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # The approved WhatsApp template a reminder goes as outside the 24-hour window.
     twilio_reminder_content_sid: Optional[constr(regex=r"HX[0-9a-f]{32}")] = None  # type: ignore[valid-type]  # noqa: UP045
     twilio_api_base_url: Optional[AnyHttpUrl] = None  # tests: a fake Twilio API; default: Twilio's  # noqa: UP045
+    # The folder of the licensed questionnaire texts the clinic supplies (knowledge/README.md), when it keeps them
+    # outside the project; unset: knowledge/questionnaires.
+    questionnaires_dir: Optional[DirectoryPath] = None  # noqa: UP045
     # Remote therapeutic monitoring: the days with check-in data in a calendar month that the clinic's payer asks
     # for (16 for the US codes 98975-98977); the patient list and the monitoring_days export mark who reached it.
     monitoring_days_threshold: conint(ge=1, le=31) = 16  # type: ignore[valid-type]

@@ -473,8 +473,9 @@ def _questionnaires(folder: Path, measures: Mapping[str, OutcomeMeasure], proble
     return found
 
 
-def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
-    """Read and validate the folder; raise KnowledgeError listing every problem found."""
+def load_knowledge(folder: Path = KNOWLEDGE_DIR, questionnaires: Path | None = None) -> Knowledge:
+    """Read and validate the folder, and the licensed questionnaires in `questionnaires` (default: the folder's
+    questionnaires/); raise KnowledgeError listing every problem found."""
     problems: list[str] = []
     docs = _read_yaml(folder, problems)
     sources = _keyed(Source, docs["sources.yml"].get("sources"), "sources.yml: sources", problems, ids=True)
@@ -508,7 +509,7 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
                       problems, ids=True)
     for ident, measure in _valid(measures).items():
         _refs(measure.sources, sources, "source", f"outcome_measures.yml: {ident}: sources", problems)
-    questionnaires = _questionnaires(folder / QUESTIONNAIRES, _valid(measures), problems)
+    texts = _questionnaires(questionnaires or folder / QUESTIONNAIRES, _valid(measures), problems)
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -530,11 +531,14 @@ def load_knowledge(folder: Path = KNOWLEDGE_DIR) -> Knowledge:
         uncovered=_valid(uncovered),
         set_aside=set_aside,
         measures=_valid(measures),
-        questionnaires=questionnaires,
+        questionnaires=texts,
     )
 
 
 @cache
 def default_knowledge() -> Knowledge:
-    """The project's own knowledge folder, loaded once per process."""
-    return load_knowledge(KNOWLEDGE_DIR)
+    """The project's own knowledge folder, with the clinic's licensed questionnaires (QUESTIONNAIRES_DIR, else its
+    questionnaires/ folder), loaded once per process."""
+    from rehab_coach import settings  # the one reader of the environment
+
+    return load_knowledge(KNOWLEDGE_DIR, settings.load().questionnaires_dir)

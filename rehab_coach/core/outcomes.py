@@ -77,7 +77,8 @@ class Unreadable(ValueError):
 SKIP_WORDS = ("skip", "pass", "rather not")
 UNSURE_WORDS = ("don't know", "dont know", "do not know", "not sure", "no idea", "next")
 NOT_APPLICABLE_WORDS = ("n/a", "not applicable", "doesn't apply", "does not apply", "dont do", "don't do")
-NO_ACTIVITIES = ("none", "nothing", "no", "nope", "can't think", "cannot think")
+NO_ACTIVITIES = ("none", "nothing", "no", "nope", "nah", "n/a")  # said first: "none really", "no, not at the moment"
+CANNOT_THINK = ("can't think", "cannot think", "not really", "not sure")
 NUMBER_WORDS = {word: number for number, word in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
 
@@ -121,7 +122,8 @@ def read_activities(measure: OutcomeMeasure, text: str) -> list[str]:
     """The activities a patient names for PSFS ("releve, jumps and pointe"), at most the measure's items; none
     when they name none or say "skip"."""
     said = " ".join(text.replace("’", "'").split()).strip(" .!")
-    if said.lower() in NO_ACTIVITIES or _says(said.lower(), SKIP_WORDS):
+    words = re.findall(r"[\w/']+", said.lower())
+    if not words or words[0] in NO_ACTIVITIES or _says(said.lower(), (*SKIP_WORDS, *CANNOT_THINK)):
         return []
     parts = [p.strip(" .!-•") for p in re.split(r",|;|\n|\band\b|\d\)|\d\.", said)]
     return [p[:60] for p in parts if p][:measure.items]

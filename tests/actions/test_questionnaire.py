@@ -181,3 +181,15 @@ async def test_activities_named_are_taken_as_named_though_the_router_read_a_ques
                                                                           "ask_activity"), domain)
     assert slot_events(events)["questionnaire"]["items"] == ["relevé", "jumps", "pointe"]
     assert dispatcher.messages == []
+
+
+async def test_a_rating_in_the_clinics_words_is_the_answer_whatever_the_classifier_heard(licensed, domain):
+    state = {"measure": "faam_adl", "items": list(licensed.knowledge.questionnaires["faam_adl"].items), "answers": []}
+    for text, intent, answer in (("does not apply to me", "help", NOT_APPLICABLE), ("A lot of trouble", "greet", 1),
+                                 ("3", "ask_all_exercises", 3)):
+        events, dispatcher = await run(ValidateQuestionnaireForm(licensed, clock), answering(state, text, intent),
+                                       domain)
+        assert slot_events(events)["questionnaire"]["answers"] == [answer] and not dispatcher.messages
+    events, _ = await run(ValidateQuestionnaireForm(licensed, clock),
+                          answering(state, "does not apply to me", "red_flag_urgent"), domain)
+    assert events == []  # a serious red flag is still the rules'

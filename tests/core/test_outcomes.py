@@ -3,6 +3,7 @@ licensed questionnaire's text checked against its measure's structure."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -141,6 +142,16 @@ def test_the_project_ships_no_licensed_text_and_the_check_notes_each_as_not_conf
     assert sum(line.startswith("note: ") and "not configured" in line for line in check.stdout.splitlines()) == 3
 
 
+def test_a_clinic_may_keep_its_licensed_texts_outside_the_project():
+    env = {**os.environ, "QUESTIONNAIRES_DIR": str(FIXTURE.parent)}
+    check = subprocess.run([sys.executable, "-m", "rehab_coach", "check-knowledge"], capture_output=True, text=True,
+                           env=env)
+    assert check.returncode == 0, check.stderr
+    notes = [line for line in check.stdout.splitlines() if line.startswith("note:")]
+    assert [line.split(":")[1].strip() for line in notes] == ["faam_sports", "lefs"]
+    assert str(FIXTURE.parent / "lefs.yml") in notes[1]
+
+
 # -- reading answers in the chat, and when a questionnaire is due ----------------------------------------------
 
 
@@ -178,7 +189,8 @@ def test_a_licensed_item_takes_the_clinics_words_for_a_rating_and_its_not_applic
     ("1) running downhill 2) hopping 3) stairs", ["running downhill", "hopping", "stairs"]),
     ("sprinting; kicking; jumping; dancing", ["sprinting", "kicking", "jumping"]),  # at most the measure's 3
     ("demi-pointe", ["demi-pointe"]),
-    ("none", []), ("skip", []), ("No.", []),
+    ("none", []), ("skip", []), ("No.", []), ("none really", []), ("nothing at the moment", []),
+    ("no, not really", []), ("Nope", []), ("can't think of any", []),
 ])
 def test_the_activities_named_for_psfs(text, activities):
     assert read_activities(MEASURES["psfs"], text) == activities
