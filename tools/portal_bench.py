@@ -24,14 +24,15 @@ from urllib.parse import urlencode
 from sqlalchemy import insert
 
 from rehab_coach.adapters.storage import make_engine, upgrade
-from rehab_coach.adapters.storage.tables import CheckinRow, EscalationRow, PatientRow, PlanRow
+from rehab_coach.adapters.storage.tables import CheckinRow, EscalationRow, MeasureResponseRow, PatientRow, PlanRow
 
 TODAY = date(2026, 11, 1)
 BATCH = 20_000
 
 
 def seed(url: str, patients: int, days: int, seed_value: int = 7) -> int:
-    """Patients with a check-in every day, 3% with an open escalation; the id of one whose plans are all kept."""
+    """Patients with a check-in every day, 3% with an open escalation; the id of one whose plans and weekly PSFS are
+    all kept."""
     rng = random.Random(seed_value)
     engine = make_engine(url)
     start = TODAY - timedelta(days=days - 1)
@@ -63,6 +64,10 @@ def seed(url: str, patients: int, days: int, seed_value: int = 7) -> int:
             {"patient_id": shown, "day": start + timedelta(days=offset), "phase_number": 1, "status": "hold",
              "payload": {"kind": "plan", "exercises": [{"id": "calf_stretch_step", "name": "Calf stretch"}] * 12,
                          "avoid": ["running", "jumping"], "reasons": ["seeded"]}} for offset in range(days)])
+        connection.execute(insert(MeasureResponseRow), [
+            {"patient_id": shown, "measure": "psfs", "day": start + timedelta(days=offset),
+             "items": ["relevé", "jumps", "pointe"], "answers": [3, 4, 5], "score": 4.0}
+            for offset in range(0, days, 7)])
     engine.dispose()
     return shown
 
@@ -124,7 +129,8 @@ def main(patients: int = 10_000, days: int = 365) -> int:
     print(f"CSV export of all check-ins: {size / 1e6:.0f} MB in {export_s:.1f} s "
           f"({patients * days / export_s:,.0f} rows/s); the process grew by at most {grew / 1e6:.0f} MB while "
           "streaming it")
-    print(f"FHIR Bundle of the patient with {days} days of check-ins and plans: {sum(counts.values()):,} resources "
+    print(f"FHIR Bundle of the patient with {days} days of check-ins and plans and a PSFS a week: "
+          f"{sum(counts.values()):,} resources "
           f"({', '.join(f'{n:,} {kind}' for kind, n in counts.most_common())}) in {bundle_s:.1f} s")
     print(f"FHIR export of every patient (a Bundle a line): {fhir_size / 1e6:,.0f} MB in {fhir_s:.0f} s "
           f"({patients / fhir_s:,.1f} patients/s); the process grew by at most {fhir_grew / 1e6:.0f} MB")

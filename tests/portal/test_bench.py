@@ -23,6 +23,8 @@ def test_the_portal_benchmark_prints_its_figures():
     assert re.search(r"patient list \(first page of 40\): +\d+ ms median", printed)
     assert re.search(r"patient page \(10 check-ins and plans\): +\d+ ms median", printed)
     assert re.search(r"CSV export of all check-ins: .* \(\d[\d,]* rows/s\)", printed)
-    # 10 days: the patient, the check-in's questionnaire, 10 responses, 60 observations, 10 plans
-    assert re.search(r"FHIR Bundle of the patient with 10 days of check-ins and plans: 82 resources", printed)
+    # 10 days: the patient, the check-in's questionnaire, 10 responses, 60 observations, 10 plans; 2 PSFS (days 1 and
+    # 8), each a response and its score
+    assert re.search(r"FHIR Bundle of the patient with 10 days of check-ins and plans and a PSFS a week: 86 resources",
+                     printed)
     assert re.search(r"FHIR export of every patient \(a Bundle a line\): .* \([\d.,]+ patients/s\)", printed)
