@@ -64,12 +64,6 @@ def opened_by_this_message(tracker: Tracker) -> bool:
     return earlier == [] or earlier[0] in OPENERS
 
 
-def pressed(text: str, requested: str | None) -> bool:
-    """The message is one of the asked question's choices as its button sends it ("all", "giving_way"): the
-    answer, though the classifier heard a question to the coach in the word ("all": show all my exercises)."""
-    return text.strip().lower() in contract.QUESTIONS.get(requested or "", {}).get("choices", ())
-
-
 def said_routine_red_flag(tracker: Tracker) -> bool:
     """The red_flag intent forced by routine findings only (no partial evidence, not the classifier alone)."""
     return (latest_intent(tracker) == RED_FLAG_INTENT and bool(entity_values(tracker, RED_FLAG_INTENT))
@@ -103,7 +97,10 @@ class AnswerFormValidation(FormValidationAction, ABC):
         fields = self.domain_slots(domain)
         requested = tracker.get_slot(REQUESTED_SLOT)
         intent = latest_intent(tracker)
-        if intent in QUESTIONS and pressed(latest_text(tracker), requested):
+        # A choice as its button sends it ("all", "giving_way") is the answer, though the classifier heard a question
+        # to the coach in the word ("all": show all my exercises).
+        asked = contract.question(requested) if requested in contract.QUESTIONS else {}
+        if intent in QUESTIONS and contract.chosen(asked, latest_text(tracker)):
             intent = "inform"
         if requested is None and opened_by_this_message(tracker):  # "check in: rest 2, no swelling"
             return self._given_up_front(tracker, fields)

@@ -54,10 +54,7 @@ class InProgress:
 
     def choice(self, knowledge: Knowledge, text: str) -> bool:
         """The message is one of the next item's choices or their words, as its button sends it."""
-        if self.items is None or self.finished:
-            return False
-        question = self.question(knowledge)
-        return text.strip().lower() in {c.lower() for c in (*question.get("choices", ()), *question.get("labels", ()))}
+        return self.items is not None and not self.finished and contract.chosen(self.question(knowledge), text)
 
 
 def ask(dispatcher: CollectingDispatcher, knowledge: Knowledge, state: InProgress) -> None:

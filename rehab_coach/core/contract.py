@@ -55,6 +55,11 @@ def question(field: str, problem: str | None = None) -> dict:
     return {**payload, "problem": problem} if problem else payload
 
 
+def chosen(question: dict, text: str) -> bool:
+    """The message is one of the question's choices, or the words shown for one, as its button sends it."""
+    return text.strip().lower() in {c.lower() for c in (*question.get("choices", ()), *question.get("labels", ()))}
+
+
 def choice(field: str, options: Sequence[tuple[str, str]]) -> dict:
     """Ask which one of `options`, (id, name) pairs: `choices` are the ids, `labels` the names to show."""
     return {"kind": "question", "field": field, "type": "choice", "choices": [i for i, _ in options],
